@@ -1,0 +1,62 @@
+"""Clean an article's raw text: repair mojibake, drop publisher boilerplate, keep the reporting.
+
+The cleaned text is what the index stores and what every citation span points into.
+
+>>> clean_text("Doctors walk out.\\nJoin our commenting forum\\nComments").text
+'Doctors walk out.'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
+
+from rag import boilerplate
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    text: str
+    date: str | None = None  # a date line found in the text ("date 2023-03-11"), removed from it
+    dropped: int = 0  # paragraphs removed as boilerplate
+
+
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2010-\u203a\u20ac\u2122]{1,3}")
+_GLUED = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z][a-z])")  # "...difference.Pictures have emerged"
+_DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated)[:\s]+(\d{4}-\d{2}-\d{2})\b[:\s]*", re.IGNORECASE)
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\u2060\ufeff]")
+
+
+def clean_text(raw: str, publisher: str | None = None) -> Cleaned:
+    """Return the article body without boilerplate, paragraphs separated by blank lines."""
+    text = repair(raw)
+    date = None
+    match = _DATE_PREFIX.match(text)
+    if match:
+        date, text = match.group(1), text[match.end() :]
+    paragraphs = [p for p in (line.strip() for line in text.split("\n")) if p]
+    paragraphs = [piece for p in paragraphs for piece in _GLUED.split(p)]
+    kept = boilerplate.filter_paragraphs(paragraphs, publisher)
+    return Cleaned("\n\n".join(kept), date, len(paragraphs) - len(kept))
+
+
+def repair(raw: str) -> str:
+    """Fix mojibake and odd characters; keep typographic quotes, which are the publisher's own."""
+    text = ftfy.fix_text(raw, uncurl_quotes=False, fix_line_breaks=True)
+    text = _MOJIBAKE.sub(_redecode, text)
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    return re.sub(r"[ ]{2,}", " ", text)
+
+
+def _redecode(match: re.Match) -> str:
+    # ftfy leaves short UTF-8-read-as-cp1252 runs such as "â–¶" alone; decode them back when they round-trip.
+    seq = match.group(0)
+    try:
+        return seq.encode("sloppy-windows-1252").decode("utf-8")
+    except UnicodeError:
+        return seq

@@ -1,0 +1,104 @@
+"""The `rag` command: ingest, ask, search. User errors print one line on stderr and exit 2.
+
+    rag ingest [DIR] [--index DIR]
+    rag ask "QUESTION" [--index DIR] [--json]
+    rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
+    rag search "QUESTION" [--index DIR] [-k N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from rag.errors import RagError, UsageError
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        settings = Settings.from_env(index_dir=args.index)
+        return args.run(args, settings)
+    except RagError as e:
+        print(f"rag: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Answer questions from news articles, with citations.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index the articles in a folder (default: corpus/)")
+    p.add_argument("corpus", nargs="?", type=Path, help="folder of articles")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p.add_argument("question", help='the question, or "-" with --json to read questions from stdin')
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("--json", action="store_true", help="print JSON; with '-' read one question per stdin line")
+    p.add_argument("-k", type=int, help="passages to draw the answer from")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("search", help="show the retrieved passages and their scores")
+    p.add_argument("question")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("-k", type=int, default=None, help="passages to show")
+    p.set_defaults(run=_search)
+    return parser
+
+
+def _ingest(args, settings: Settings) -> int:
+    from rag.ingest import ingest
+    from rag.progress import Progress
+
+    corpus = args.corpus or settings.corpus_dir
+    with Progress("embedding", sys.stderr) as progress:
+        report = ingest(corpus, settings, progress.update)
+    state = "unchanged, nothing to do" if report.unchanged else f"embedded {report.embedded} new passages"
+    print(f"{report.articles} articles, {report.chunks} passages ({state}), {len(report.skipped)} files "
+          f"skipped, {report.seconds:.1f} s -> {settings.index_dir}/", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+    return 0
+
+
+def _ask(args, settings: Settings) -> int:
+    from rag.assistant import Assistant
+    from rag.render import answer_text
+
+    if args.question == "-" and not args.json:
+        raise UsageError("reading questions from stdin needs --json: rag ask --json -")
+    if args.question != "-" and not args.question.strip():
+        raise UsageError("please type a question, e.g. rag ask \"Who is the health secretary?\"")
+    assistant = Assistant.open(settings)
+    if args.question == "-":
+        from rag.jsonl import answer_stream
+
+        answer_stream(assistant, sys.stdin, sys.stdout, args.k)
+        return 0
+    answer = assistant.ask(args.question, k=args.k)
+    print(json.dumps(answer.as_dict(), ensure_ascii=False) if args.json else answer_text(answer))
+    return 0
+
+
+def _search(args, settings: Settings) -> int:
+    from rag.assistant import Assistant
+    from rag.render import hits_text
+
+    assistant = Assistant.open(settings)
+    hits = assistant.search(args.question, k=args.k or settings.top_k)
+    print(hits_text(hits, assistant.index.articles))
+    return 0

@@ -1,0 +1,93 @@
+"""Readers for each article file format; each turns a file's text into raw records (body + metadata).
+
+>>> [r.meta["title"] for r in read_text("---\\ntitle: Strike\\n---\\nBody.", Path("a.txt"))]
+['Strike']
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+log = logging.getLogger(__name__)
+
+_META_KEYS = ("title", "publisher", "date", "url", "dispute", "inferred")
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    id: str
+    body: str
+    meta: dict = field(default_factory=dict)
+    source: str = ""
+    error: str | None = None  # set when this record cannot become an article
+
+
+def read_text(raw: str, path: Path) -> list[RawArticle]:
+    """Plain text, with optional YAML front matter between `---` lines."""
+    meta, body, error = _front_matter(raw)
+    return [RawArticle(path.stem, body, meta, str(path), error)]
+
+
+def read_markdown(raw: str, path: Path) -> list[RawArticle]:
+    """Markdown: front matter as metadata; links, images and emphasis reduced to their text."""
+    meta, body, error = _front_matter(raw)
+    body = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", body)  # images
+    body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", body)  # links keep their words
+    body = re.sub(r"^\s{0,3}#{1,6}\s+", "", body, flags=re.MULTILINE)  # "## Heading" (not "#hashtag")
+    body = re.sub(r"(\*\*|__)(.+?)\1", r"\2", body)
+    body = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?!\w)", r"\1", body)
+    body = re.sub(r"^\s{0,3}(?:>\s?|[-*+]\s+(?=\S))", "", body, flags=re.MULTILINE)
+    return [RawArticle(path.stem, body, meta, str(path), error)]
+
+
+def read_html(raw: str, path: Path) -> list[RawArticle]:
+    """HTML page: the main text extracted by trafilatura; title, site name, date and URL from the page."""
+    import trafilatura  # imported here: only ingesting HTML pays for it
+
+    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=False,
+                                      favor_precision=True)
+    if doc is None or not (doc.text or "").strip():
+        return [RawArticle(path.stem, "", {}, str(path), "no article text found in the HTML")]
+    meta = {"title": doc.title, "publisher": doc.sitename, "date": doc.date, "url": doc.url}
+    return [RawArticle(path.stem, doc.text, {k: v for k, v in meta.items() if v}, str(path))]
+
+
+def read_jsonl(raw: str, path: Path) -> list[RawArticle]:
+    """One JSON object per line: `text` (or `body`) plus optional `id` and metadata keys."""
+    records = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        source = f"{path}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            records.append(RawArticle("", "", {}, source, f"invalid JSON ({e.msg})"))
+            continue
+        body = obj.get("text") or obj.get("body") if isinstance(obj, dict) else None
+        if not isinstance(body, str):
+            records.append(RawArticle("", "", {}, source, "a JSON object with a 'text' string is expected"))
+            continue
+        article_id = str(obj.get("id") or f"{path.stem}-{n}")
+        meta = {k: obj[k] for k in _META_KEYS if obj.get(k) is not None}
+        records.append(RawArticle(article_id, body, meta, source))
+    return records
+
+
+def _front_matter(raw: str) -> tuple[dict, str, str | None]:
+    if not raw.lstrip().startswith("---"):
+        return {}, raw, None
+    try:
+        post = frontmatter.loads(raw)
+    except (yaml.YAMLError, ValueError) as e:
+        return {}, raw, f"malformed front matter ({str(e).splitlines()[0]})"
+    if not isinstance(post.metadata, dict):
+        return {}, raw, "malformed front matter (not a mapping)"
+    return {k: v for k, v in post.metadata.items() if k in _META_KEYS}, post.content, None

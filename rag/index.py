@@ -1,0 +1,166 @@
+"""The on-disk index: versioned folders, a manifest with checksums, and an atomic switch between versions.
+
+Layout of ``index/``::
+
+    CURRENT                 name of the live version (replaced atomically)
+    .lock                   held by a running ingest
+    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/
+
+An ingest writes a whole new version, then swaps ``CURRENT``; a crash at any point leaves the previous
+version live. Loading checks every file's checksum and the settings the index was built with.
+
+>>> index = load_index(Settings())  # doctest: +SKIP
+>>> index.manifest["model"]["name"]  # doctest: +SKIP
+'all-MiniLM-L6-v2'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag import storage
+from rag.errors import IndexProblem
+from rag.settings import Settings
+from rag.stores import DenseStore, LexicalStore
+from rag.types import Article, Chunk
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+_KEEP_OLD = 1  # previous versions kept after a switch, for readers that opened them just before
+
+
+@dataclass(frozen=True)
+class Index:
+    manifest: dict
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    keys: list[str]  # content key of each chunk's embedding input (the embedding cache)
+    dense: DenseStore
+    lexical: LexicalStore
+    path: Path
+
+    def cache(self) -> dict[str, np.ndarray]:
+        """Embeddings by content key, for re-use by the next ingest."""
+        return dict(zip(self.keys, self.dense.vectors))
+
+
+def build_manifest(settings: Settings, dimension: int, articles: list[Article], chunks: list[Chunk]) -> dict:
+    return {
+        "format": FORMAT,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": {"name": settings.model, "dimension": dimension},
+        "chunking": chunking_settings(settings),
+        "articles": {a.id: a.checksum for a in articles},
+        "counts": {"articles": len(articles), "chunks": len(chunks)},
+    }
+
+
+def chunking_settings(settings: Settings) -> dict:
+    return {"encoding": settings.encoding, "chunk_tokens": settings.chunk_tokens,
+            "chunk_overlap": settings.chunk_overlap, "embed_input": "title+text"}
+
+
+def write_index(settings: Settings, manifest: dict, articles: list[Article], chunks: list[Chunk],
+                keys: list[str], vectors: np.ndarray) -> Path:
+    """Write a complete new version and make it current. Call with ``storage.ingest_lock`` held."""
+    root = settings.index_dir
+    versions = root / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    tmp = versions / f".{name}.tmp"
+    tmp.mkdir(mode=0o700)
+    storage.write_jsonl(tmp / "articles.jsonl", [asdict(a) for a in articles])
+    storage.write_jsonl(tmp / "chunks.jsonl", [dict(asdict(c), key=k) for c, k in zip(chunks, keys)])
+    storage.write_npy(tmp / "vectors.npy", vectors)
+    LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")
+    manifest = dict(manifest, files=storage.checksums(tmp))
+    storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    storage.fsync_dir(tmp)
+    os.rename(tmp, versions / name)
+    storage.fsync_dir(versions)
+    storage.write_bytes(root / "CURRENT", name.encode())  # atomic: temp file, fsync, rename
+    _prune(versions, keep=name)
+    return versions / name
+
+
+def current_version(settings: Settings) -> Path:
+    root = settings.index_dir
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        raise IndexProblem(f"no index at {root}/") from None
+    except OSError as e:
+        raise IndexProblem(f"cannot read the index at {root}/ ({e.strerror})") from None
+    path = root / "versions" / name
+    if not name or "/" in name or not path.is_dir():
+        raise IndexProblem(f"the index at {root}/ points at a missing version ({name or 'empty'})")
+    return path
+
+
+def read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        raise IndexProblem(f"the index manifest in {path} is missing or unreadable") from None
+    if manifest.get("format") != FORMAT:
+        raise IndexProblem(f"the index in {path} has format {manifest.get('format')}, this version reads {FORMAT}")
+    return manifest
+
+
+def load_index(settings: Settings, verify: bool = True) -> Index:
+    """Load the current version; raise ``IndexProblem`` if it is missing, corrupted or built differently."""
+    path = current_version(settings)
+    manifest = read_manifest(path)
+    if verify:
+        bad = storage.verify(path, manifest.get("files", {}))
+        if bad:
+            raise IndexProblem(f"the index in {path} is corrupted ({bad} fails its checksum)")
+    check_compatible(manifest, settings)
+    try:
+        articles = {a["id"]: _article(a) for a in storage.read_jsonl(path / "articles.jsonl")}
+        rows = storage.read_jsonl(path / "chunks.jsonl")
+        chunks = [_chunk(r) for r in rows]
+        vectors = np.load(path / "vectors.npy")
+        lexical = LexicalStore.load(path / "bm25")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexProblem(f"the index in {path} cannot be read ({type(e).__name__})") from None
+    if len(vectors) != len(chunks):
+        raise IndexProblem(f"the index in {path} is inconsistent ({len(vectors)} vectors, {len(chunks)} chunks)")
+    return Index(manifest, articles, chunks, [r["key"] for r in rows], DenseStore(vectors), lexical, path)
+
+
+def check_compatible(manifest: dict, settings: Settings) -> None:
+    model = manifest.get("model", {}).get("name")
+    if model != settings.model:
+        raise IndexProblem(f"the index was built with model {model!r} but settings ask for {settings.model!r}")
+    if manifest.get("chunking") != chunking_settings(settings):
+        raise IndexProblem("the index was built with other chunking settings than the current ones")
+
+
+def _article(row: dict) -> Article:
+    return Article(**dict(row, inferred=tuple(row.get("inferred", ()))))
+
+
+def _chunk(row: dict) -> Chunk:
+    spans = tuple((int(s), int(e)) for s, e in row["sentences"])
+    return Chunk(row["id"], row["article_id"], row["text"], row["start"], row["end"], spans)
+
+
+def _prune(versions: Path, keep: str) -> None:
+    """Remove half-written versions and all but the newest ``_KEEP_OLD`` older ones."""
+    old = sorted((p for p in versions.iterdir() if p.name != keep), key=lambda p: p.name)
+    stale = [p for p in old if p.name.startswith(".")]
+    finished = [p for p in old if not p.name.startswith(".")]
+    for path in stale + finished[: max(0, len(finished) - _KEEP_OLD)]:
+        shutil.rmtree(path, ignore_errors=True)

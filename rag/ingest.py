@@ -1,0 +1,82 @@
+"""Ingest: load and clean the corpus, chunk it, embed what is new, and write a new index version.
+
+>>> report = ingest(Path("corpus"), Settings())  # doctest: +SKIP
+>>> report.articles, report.embedded  # doctest: +SKIP
+(5, 19)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from embeddings import Embedder, load_embedder
+from rag import storage
+from rag.chunk import Tokenizer, chunk_articles
+from rag.embed import embed_chunks
+from rag.errors import IndexProblem
+from rag.index import Index, build_manifest, load_index, write_index
+from rag.load import Skipped, load_corpus
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    articles: int
+    chunks: int
+    embedded: int  # chunks whose vectors had to be computed (the rest came from the cache)
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    unchanged: bool  # nothing changed since the current version, so none was written
+    version: str
+
+
+def ingest(
+    corpus_dir: Path,
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Bring the index in line with ``corpus_dir``; only new or changed passages are embedded."""
+    started = time.perf_counter()
+    with storage.ingest_lock(settings.index_dir):
+        articles, skipped = load_corpus(corpus_dir, settings)
+        chunks = chunk_articles(articles, Tokenizer(settings.encoding), settings.chunk_tokens,
+                                settings.chunk_overlap)
+        previous = _previous(settings)
+        by_id = {a.id: a for a in articles}
+        if previous and _same_articles(previous, articles):
+            return IngestReport(len(articles), len(chunks), 0, tuple(skipped), time.perf_counter() - started,
+                                True, previous.path.name)
+        model = [embedder]
+
+        def get_embedder() -> Embedder:
+            if model[0] is None:
+                model[0] = load_embedder(settings.model, settings.embed_batch)
+            return model[0]
+
+        dimension = previous.manifest["model"]["dimension"] if previous else None
+        vectors, keys, embedded = embed_chunks(chunks, by_id, get_embedder, settings.model, dimension,
+                                               previous.cache() if previous else {}, progress)
+        manifest = build_manifest(settings, vectors.shape[1], articles, chunks)
+        path = write_index(settings, manifest, articles, chunks, keys, vectors)
+    return IngestReport(len(articles), len(chunks), embedded, tuple(skipped), time.perf_counter() - started,
+                        False, path.name)
+
+
+def _previous(settings: Settings) -> Index | None:
+    """The current index if it can serve as a cache; a missing or unusable one just means no cache."""
+    try:
+        return load_index(settings)
+    except IndexProblem as e:
+        log.info("no reusable index (%s); embedding everything", e)
+        return None
+
+
+def _same_articles(index: Index, articles) -> bool:
+    return index.manifest.get("articles") == {a.id: a.checksum for a in articles}

@@ -1,0 +1,134 @@
+"""Load articles from a corpus folder: `.txt`, `.md` (optional front matter), `.html` and `.jsonl`.
+
+Each file is read, its metadata gathered, its text cleaned (see ``rag.clean``). Files that cannot be read
+are skipped with a warning naming them; the rest of the corpus goes on.
+
+>>> articles, skipped = load_corpus(Path("corpus"))  # doctest: +SKIP
+>>> articles[0].title  # doctest: +SKIP
+'Junior doctors strike: Gaza medics send messages of support'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.clean import clean_text
+from rag.errors import CorpusError, UsageError
+from rag.formats import RawArticle, read_html, read_jsonl, read_markdown, read_text
+from rag.settings import DISPUTES, Settings
+from rag.types import Article
+
+log = logging.getLogger(__name__)
+
+READERS = {".txt": read_text, ".md": read_markdown, ".markdown": read_markdown, ".html": read_html,
+           ".htm": read_html, ".jsonl": read_jsonl}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[list[Article], list[Skipped]]:
+    """Read every article under ``corpus_dir``; raise ``CorpusError`` if none is usable."""
+    settings = settings or Settings()
+    if not corpus_dir.is_dir():
+        raise UsageError(f"corpus folder not found: {corpus_dir}")
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    seen: dict[str, str] = {}
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
+        for item in load_file(path, settings):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif item.id in seen or item.checksum in seen.values():
+                skipped.append(Skipped(item.source, f"duplicate of an article already loaded ({item.id})"))
+            else:
+                seen[item.id] = item.checksum
+                articles.append(item)
+    for s in skipped:
+        log.warning("skipped %s: %s", s.source, s.reason)
+    if not articles:
+        raise CorpusError(f"no readable article in {corpus_dir} (formats: {', '.join(sorted(READERS))})")
+    return articles, skipped
+
+
+def load_file(path: Path, settings: Settings) -> list[Article | Skipped]:
+    """Read one corpus file into articles, or a ``Skipped`` saying why it was not used."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        return [Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")]
+    if path.stat().st_size > settings.max_article_bytes:
+        return [Skipped(str(path), f"larger than {settings.max_article_bytes} bytes")]
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return [Skipped(str(path), f"not valid UTF-8 (byte {e.start})")]
+    except OSError as e:
+        return [Skipped(str(path), f"unreadable ({e.strerror})")]
+    out: list[Article | Skipped] = []
+    for record in reader(raw, path):
+        out.append(Skipped(record.source, record.error) if record.error else to_article(record))
+    return [a if isinstance(a, Skipped) or a.text else Skipped(a.source, "no article text") for a in out]
+
+
+def to_article(record: RawArticle) -> Article:
+    """Clean a raw record and settle its metadata, noting what was inferred rather than stated."""
+    meta = record.meta
+    cleaned = clean_text(record.body, _text(meta.get("publisher")))
+    inferred = set(_as_list(meta.get("inferred")))
+    date = _text(meta.get("date"))
+    if not date and cleaned.date:
+        date, _ = cleaned.date, inferred.add("date")
+    title = _text(meta.get("title"))
+    if not title:
+        title, _ = _first_line(cleaned.text) or record.id, inferred.add("title")
+    dispute = _text(meta.get("dispute"))
+    if not dispute and date:
+        dispute = _dispute_for(date)
+        if dispute:
+            inferred.add("dispute")
+    fields = dict(id=record.id, text=cleaned.text, title=title, publisher=_text(meta.get("publisher")),
+                  date=date, url=_text(meta.get("url")), dispute=dispute, inferred=tuple(sorted(inferred)),
+                  source=record.source)
+    return Article(**fields, checksum=_checksum(fields))
+
+
+def _dispute_for(date: str) -> str | None:
+    for name, (first, last) in DISPUTES.items():
+        if first[: len(date)] <= date <= last[: len(date)]:
+            return name
+    return None
+
+
+def _checksum(fields: dict) -> str:
+    payload = json.dumps({k: v for k, v in fields.items() if k != "source"}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _first_line(text: str) -> str:
+    line = text.split("\n", 1)[0].strip()
+    return line if len(line) <= 120 else line[:117].rsplit(" ", 1)[0] + "..."
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text or None
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)

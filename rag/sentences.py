@@ -1,0 +1,76 @@
+"""Split text into sentences as character spans, so every sentence maps back to the text exactly.
+
+>>> text = "Mr Hunt spoke. Dr. Malawana replied: “No.” Talks go on."
+>>> [text[s:e] for s, e in sentence_spans(text)]
+['Mr Hunt spoke.', 'Dr. Malawana replied: “No.”', 'Talks go on.']
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that end with a full stop without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sir st rev gen col lt capt sgt gov sen rep hon rt jr sr vs etc inc ltd co corp "
+    "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e dept est al".split()
+)
+# Abbreviations only when a number follows ("No. 10", "fig. 3").
+_BEFORE_NUMBER = frozenset("no nos fig approx vol p pp".split())
+# A candidate end: terminal punctuation, any closing quotes or brackets, then whitespace.
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9#@£$€]")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]``; blank lines always end a sentence."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for para_start, para_end in _paragraphs(text, start, end):
+        spans.extend(_split_paragraph(text, para_start, para_end))
+    return spans
+
+
+def _paragraphs(text: str, start: int, end: int):
+    pos = start
+    for match in re.finditer(r"\n\s*\n|\n", text[start:end]):
+        yield from _trimmed(text, pos, start + match.start())
+        pos = start + match.end()
+    yield from _trimmed(text, pos, end)
+
+
+def _trimmed(text: str, start: int, end: int):
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    sentence_start = start
+    for match in _END.finditer(text, start, end):
+        cut = match.end()
+        if not _NEXT_START.match(text, cut, end) or _is_abbreviation(text, sentence_start, match.start(), cut):
+            continue
+        spans.append((sentence_start, cut))
+        sentence_start = cut
+        while sentence_start < end and text[sentence_start].isspace():
+            sentence_start += 1
+    if sentence_start < end:
+        spans.append((sentence_start, end))
+    return spans
+
+
+def _is_abbreviation(text: str, sentence_start: int, dot: int, cut: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word = re.search(r"(\S+)$", text[sentence_start:dot])
+    if not word:
+        return False
+    token = word.group(1).lstrip("\"'“‘([").lower()
+    # Single letters are initials ("J. Smith"), except a lone "I" or "a" closing a sentence is rare enough.
+    if token in _BEFORE_NUMBER:
+        return text[cut:].lstrip()[:1].isdigit()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())

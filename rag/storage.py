@@ -1,0 +1,102 @@
+"""Durable file writes for the index: owner-only files, fsync before rename, checksums, an ingest lock.
+
+>>> import tempfile; folder = Path(tempfile.mkdtemp())
+>>> write_bytes(folder / "a.txt", b"hi"); verify(folder, checksums(folder))
+''
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from rag.errors import IndexProblem
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file, fsync, then rename over the target."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        reason = "the disk is full" if e.errno == errno.ENOSPC else e.strerror
+        raise IndexProblem(f"could not write {path} ({reason}); the previous index is unchanged", fix="") from None
+    fsync_dir(path.parent)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    write_bytes(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
+
+
+def write_npy(path: Path, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    write_bytes(path, buffer.getvalue())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``, by relative path."""
+    return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def verify(folder: Path, expected: dict[str, str]) -> str:
+    """The first file that is missing or whose checksum differs, or '' when all match."""
+    if not expected:
+        return "manifest.json"
+    for name, digest in expected.items():
+        path = folder / name
+        if not path.is_file() or _sha256(path) != digest:
+            return name
+    return ""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def ingest_lock(root: Path) -> Iterator[None]:
+    """Only one ingest at a time per index folder; a second one fails at once with a clear message."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexProblem(f"another ingest is writing {root}/; wait for it to finish", fix="") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, also when the process is killed
