@@ -27,10 +27,14 @@ from rag.types import Answer, Article, Citation, Hit
 @dataclass(frozen=True)
 class Query:
     question: str  # what the user typed (after trimming)
-    text: str  # what is searched and scored: the question with any context a follow-up needs
+    text: str  # what is searched: the question with any context a follow-up needs
     vector: np.ndarray  # embedding of ``text``
+    question_vector: np.ndarray  # embedding of the question alone (``vector`` when there is no context)
+    context: str = ""  # earlier turns a follow-up leans on
     said: str = ""  # what the assistant already said in this conversation
     notes: tuple[str, ...] = ()
+    parts: tuple[tuple[str, np.ndarray], ...] = ()  # sub-questions of a two-part question, with embeddings
+    compare: bool = False  # the question sets sources side by side: answer from more than one article
 
 
 class Answerer(Protocol):
@@ -46,10 +50,14 @@ class Scored:
     span: tuple[int, int]
     text: str
     vector: np.ndarray
+    cosine: float
+    words: frozenset[str]
 
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
 class ExtractiveAnswerer:
@@ -60,35 +68,47 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.lexical = lexical
         self.settings = settings
-        # Names in titles and publishers count as known even where the body text never repeats them.
-        self.metadata_words = {w for a in articles.values() for w in words(f"{a.title} {a.publisher or ''}")}
+        # Names in titles and publishers, and years of dates, are known even where the text never repeats them.
+        self.metadata_words = {w for a in articles.values()
+                               for w in words(f"{a.title} {a.publisher or ''} {(a.date or '')[:4]}")}
 
     def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer:
         unknown = self.unknown_names(query.question)
         if unknown:
             return refusal(query, render("REFUSAL_UNKNOWN", terms=" or ".join(unknown)))
-        candidates = self.score_sentences(query, hits, articles)
+        weights = self.weights(query)
+        candidates = self.score_sentences(query, hits, articles, weights)
         if not candidates or candidates[0].score < self.settings.refuse_below:
             return refusal(query, render("REFUSAL"))
-        chosen = self.choose(candidates)
+        if query.parts:
+            chosen = self.choose_per_part(query.parts, candidates)
+        elif query.compare:
+            chosen = self.choose_across_articles(candidates, hits)
+        else:
+            chosen = self.choose(candidates, weights)
         return compose(query, chosen, hits, articles, self.name)
 
     def unknown_names(self, question: str) -> list[str]:
-        """Names in the question (capitalised words past its first word) that no passage contains."""
+        """Names and years in the question that no passage, title or publisher contains.
+
+        A question about someone the articles never mention is refused rather than answered loosely.
+        """
         unknown = []
         for match in _NAME.finditer(question):
             name = match.group(0)
             if match.start() == 0:  # the question's first word is capitalised anyway
                 name = name.partition(" ")[2]
-            stems = words(name)
-            if any(self._unseen(s) for s in stems):
+            if name and not _DEMONYM.search(name) and any(self._unseen(s) for s in words(name)):
                 unknown.append(name)
+        unknown += [y for y in _YEAR.findall(question) if self._unseen(y)]
         return unknown
 
     def _unseen(self, stem: str) -> bool:
         return stem not in self.metadata_words and self.lexical.doc_freq(stem) == 0
 
-    def score_sentences(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:
+    def score_sentences(self, query: Query, hits: list[Hit], articles: Mapping[str, Article],
+                        weights: dict[str, float]) -> list[Scored]:
+        """Every distinct sentence of the retrieved passages, scored against the question, best first."""
         seen: set[tuple[str, tuple[int, int]]] = set()
         rows: list[tuple[int, tuple[int, int], str]] = []
         for rank, hit in enumerate(hits):
@@ -103,43 +123,82 @@ class ExtractiveAnswerer:
         if not rows:
             return []
         vectors = self.embedder.embed([r[2] for r in rows])
-        cosines = vectors @ query.vector
-        q_words = self._weights(words(query.text))
-        scored = [
-            Scored(self._combine(float(cos), _overlap(q_words, set(words(sentence))), rank), rank, span,
-                   sentence, vec)
-            for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors)
-        ]
-        return sorted(scored, key=lambda s: -s.score)
+        cosines = vectors @ query.question_vector
+        if query.context:  # a follow-up: the question and its context both count
+            cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
+        scored = []
+        for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors):
+            terms = frozenset(words(sentence))
+            scored.append(Scored(_relevance(float(cos), _overlap(weights, terms)) + 0.02 / (1 + rank), rank,
+                                 span, sentence, vec, float(cos), terms))
+        return sorted(scored, key=lambda c: -c.score)
 
-    def choose(self, candidates: list[Scored]) -> list[Scored]:
-        """The best sentence, then close runners-up that add something, within the word budget."""
+    def choose(self, candidates: list[Scored], weights: dict[str, float]) -> list[Scored]:
+        """The best sentence, then sentences that cover what it leaves out, within the word budget.
+
+        A runner-up is judged on the question words not yet covered, so a question with two parts
+        (often answered by two articles) gets both, and a repeat of the first sentence is left out.
+        """
         s = self.settings
-        best = candidates[0]
-        chosen = [best]
-        budget = s.answer_words - len(best.text.split())
-        for c in candidates[1:]:
-            if len(chosen) >= s.answer_sentences or c.score < max(s.refuse_below, best.score * 0.85):
+        chosen = [candidates[0]]
+        covered = set(candidates[0].words)
+        budget = s.answer_words - len(candidates[0].text.split())
+        bar = max(s.refuse_below, s.answer_extra * candidates[0].score)
+        pool = [c for c in candidates[1:] if len(c.text.split()) <= budget]
+        while pool and len(chosen) < s.answer_sentences:
+            rest = {t: w for t, w in weights.items() if t not in covered}
+            gain = {id(c): _relevance(c.cosine, _overlap(rest, c.words, sum(weights.values()))) for c in pool}
+            best = max(pool, key=lambda c: gain[id(c)])
+            if gain[id(best)] < bar:
                 break
-            size = len(c.text.split())
-            if size > budget or any(float(c.vector @ x.vector) > 0.9 for x in chosen):
+            pool.remove(best)
+            if any(float(best.vector @ x.vector) > 0.9 for x in chosen):
                 continue
-            chosen.append(c)
-            budget -= size
+            chosen.append(best)
+            covered |= best.words
+            budget -= len(best.text.split())
+            pool = [c for c in pool if len(c.text.split()) <= budget]
         return chosen
 
-    def _weights(self, terms: list[str]) -> dict[str, float]:
+    def choose_per_part(self, parts: tuple[tuple[str, np.ndarray], ...], candidates: list[Scored]) -> list[Scored]:
+        """The best sentence for each part of a two-part question, each judged on its part and the whole."""
+        chosen: list[Scored] = []
+        for text, vector in parts:
+            weights = self._idf(words(text), 1.0)
+            pool = [c for c in candidates if c not in chosen]
+            if not pool:
+                break
+            fit = {id(c): 0.5 * c.score + 0.5 * _relevance(float(c.vector @ vector), _overlap(weights, c.words))
+                   for c in pool}
+            best = max(pool, key=lambda c: fit[id(c)])
+            if fit[id(best)] >= self.settings.refuse_below:
+                chosen.append(best)
+        return chosen or candidates[:1]
+
+    def choose_across_articles(self, candidates: list[Scored], hits: list[Hit]) -> list[Scored]:
+        """The best sentence, and the best from another article when it is nearly as relevant."""
+        first = candidates[0]
+        article = hits[first.hit_rank].chunk.article_id
+        bar = max(self.settings.refuse_below, self.settings.answer_extra * first.score)
+        other = next((c for c in candidates if hits[c.hit_rank].chunk.article_id != article), None)
+        return [first, other] if other is not None and other.score >= bar else [first]
+
+    def weights(self, query: Query) -> dict[str, float]:
+        """Weight of each question word: rarer words weigh more; words only in the context weigh half."""
+        return {**self._idf(words(query.context), 0.5), **self._idf(words(query.question), 1.0)}
+
+    def _idf(self, terms: list[str], scale: float) -> dict[str, float]:
         n = max(self.lexical.size, 1)
-        return {t: math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
-
-    @staticmethod
-    def _combine(cosine: float, overlap: float, rank: int) -> float:
-        return 0.6 * cosine + 0.4 * overlap + 0.02 / (1 + rank)
+        return {t: scale * math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
 
 
-def _overlap(weights: dict[str, float], sentence_words: set[str]) -> float:
-    """Share of the question's word weight (rarer words weigh more) that the sentence contains."""
-    total = sum(weights.values())
+def _relevance(cosine: float, overlap: float) -> float:
+    return 0.6 * cosine + 0.4 * overlap
+
+
+def _overlap(weights: dict[str, float], sentence_words: frozenset[str], total: float | None = None) -> float:
+    """Share of the question's word weight that the sentence contains."""
+    total = sum(weights.values()) if total is None else total
     return sum(w for t, w in weights.items() if t in sentence_words) / total if total else 0.0
 
 

@@ -16,7 +16,7 @@ from typing import Sequence
 from embeddings import Embedder, load_embedder
 from rag.answer import Answerer, ExtractiveAnswerer, Query
 from rag.errors import UsageError
-from rag.followup import said_before, search_query
+from rag.question import compares, context, parts, said_before
 from rag.index import Index, load_index
 from rag.prompts import render
 from rag.retrieve import Filters, Retriever
@@ -48,16 +48,33 @@ class Assistant:
         limit = self.settings.max_question_chars
         if len(question) > limit:
             question, notes = question[:limit], (render("QUESTION_CUT", limit=limit),)
-        text = search_query(question, history, self.settings.history_turns)
-        return Query(question, text, self.retriever.embed_query(text), said_before(history), notes)
+        extra = context(question, history, self.settings.history_turns)
+        text = f"{extra} {question}" if extra else question
+        pieces = parts(question)
+        texts = [text] + ([question] if extra else []) + (pieces if len(pieces) > 1 else [])
+        vectors = self.retriever.embedder.embed(texts)
+        question_vector = vectors[1] if extra else vectors[0]
+        sub = tuple(zip(pieces, vectors[-len(pieces):])) if len(pieces) > 1 else ()
+        return Query(question, text, vectors[0], question_vector, extra, said_before(history), notes, sub,
+                     compares(question))
+
+    def retrieve(self, query: Query, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+        """Passages for the question; for a two-part question, the best for each part, interleaved."""
+        hits = self.retriever.search(query.text, k, filters, query.vector)
+        if not query.parts:
+            return hits
+        per_part = [self.retriever.search(text, k, filters, vector) for text, vector in query.parts]
+        merged: dict[str, Hit] = {}
+        for group in zip(*per_part, hits):
+            for hit in group:
+                merged.setdefault(hit.chunk.id, hit)
+        return list(merged.values())[: 2 * (k or self.settings.top_k)]
 
     def search(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
                k: int | None = None) -> list[Hit]:
-        query = self.query(question, history)
-        return self.retriever.search(query.text, k, filters, query.vector)
+        return self.retrieve(self.query(question, history), filters, k)
 
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
             k: int | None = None) -> Answer:
         query = self.query(question, history)
-        hits = self.retriever.search(query.text, k, filters, query.vector)
-        return self.answerer.answer(query, hits, self.index.articles)
+        return self.answerer.answer(query, self.retrieve(query, filters, k), self.index.articles)

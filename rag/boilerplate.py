@@ -57,6 +57,8 @@ def filter_paragraphs(paragraphs: list[str], publisher: str | None = None) -> li
         if _TAIL.match(paragraph) and seen > total / 3:
             break
         text = _strip_credit(paragraph)
+        if text != paragraph and len(text.split()) < 10:
+            continue  # a short photo caption says little once its photo is gone
         if text and not _is_boilerplate(text, publisher) and not _repeats(text, kept, publisher):
             kept.append(text)
     while kept and kept[-1].endswith(":") and len(kept[-1].split()) <= 8:

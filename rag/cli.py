@@ -52,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, help="passages to draw the answer from")
     p.set_defaults(run=_ask)
 
+    p = sub.add_parser("eval", help="score answers on a question file")
+    p.add_argument("questions", type=Path, help="JSON lines: question, answers, refuse, history")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("--json", type=Path, dest="json_out", help="write the full report as JSON here")
+    p.add_argument("--boilerplate", type=Path, help="file of boilerplate snippets that must never be cited")
+    p.add_argument("--min-grounded", type=float, help="exit 1 if the grounded-answer rate is below this")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every failed question")
+    p.set_defaults(run=_eval)
+
     p = sub.add_parser("search", help="show the retrieved passages and their scores")
     p.add_argument("question")
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
@@ -91,6 +100,25 @@ def _ask(args, settings: Settings) -> int:
         return 0
     answer = assistant.ask(args.question, k=args.k)
     print(json.dumps(answer.as_dict(), ensure_ascii=False) if args.json else answer_text(answer))
+    return 0
+
+
+def _eval(args, settings: Settings) -> int:
+    from rag.assistant import Assistant
+    from rag.evaluate import evaluate, read_cases
+    from rag.render import report_text
+
+    cases = read_cases(args.questions)
+    snippets = []
+    if args.boilerplate:
+        snippets = [s for s in args.boilerplate.read_text(encoding="utf-8").splitlines() if s.strip()]
+    report = evaluate(Assistant.open(settings), cases, snippets)
+    print(report_text(report, args.verbose))
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"summary": report.summary(), "by_kind": report.by_kind()}, indent=1))
+    if args.min_grounded is not None and report.summary()["grounded"] < args.min_grounded:
+        print(f"rag: grounded-answer rate below {args.min_grounded}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -42,15 +42,17 @@ def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[lis
         raise UsageError(f"corpus folder not found: {corpus_dir}")
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # article id -> sha256 of its text (the checksum covers the id, so it never repeats)
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
         for item in load_file(path, settings):
             if isinstance(item, Skipped):
                 skipped.append(item)
-            elif item.id in seen or item.checksum in seen.values():
+                continue
+            digest = hashlib.sha256(item.text.encode()).hexdigest()
+            if item.id in seen or digest in seen.values():
                 skipped.append(Skipped(item.source, f"duplicate of an article already loaded ({item.id})"))
             else:
-                seen[item.id] = item.checksum
+                seen[item.id] = digest
                 articles.append(item)
     for s in skipped:
         log.warning("skipped %s: %s", s.source, s.reason)

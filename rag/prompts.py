@@ -19,6 +19,72 @@ TEMPLATES: dict[str, str] = {
     "QUESTION_CUT": "Your question was cut to its first {limit} characters.",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
+    # --- The web chat (ui/) and `rag serve` ---
+    # Line under the chat's title.
+    "UI_INTRO": "Ask about the UK junior doctors' disputes: the 2016 contract under Jeremy Hunt and the 2023 pay "
+                "dispute under Steve Barclay. Answers quote the articles; click a number to see its passage.",
+    # Label before a refusal in the chat, so it reads as a refusal and never as an empty answer.
+    "UI_REFUSED": "No answer:",
+    # A problem the user can fix (a RagError), shown in the chat or under the Articles form.
+    "UI_ERROR": "That did not work: {message}",
+    # Any other failure; the traceback goes to the server log only.
+    "UI_UNEXPECTED": "Something went wrong on the server (details are in its log). Please try again.",
+    # Prefix of a note attached to an answer.
+    "UI_NOTE": "Note: {note}",
+    # The sources panel before any question.
+    "UI_SOURCES_EMPTY": "The passages cited by the latest answer appear here.",
+    # The sources panel after an answer that cites nothing.
+    "UI_SOURCES_NONE": "This answer cites no passage.",
+    # Summary that opens the full article under a cited passage.
+    "UI_READ_ARTICLE": "Read the whole article, with this passage highlighted",
+    # Metadata shown when an article does not state it.
+    "UI_UNKNOWN_PUBLISHER": "publisher unknown",
+    "UI_UNKNOWN_DATE": "date unknown",
+    # Marks a metadata field that was guessed from the text.
+    "UI_INFERRED": "{value} (inferred)",
+    # Heading of the Articles tab's list.
+    "UI_ARTICLE_COUNT": "{articles} articles, {chunks} passages in the index.",
+    # A date filter or article date that is not an ISO date.
+    "BAD_DATE": "'{value}' is not a date: use YYYY-MM-DD, YYYY-MM or YYYY.",
+    # A date range whose start is after its end.
+    "DATE_ORDER": "The start date {start} is after the end date {end}.",
+    # The API got a filter it does not know.
+    "BAD_FILTER": "Unknown filter '{name}': use disputes, publishers, date_from and date_to.",
+    # The API got a history that is not a list of turns.
+    "BAD_HISTORY": "The history must be a list of turns, each with a role ('user' or 'assistant') and a text content.",
+    # The API got a k outside the allowed range.
+    "BAD_K": "k must be a whole number from 1 to {most}.",
+    # Adding an article: nothing to add.
+    "ADD_EMPTY": "Paste an article's text or choose a file to add.",
+    # Adding an article: both a paste and a file.
+    "ADD_BOTH": "Either paste the text or choose a file, not both.",
+    # Adding an article: too large.
+    "ADD_TOO_BIG": "That article is {size} bytes; the most the chat accepts is {limit} bytes.",
+    # Adding an article: a file type the corpus cannot read.
+    "ADD_TYPE": "Only {types} files can be added.",
+    # Adding an article: not text.
+    "ADD_NOT_UTF8": "That file is not UTF-8 text.",
+    # Adding an article: the loader could not make an article of it.
+    "ADD_UNREADABLE": "That article could not be read: {reason}.",
+    # Adding an article that is already there.
+    "ADD_DUPLICATE": "That article is already in the corpus as \"{title}\".",
+    # Adding an article worked.
+    "ADD_DONE": "Added \"{title}\" ({chunks} passages). It can be asked about now.",
+    # Removing: no choice made.
+    "REMOVE_CHOOSE": "Choose an article to remove.",
+    # Removing an article another session already removed.
+    "REMOVE_GONE": "That article is no longer in the index.",
+    # Removing the only article.
+    "REMOVE_LAST": "The corpus needs at least one article: add another before removing this one.",
+    # Removing an article whose file is outside the corpus folder or holds other articles too.
+    "REMOVE_NOT_FILE": "\"{title}\" does not have a corpus file of its own ({source}); edit the corpus by hand.",
+    # Removing worked.
+    "REMOVE_DONE": "Removed \"{title}\". Answers no longer use it.",
+    # `rag serve` bound to an address other machines can reach.
+    "SERVE_EXPOSED": "warning: serving on {host}, which other machines may reach; the chat has no login. "
+                     "Use --host 127.0.0.1 to keep it on this machine.",
+    # `rag serve` is ready.
+    "SERVE_READY": "chat ready at {url} (Ctrl+C to stop)",
 }
 
 # The placeholders each template is rendered with; the test compares this with the templates themselves.
@@ -27,7 +93,47 @@ FIELDS: dict[str, frozenset[str]] = {
     "REFUSAL_UNKNOWN": frozenset({"terms"}),
     "QUESTION_CUT": frozenset({"limit"}),
     "EMPTY_QUESTION": frozenset(),
+    "UI_INTRO": frozenset(),
+    "UI_REFUSED": frozenset(),
+    "UI_ERROR": frozenset({"message"}),
+    "UI_UNEXPECTED": frozenset(),
+    "UI_NOTE": frozenset({"note"}),
+    "UI_SOURCES_EMPTY": frozenset(),
+    "UI_SOURCES_NONE": frozenset(),
+    "UI_READ_ARTICLE": frozenset(),
+    "UI_UNKNOWN_PUBLISHER": frozenset(),
+    "UI_UNKNOWN_DATE": frozenset(),
+    "UI_INFERRED": frozenset({"value"}),
+    "UI_ARTICLE_COUNT": frozenset({"articles", "chunks"}),
+    "BAD_DATE": frozenset({"value"}),
+    "DATE_ORDER": frozenset({"start", "end"}),
+    "BAD_FILTER": frozenset({"name"}),
+    "BAD_HISTORY": frozenset(),
+    "BAD_K": frozenset({"most"}),
+    "ADD_EMPTY": frozenset(),
+    "ADD_BOTH": frozenset(),
+    "ADD_TOO_BIG": frozenset({"size", "limit"}),
+    "ADD_TYPE": frozenset({"types"}),
+    "ADD_NOT_UTF8": frozenset(),
+    "ADD_UNREADABLE": frozenset({"reason"}),
+    "ADD_DUPLICATE": frozenset({"title"}),
+    "ADD_DONE": frozenset({"title", "chunks"}),
+    "REMOVE_CHOOSE": frozenset(),
+    "REMOVE_GONE": frozenset(),
+    "REMOVE_LAST": frozenset(),
+    "REMOVE_NOT_FILE": frozenset({"title", "source"}),
+    "REMOVE_DONE": frozenset({"title"}),
+    "SERVE_EXPOSED": frozenset({"host"}),
+    "SERVE_READY": frozenset({"url"}),
 }
+
+# Example questions the chat offers, covering both disputes.
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "What pay rise did the Government offer junior doctors?",
+    "How many operations were rescheduled during the first strike?",
+    "Who invited the BMA to pay talks in 2023?",
+    "What is full pay restoration?",
+)
 
 
 def placeholders(template: str) -> frozenset[str]:

@@ -41,10 +41,17 @@ class Settings:
     dedupe_similarity: float = 0.92  # passages more alike than this (cosine) collapse into one
     answer_sentences: int = 3  # most sentences an extractive answer quotes
     answer_words: int = 60  # soft cap on words in an extractive answer
-    refuse_below: float = 0.36  # refuse when the best sentence's relevance is under this
+    answer_extra: float = 0.7  # a further sentence must score this share of the best one on what it adds
+    refuse_below: float = 0.30  # refuse when the best sentence's relevance is under this
     max_question_chars: int = 1000  # longer questions are cut to this length, with a note
     max_article_bytes: int = 5_000_000  # larger article files are skipped with a warning
     history_turns: int = 2  # earlier user turns folded into a follow-up question's search
+    serve_host: str = "127.0.0.1"  # address `rag serve` binds; anything but loopback is warned about
+    serve_port: int = 7860  # port `rag serve` listens on
+    max_upload_bytes: int = 2_000_000  # largest article the chat's Articles tab accepts (upload or paste)
+    ui_max_k: int = 10  # most passages the chat's "passages to use" slider offers
+    ui_stream_delay: float = 0.05  # pause between streamed answer sentences in the chat, in seconds
+    ui_concurrency: int = 4  # chat answers worked on at once across all browser sessions
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

@@ -1,0 +1,67 @@
+"""Understand a question: resolve follow-ups against the conversation, split two-part questions.
+
+A question that leans on earlier turns ("What did he say next?") is searched together with the earlier user
+questions and the last answer; a self-contained question is searched alone.
+
+>>> history = [{"role": "user", "content": "What did Jeremy Hunt say about the walkout?"},
+...            {"role": "assistant", "content": "He called it wholly unnecessary [1]."}]
+>>> context("What did he say next?", history, turns=2)
+'What did Jeremy Hunt say about the walkout? He called it wholly unnecessary.'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+_LEANS_ON_CONTEXT = re.compile(
+    r"\b(?:he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
+    r"next|else|also|too|same|former|latter|above|earlier|previous|first one|second one)\b|"
+    r"^\s*(?:and|but|so|what about|how about|why|when|where|who|how (?:many|much|long))\b[^?]{0,25}\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    return bool(_LEANS_ON_CONTEXT.search(question)) or len(question.split()) <= 3
+
+
+def context(question: str, history: Sequence[dict] | None, turns: int) -> str:
+    """Earlier user turns, and the last answer (where "he" or "it" is usually named), for a follow-up."""
+    if not history or not is_follow_up(question):
+        return ""
+    earlier = [t["content"] for t in history if t.get("role") == "user" and t.get("content")][-turns:]
+    answers = [t["content"] for t in history if t.get("role") == "assistant" and t.get("content")][-1:]
+    return " ".join(earlier + [_MARKER.sub("", a) for a in answers])
+
+
+def said_before(history: Sequence[dict] | None) -> str:
+    """Everything the assistant already said, so a follow-up can prefer sentences not yet quoted."""
+    return " ".join(t.get("content", "") for t in history or () if t.get("role") == "assistant")
+
+
+# "..., and who ...", "... compared with ...": a second question joined to the first.
+_JOIN = re.compile(
+    r",?\s+(?:and|while|whereas)\s+(?=(?:who|whom|whose|what|when|where|which|how|why|did|does|do|is|was|were)\b)"
+    r"|,?\s+(?:compared (?:with|to)|versus|vs\.?|as against)\s+",
+    re.IGNORECASE,
+)
+_COMPARES = re.compile(r"\b(?:both|each|two (?:reports|articles)|compare[ds]?|differ\w*|respectively)\b",
+                       re.IGNORECASE)
+
+
+def parts(question: str) -> list[str]:
+    """The sub-questions of a two-part question; a simple question is its own single part.
+
+    >>> parts("Which service hosted the talks, and whom did Hunt appoint to lead them?")
+    ['Which service hosted the talks', 'whom did Hunt appoint to lead them?']
+    """
+    pieces = [p.strip(" ,") for p in _JOIN.split(question)]
+    pieces = [p for p in pieces if len(p.split()) >= 3]
+    return pieces if len(pieces) > 1 else [question]
+
+
+def compares(question: str) -> bool:
+    """Whether the question asks to set sources side by side ("both", "each report", "differ")."""
+    return bool(_COMPARES.search(question))

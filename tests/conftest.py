@@ -1,0 +1,98 @@
+"""Shared fixtures: the real MiniLM model (loaded once), one index of the seed corpus, and CLI helpers.
+
+Nothing here is mocked: the model, FAISS, BM25, tiktoken and the files on disk are the real ones.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+for _name in [n for n in os.environ if n.startswith("RAG_")]:
+    del os.environ[_name]  # the suite runs with default settings, whatever the shell has set
+
+from rag.ingest import ingest  # noqa: E402  (after the environment is settled)
+from rag.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+RAG_SCRIPT = Path(sys.executable).parent / "rag"  # the `rag` console script of this virtualenv
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2, loaded once for the whole session."""
+    from embeddings import load_embedder
+
+    return load_embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings pointing at one index of the seed corpus, built once per session."""
+    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("seed") / "index")
+    ingest(CORPUS, settings, embedder=embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_settings):
+    from rag.index import load_index
+
+    return load_index(seed_settings)
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings with a fresh index folder under this test's tmp dir."""
+
+    def make(name: str = "index", **changes) -> Settings:
+        return Settings(index_dir=tmp_path / name, **changes)
+
+    return make
+
+
+def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``{name: content}`` into ``folder`` (created) and return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return folder
+
+
+@pytest.fixture
+def corpus_writer(tmp_path):
+    return lambda files, name="corpus": write_corpus(tmp_path / name, files)
+
+
+def cli_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+
+
+def cli(*args: str, stdin: str | None = None, console: bool = False, timeout: float = 120):
+    """Run `python -m rag ARGS` (or the `rag` console script) and return the CompletedProcess."""
+    cmd = [str(RAG_SCRIPT)] if console else [sys.executable, "-m", "rag"]
+    return subprocess.run(cmd + list(args), input=stdin, capture_output=True, text=True, cwd=ROOT,
+                          env=cli_env(), timeout=timeout)
+
+
+def start_cli(*args: str, stdin: str | None = None, console: bool = False) -> subprocess.Popen:
+    """Start the CLI without waiting; ``finish`` collects it. Lets model-loading runs share the wait."""
+    cmd = [str(RAG_SCRIPT)] if console else [sys.executable, "-m", "rag"]
+    proc = subprocess.Popen(cmd + list(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=cli_env())
+    proc.stdin_text = stdin
+    return proc
+
+
+def finish(proc: subprocess.Popen, timeout: float = 180) -> subprocess.CompletedProcess:
+    out, err = proc.communicate(proc.stdin_text, timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

@@ -1,0 +1,78 @@
+"""Cleaning: publisher boilerplate goes, the reporting stays, mojibake is repaired."""
+
+import re
+
+import pytest
+from conftest import CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.clean import clean_text, repair
+from rag.load import load_corpus
+
+BOILERPLATE = ["Your support", "donation", "paywall", "commenting forum", "Leave a Reply", "RELATED ARTICLES",
+               "More from LabourList", "doc_markwinter", "24840146636_cf386e7737_k", "Credit:", "(pic:",
+               "GET UPDATES FROM", "SHARE", "â–¶", "download our"]
+CONTENT = ["Shifa hospital", "11 per cent", "Sir David Dalton", "Lord Falconer", "35% rise",
+           "St Mary’s in Paddington"]
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@pytest.fixture(scope="module")
+def seed_text():
+    articles, _ = load_corpus(CORPUS)
+    return "\n\n".join(a.text for a in articles)
+
+
+@pytest.mark.parametrize("snippet", BOILERPLATE)
+def test_seed_boilerplate_is_removed(seed_text, snippet):
+    assert snippet not in seed_text
+
+
+@pytest.mark.parametrize("snippet", CONTENT)
+def test_seed_reporting_is_kept(seed_text, snippet):
+    assert snippet in seed_text
+
+
+def test_mojibake_is_repaired_and_curly_quotes_kept():
+    assert repair("I donâ€™t know") == "I don’t know"
+    assert repair("â–¶ Watch") == "▶ Watch"
+    text = clean_text("He said “wholly unnecessary” and ‘no’ to talks.").text
+    assert text == "He said “wholly unnecessary” and ‘no’ to talks."
+
+
+def test_glued_sentences_are_split():
+    text = clean_text("Your messages made all the difference.Pictures have emerged of medics in Gaza.").text
+    assert "difference.\n\nPictures have emerged" in text
+
+
+def test_appeals_go_but_quoted_speech_about_support_stays():
+    raw = ("Doctors walked out across England on Tuesday.\n"
+           "Your support helps us to tell the story\n"
+           "The BMA chair said: “We are grateful for your support from patients across the country.”\n"
+           "▶ Download our app for more news\n")
+    text = clean_text(raw).text
+    assert "“We are grateful for your support from patients across the country.”" in text
+    assert "helps us to tell the story" not in text and "Download our app" not in text
+    assert text.startswith("Doctors walked out")
+
+
+def test_date_prefix_is_taken_out_of_the_text():
+    cleaned = clean_text("date 2023-03-11 Junior doctors are due to strike.")
+    assert cleaned.date == "2023-03-11" and cleaned.text == "Junior doctors are due to strike."
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_clean_text_never_raises_and_leaves_no_control_characters(raw):
+    text = clean_text(raw).text
+    assert not CONTROL.search(text)
+    assert text == text.strip()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["Doctors strike.", "SHARE", "\x00", "â€™", "\r\n", "  ", "“Quote.”", "Ü"])
+                .map(str), max_size=20).map("".join))
+def test_clean_text_on_article_like_noise(raw):
+    cleaned = clean_text(raw)
+    assert not CONTROL.search(cleaned.text) and cleaned.dropped >= 0
