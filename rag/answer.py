@@ -19,6 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.prompts import render
+from rag.question import expected_answer, holds
 from rag.settings import Settings
 from rag.stores import LexicalStore, words
 from rag.types import Answer, Article, Citation, Hit
@@ -126,11 +127,13 @@ class ExtractiveAnswerer:
         cosines = vectors @ query.question_vector
         if query.context:  # a follow-up: the question and its context both count
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
+        kind = expected_answer(query.question)
         scored = []
         for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors):
             terms = frozenset(words(sentence))
-            scored.append(Scored(_relevance(float(cos), _overlap(weights, terms)) + 0.02 / (1 + rank), rank,
-                                 span, sentence, vec, float(cos), terms))
+            bonus = self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
+            relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
+            scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms))
         return sorted(scored, key=lambda c: -c.score)
 
     def choose(self, candidates: list[Scored], weights: dict[str, float]) -> list[Scored]:
@@ -147,7 +150,8 @@ class ExtractiveAnswerer:
         pool = [c for c in candidates[1:] if len(c.text.split()) <= budget]
         while pool and len(chosen) < s.answer_sentences:
             rest = {t: w for t, w in weights.items() if t not in covered}
-            gain = {id(c): _relevance(c.cosine, _overlap(rest, c.words, sum(weights.values()))) for c in pool}
+            total = sum(weights.values())
+            gain = {id(c): _relevance(c.cosine, _overlap(rest, c.words, total), s.word_share) for c in pool}
             best = max(pool, key=lambda c: gain[id(c)])
             if gain[id(best)] < bar:
                 break
@@ -168,7 +172,8 @@ class ExtractiveAnswerer:
             pool = [c for c in candidates if c not in chosen]
             if not pool:
                 break
-            fit = {id(c): 0.5 * c.score + 0.5 * _relevance(float(c.vector @ vector), _overlap(weights, c.words))
+            fit = {id(c): 0.5 * c.score + 0.5 * _relevance(float(c.vector @ vector), _overlap(weights, c.words),
+                                                             self.settings.word_share)
                    for c in pool}
             best = max(pool, key=lambda c: fit[id(c)])
             if fit[id(best)] >= self.settings.refuse_below:
@@ -192,8 +197,8 @@ class ExtractiveAnswerer:
         return {t: scale * math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
 
 
-def _relevance(cosine: float, overlap: float) -> float:
-    return 0.6 * cosine + 0.4 * overlap
+def _relevance(cosine: float, overlap: float, word_share: float) -> float:
+    return (1 - word_share) * cosine + word_share * overlap
 
 
 def _overlap(weights: dict[str, float], sentence_words: frozenset[str], total: float | None = None) -> float:

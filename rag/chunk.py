@@ -47,28 +47,34 @@ def chunk_articles(articles: list[Article], tokenizer: Tokenizer, max_tokens: in
 
 def chunk_article(article: Article, tokenizer: Tokenizer, max_tokens: int, overlap: int) -> list[Chunk]:
     """Greedily pack sentences into chunks; the next chunk starts with the last ``overlap`` tokens' sentences."""
-    spans = _bounded(article.text, sentence_spans(article.text), tokenizer, max_tokens)
+    text = article.text
+    spans = _bounded(text, sentence_spans(text), tokenizer, max_tokens)
     if not spans:
         return []
-    sizes = tokenizer.count_many([article.text[s:e] for s, e in spans])
+    sizes = tokenizer.count_many([text[s:e] for s, e in spans])
+
+    def fits(i: int, j: int) -> bool:
+        # Counted on the joined text: the whitespace between sentences has tokens of its own.
+        return tokenizer.count_many([text[spans[i][0] : spans[j][1]]])[0] <= max_tokens
+
     chunks: list[Chunk] = []
     first = 0
     while first < len(spans):
-        last, total = first, sizes[first]
-        while last + 1 < len(spans) and total + sizes[last + 1] <= max_tokens:
+        last = first
+        while last + 1 < len(spans) and fits(first, last + 1):
             last += 1
-            total += sizes[last]
         chunks.append(_make_chunk(article, len(chunks), spans[first : last + 1]))
         if last + 1 >= len(spans):
             break
-        first = _overlap_start(sizes, first, last, overlap)
+        first = _overlap_start(sizes, first, last, overlap, fits)
     return chunks
 
 
-def _overlap_start(sizes: list[int], first: int, last: int, overlap: int) -> int:
-    """Index of the first sentence of the next chunk: back up from ``last`` while within ``overlap`` tokens."""
+def _overlap_start(sizes: list[int], first: int, last: int, overlap: int, fits) -> int:
+    """Index of the first sentence of the next chunk: back up from ``last`` while within ``overlap`` tokens
+    and while the next chunk still has room for sentence ``last + 1`` (else it would repeat this one's end)."""
     start, carried = last + 1, 0
-    while start - 1 > first and carried + sizes[start - 1] <= overlap:
+    while start - 1 > first and carried + sizes[start - 1] <= overlap and fits(start - 1, last + 1):
         start -= 1
         carried += sizes[start]
     return start

@@ -4,6 +4,7 @@
     rag ask "QUESTION" [--index DIR] [--json]
     rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
     rag search "QUESTION" [--index DIR] [-k N]
+    rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
     p.add_argument("-k", type=int, default=None, help="passages to show")
     p.set_defaults(run=_search)
+
+    p = sub.add_parser("serve", help="index the corpus if needed, then open the web chat")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, help="port to listen on (default 7860)")
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("--corpus", type=Path, help="folder of articles to index and add to (default: corpus/)")
+    p.set_defaults(run=_serve)
     return parser
 
 
@@ -74,6 +82,8 @@ def _ingest(args, settings: Settings) -> int:
     from rag.progress import Progress
 
     corpus = args.corpus or settings.corpus_dir
+    if not args.verbose:  # skipped files are listed once, below; a failed ingest stays a one-line error
+        logging.getLogger("rag.load").setLevel(logging.ERROR)
     with Progress("embedding", sys.stderr) as progress:
         report = ingest(corpus, settings, progress.update)
     state = "unchanged, nothing to do" if report.unchanged else f"embedded {report.embedded} new passages"
@@ -130,3 +140,13 @@ def _search(args, settings: Settings) -> int:
     hits = assistant.search(args.question, k=args.k or settings.top_k)
     print(hits_text(hits, assistant.index.articles))
     return 0
+
+
+def _serve(args, settings: Settings) -> int:
+    from ui.server import serve
+
+    if args.corpus:
+        settings = settings.replace(corpus_dir=args.corpus)
+    host = args.host or settings.serve_host
+    port = settings.serve_port if args.port is None else args.port
+    return serve(settings, host, port)

@@ -36,7 +36,6 @@ from rag.types import Article, Chunk
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-_KEEP_OLD = 1  # previous versions kept after a switch, for readers that opened them just before
 
 
 @dataclass(frozen=True)
@@ -75,22 +74,30 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
     """Write a complete new version and make it current. Call with ``storage.ingest_lock`` held."""
     root = settings.index_dir
     versions = root / "versions"
-    versions.mkdir(parents=True, exist_ok=True)
+    versions.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(root, 0o700)
     name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     tmp = versions / f".{name}.tmp"
-    tmp.mkdir(mode=0o700)
-    storage.write_jsonl(tmp / "articles.jsonl", [asdict(a) for a in articles])
-    storage.write_jsonl(tmp / "chunks.jsonl", [dict(asdict(c), key=k) for c, k in zip(chunks, keys)])
-    storage.write_npy(tmp / "vectors.npy", vectors)
-    LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")
-    manifest = dict(manifest, files=storage.checksums(tmp))
-    storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
-    storage.fsync_dir(tmp)
+    try:
+        tmp.mkdir(mode=0o700)
+        storage.write_jsonl(tmp / "articles.jsonl", [asdict(a) for a in articles])
+        storage.write_jsonl(tmp / "chunks.jsonl", [dict(asdict(c), key=k) for c, k in zip(chunks, keys)])
+        storage.write_npy(tmp / "vectors.npy", vectors)
+        LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")  # bm25s writes these files itself
+        storage.settle(tmp / "bm25")
+        manifest = dict(manifest, files=storage.checksums(tmp))
+        storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+        storage.fsync_dir(tmp)
+    except (OSError, IndexProblem) as e:
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-written version would keep a full disk full
+        if isinstance(e, OSError):
+            raise storage.write_error(root, e) from None
+        raise
     os.rename(tmp, versions / name)
     storage.fsync_dir(versions)
+    previous = _current_name(root)
     storage.write_bytes(root / "CURRENT", name.encode())  # atomic: temp file, fsync, rename
-    _prune(versions, keep=name)
+    _prune(versions, keep={name, previous})
     return versions / name
 
 
@@ -157,10 +164,15 @@ def _chunk(row: dict) -> Chunk:
     return Chunk(row["id"], row["article_id"], row["text"], row["start"], row["end"], spans)
 
 
-def _prune(versions: Path, keep: str) -> None:
-    """Remove half-written versions and all but the newest ``_KEEP_OLD`` older ones."""
-    old = sorted((p for p in versions.iterdir() if p.name != keep), key=lambda p: p.name)
-    stale = [p for p in old if p.name.startswith(".")]
-    finished = [p for p in old if not p.name.startswith(".")]
-    for path in stale + finished[: max(0, len(finished) - _KEEP_OLD)]:
-        shutil.rmtree(path, ignore_errors=True)
+def _current_name(root: Path) -> str:
+    try:
+        return (root / "CURRENT").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _prune(versions: Path, keep: set[str]) -> None:
+    """Remove every version but the new one and the one it replaces (readers may still have that open)."""
+    for path in versions.iterdir():
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)

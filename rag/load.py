@@ -57,7 +57,8 @@ def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[lis
     for s in skipped:
         log.warning("skipped %s: %s", s.source, s.reason)
     if not articles:
-        raise CorpusError(f"no readable article in {corpus_dir} (formats: {', '.join(sorted(READERS))})")
+        why = f"; {len(skipped)} skipped, e.g. {skipped[0].source}: {skipped[0].reason}" if skipped else ""
+        raise CorpusError(f"no readable article in {corpus_dir} (formats: {', '.join(sorted(READERS))}){why}")
     return articles, skipped
 
 

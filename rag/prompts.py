@@ -31,6 +31,8 @@ TEMPLATES: dict[str, str] = {
     "UI_UNEXPECTED": "Something went wrong on the server (details are in its log). Please try again.",
     # Prefix of a note attached to an answer.
     "UI_NOTE": "Note: {note}",
+    # Heading of the sources panel.
+    "UI_SOURCES": "Sources",
     # The sources panel before any question.
     "UI_SOURCES_EMPTY": "The passages cited by the latest answer appear here.",
     # The sources panel after an answer that cites nothing.
@@ -51,7 +53,8 @@ TEMPLATES: dict[str, str] = {
     # The API got a filter it does not know.
     "BAD_FILTER": "Unknown filter '{name}': use disputes, publishers, date_from and date_to.",
     # The API got a history that is not a list of turns.
-    "BAD_HISTORY": "The history must be a list of turns, each with a role ('user' or 'assistant') and a text content.",
+    "BAD_HISTORY": "The history must be a list of turns, each with a role ('user' or 'assistant') and a text "
+                   "content.",
     # The API got a k outside the allowed range.
     "BAD_K": "k must be a whole number from 1 to {most}.",
     # Adding an article: nothing to add.
@@ -98,6 +101,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "UI_ERROR": frozenset({"message"}),
     "UI_UNEXPECTED": frozenset(),
     "UI_NOTE": frozenset({"note"}),
+    "UI_SOURCES": frozenset(),
     "UI_SOURCES_EMPTY": frozenset(),
     "UI_SOURCES_NONE": frozenset(),
     "UI_READ_ARTICLE": frozenset(),
@@ -140,7 +144,7 @@ def placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
-def render(name: str, **values) -> str:
+def render(name: str, /, **values) -> str:
     """Fill template ``name``; values are plain text and are never interpreted."""
     if set(values) != FIELDS[name]:
         raise KeyError(f"template {name} takes {sorted(FIELDS[name])}, got {sorted(values)}")

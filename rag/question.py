@@ -65,3 +65,38 @@ def parts(question: str) -> list[str]:
 def compares(question: str) -> bool:
     """Whether the question asks to set sources side by side ("both", "each report", "differ")."""
     return bool(_COMPARES.search(question))
+
+
+_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
+                r"hundred|thousand|million|billion|half|third|thirds|quarter|dozen|dozens|hundreds|thousands"
+# What a question asks for, from its wording, and what a sentence holding such an answer looks like.
+_ASKS = [
+    ("duration", re.compile(r"\bhow long\b|\bfor how many\b|\bwhat (?:length|duration)\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|month|year|time)\b|\bin what year\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\bwhat (?:number|percentage|share|"
+                          r"proportion|fraction|amount|rate|age|size|figure|sum|level of)\b", re.I)),
+    ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I)),
+]
+_HOLDS = {
+    "duration": re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)[- ](?:hours?|days?|weeks?|months?|years?|"
+                           rf"decades?|minutes?)\b", re.I),
+    "date": re.compile(rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+                       rf"yesterday|today|tomorrow)\b|\b(?:1[89]|20)\d\d\b"),
+    "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|%|per ?cent", re.I),
+    "name": re.compile(r"(?<=\S )[A-Z][a-z]+(?: [A-Z][a-z]+)*"),
+}
+
+
+def expected_answer(question: str) -> str | None:
+    """The kind of thing the question asks for: "duration", "date", "number", "name", or None.
+
+    >>> expected_answer("How many operations were cancelled?"), expected_answer("Why did they strike?")
+    ('number', None)
+    """
+    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
+
+
+def holds(sentence: str, kind: str | None) -> bool:
+    """Whether the sentence contains something of that kind (a number, a date, a name)."""
+    return bool(kind) and bool(_HOLDS[kind].search(sentence))

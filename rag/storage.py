@@ -35,9 +35,28 @@ def write_bytes(path: Path, data: bytes) -> None:
     except OSError as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        reason = "the disk is full" if e.errno == errno.ENOSPC else e.strerror
-        raise IndexProblem(f"could not write {path} ({reason}); the previous index is unchanged", fix="") from None
+        raise write_error(path, e) from None
     fsync_dir(path.parent)
+
+
+def write_error(path: Path, e: OSError) -> IndexProblem:
+    """The one-line error for a failed index write."""
+    reason = "the disk is full" if e.errno == errno.ENOSPC else e.strerror
+    return IndexProblem(f"could not write {path} ({reason}); the previous index is unchanged", fix="")
+
+
+def settle(folder: Path) -> None:
+    """Make files another library wrote below ``folder`` owner-only (0700/0600) and durable (fsync)."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        else:
+            fsync_dir(path)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:

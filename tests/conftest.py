@@ -49,16 +49,6 @@ def seed_index(seed_settings):
     return load_index(seed_settings)
 
 
-@pytest.fixture
-def make_settings(tmp_path):
-    """Settings with a fresh index folder under this test's tmp dir."""
-
-    def make(name: str = "index", **changes) -> Settings:
-        return Settings(index_dir=tmp_path / name, **changes)
-
-    return make
-
-
 def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``{name: content}`` into ``folder`` (created) and return it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,7 +70,7 @@ def cli_env() -> dict[str, str]:
 def cli(*args: str, stdin: str | None = None, console: bool = False, timeout: float = 120):
     """Run `python -m rag ARGS` (or the `rag` console script) and return the CompletedProcess."""
     cmd = [str(RAG_SCRIPT)] if console else [sys.executable, "-m", "rag"]
-    return subprocess.run(cmd + list(args), input=stdin, capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run(cmd + list(args), input=stdin or "", capture_output=True, text=True, cwd=ROOT,
                           env=cli_env(), timeout=timeout)
 
 

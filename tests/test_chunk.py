@@ -71,9 +71,11 @@ def test_chunk_properties(text, max_tokens, overlap):
     for prev, nxt in zip(chunks, chunks[1:]):
         assert prev.start < nxt.start and prev.end < nxt.end  # ordered
         assert nxt.start <= prev.end or not text[prev.end:nxt.start].strip()  # overlapping or adjacent
-        last = prev.sentences[-1]
-        if overlap and len(prev.sentences) > 1 and count(text[last[0]:last[1]]) <= overlap:
-            assert nxt.start <= prev.end and (nxt.start, nxt.sentences[0][1]) in prev.sentences  # overlap
+        assert any(s >= prev.end for s, _ in nxt.sentences)  # each chunk brings a sentence of its own
+        last, new = prev.sentences[-1], next(span for span in nxt.sentences if span[0] >= prev.end)
+        if (overlap and len(prev.sentences) > 1 and count(text[last[0]:last[1]]) <= overlap
+                and count(text[last[0]:new[1]]) <= max_tokens):  # room to repeat the last sentence
+            assert nxt.start <= prev.end and nxt.sentences[0] in prev.sentences  # overlap
 
 
 @settings(max_examples=150, deadline=None)

@@ -71,8 +71,8 @@ def test_clean_text_never_raises_and_leaves_no_control_characters(raw):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["Doctors strike.", "SHARE", "\x00", "â€™", "\r\n", "  ", "“Quote.”", "Ü"])
-                .map(str), max_size=20).map("".join))
+@given(st.lists(st.sampled_from(["Doctors strike.", "SHARE", "\x00", "â€™", "\r\n", "  ", "“Quote.”", "Ü", "\u200b"]),
+                max_size=20).map("".join))
 def test_clean_text_on_article_like_noise(raw):
     cleaned = clean_text(raw)
     assert not CONTROL.search(cleaned.text) and cleaned.dropped >= 0

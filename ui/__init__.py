@@ -1,0 +1,14 @@
+"""The web chat: `rag serve` opens it; everything here runs on this machine and sends nothing elsewhere.
+
+Modules: ``service`` (the shared, swappable assistant and the article add/remove it serialises),
+``articles`` (turning an upload or a paste into a safe corpus file), ``chat`` (the streaming chat handler and
+the public ``ask`` API), ``render`` (escaped HTML for answers, sources and articles), ``app`` (the Blocks
+layout), ``csp`` (the Content-Security-Policy middleware) and ``server`` (start-up and launch).
+"""
+
+import os
+
+# Set before anything imports gradio: no usage analytics and no version checks leave the machine.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"

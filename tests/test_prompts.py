@@ -1,0 +1,61 @@
+"""Templates: each one's placeholders are exactly the fields the code fills in."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from rag.prompts import FIELDS, TEMPLATES, placeholders, render
+
+RAG = Path(__file__).resolve().parent.parent / "rag"
+
+
+def render_calls() -> list[tuple[str, str, frozenset[str]]]:
+    """Every ``render("NAME", key=...)`` call in rag/: (where, NAME, keyword names)."""
+    calls = []
+    for path in sorted(RAG.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "render"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                assert all(k.arg for k in node.keywords), f"{path.name}:{node.lineno} passes **kwargs"
+                calls.append((f"{path.name}:{node.lineno}", node.args[0].value,
+                              frozenset(k.arg for k in node.keywords)))
+    return calls
+
+
+def test_templates_and_fields_name_the_same_templates():
+    assert set(TEMPLATES) == set(FIELDS)
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_placeholders_match_fields(name):
+    assert placeholders(TEMPLATES[name]) == FIELDS[name]
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_render_with_the_right_fields(name):
+    values = {field: f"<{field}>" for field in FIELDS[name]}
+    text = render(name, **values)
+    assert "{" not in text and all(v in text for v in values.values())
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_render_with_wrong_fields_raises(name):
+    with pytest.raises(KeyError):
+        render(name, **{field: "x" for field in FIELDS[name]}, unexpected="x")
+    if FIELDS[name]:
+        with pytest.raises(KeyError):
+            render(name)
+
+
+def test_values_are_not_interpreted():
+    assert render("REFUSAL_UNKNOWN", terms="{limit} {0}") == (
+        "The articles don't cover this: none of them mentions {limit} {0}.")
+
+
+def test_code_fills_exactly_the_placeholders():
+    calls = render_calls()
+    assert {"REFUSAL", "REFUSAL_UNKNOWN", "QUESTION_CUT", "EMPTY_QUESTION"} <= {name for _, name, _ in calls}
+    for where, name, keywords in calls:
+        assert name in TEMPLATES, f"{where} renders unknown template {name}"
+        assert keywords == placeholders(TEMPLATES[name]), f"{where} fills {sorted(keywords)} for {name}"

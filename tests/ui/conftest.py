@@ -1,0 +1,93 @@
+"""One real chat server for all UI tests: a copy of corpus/ indexed in a temporary folder with the real model,
+served by Gradio on a free 127.0.0.1 port in a background thread, closed at the end of the session.
+
+Tests may add and remove articles: they change only the copy, never the repository's corpus/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import pytest  # noqa: E402
+
+from embeddings import load_embedder  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+@dataclass
+class Server:
+    url: str
+    service: object  # ui.service.Service
+    settings: Settings
+    demo: object  # gradio.Blocks
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def ui_embedder():
+    settings = Settings.from_env()
+    return load_embedder(settings.model, settings.embed_batch)
+
+
+@pytest.fixture(scope="session")
+def ui_server(tmp_path_factory, ui_embedder) -> Server:
+    from ui.server import launch
+    from ui.service import Service
+
+    root = tmp_path_factory.mktemp("ui-server")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    settings = Settings.from_env(corpus_dir=root / "corpus", index_dir=root / "index")
+    service, report = Service.start(settings, ui_embedder)
+    assert report.articles >= 5 and not report.skipped
+    demo, url = launch(service, "127.0.0.1", free_port())
+    try:
+        yield Server(url, service, settings, demo)
+    finally:
+        demo.close()
+
+
+ROTA = """Junior doctors at the Kestrel Ward of St Aldhelm's Hospital have agreed a new rota with managers.
+
+The Kestrel Ward rota agreement gives junior doctors two protected rest days after every run of night shifts.
+
+Dr Imogen Tarrant, who negotiated the Kestrel Ward deal, said rest after nights had been the sticking point.
+
+Managers said the agreement would cost nothing extra and would make rota gaps easier to fill.
+"""
+
+
+@pytest.fixture(scope="session")
+def rota_text() -> str:
+    """A made-up article no corpus file mentions, for add/ask/remove tests."""
+    return ROTA
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def pytest_collection_modifyitems(items):
+    # Gradio's queue calls pandas APIs that pandas 3 deprecates; not ours to fix.
+    here = Path(__file__).parent
+    for item in items:
+        if not item.path.is_relative_to(here):
+            continue
+        item.add_marker(pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"))
+        item.add_marker(pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"))

@@ -1,0 +1,218 @@
+"""The chat in a real headless Chromium (Debian's, driven by Playwright): streaming, citations, links, uploads,
+and untrusted text that must neither run nor fetch anything."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from ui.render import sentences
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT = 30_000  # ms; answers take about a second on two cores, an upload's ingest a few
+
+# Records how the latest answer bubble's text changes, to see it stream in.
+WATCH = """() => {
+  window.__states = [];
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    const text = bots.length ? bots[bots.length - 1].innerText.trim() : '';
+    if (text && window.__states[window.__states.length - 1] !== text) window.__states.push(text);
+  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+}"""
+
+IN_VIEW = """(id) => {
+  const r = document.getElementById(id).getBoundingClientRect();
+  const box = document.querySelector('#sources .sources').getBoundingClientRect();
+  return r.top >= Math.max(0, box.top) - 1 && r.top < Math.min(innerHeight, box.bottom);
+}"""
+
+
+@dataclass
+class Tab:
+    page: object
+    requests: list[str] = field(default_factory=list)
+
+    def ask(self, question: str) -> None:
+        box = self.page.locator("#question textarea")
+        box.fill(question)
+        self.page.locator("#ask").click()
+
+    def last_answer(self) -> str:
+        return self.page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+    def remote_requests(self) -> list[str]:
+        return [u for u in self.requests if urlparse(u).scheme not in ("data", "blob")
+                and urlparse(u).hostname != "127.0.0.1"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser, ui_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 850})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    tab = Tab(page)
+    page.on("request", lambda request: tab.requests.append(request.url))
+    page.goto(ui_server.url)
+    page.locator("#question textarea").wait_for()
+    yield tab
+    context.close()
+
+
+def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifacts):
+    page = tab.page
+    question = "How long was the strike in March 2023?"
+    expected = ui_server.service.ask(question)
+    assert not expected.refused
+    page.evaluate(WATCH)
+    tab.ask(question)
+    last = expected.text.rsplit("[", 1)[0].strip()[-40:]
+    page.wait_for_function("(t) => { const b = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
+                           " return b.length && b[b.length - 1].innerText.includes(t); }", arg=last)
+    states = page.evaluate("window.__states")
+    pieces = sentences(expected.text)
+    if len(pieces) > 1:  # the answer formed sentence by sentence
+        assert any(pieces[0].rsplit("[", 1)[0].strip() in s and last not in s for s in states), states
+    markers = page.locator("#chat a.cite")
+    assert markers.count() == len([m for p in pieces for m in p.split("[")[1:]])
+    sources = page.locator("#sources section.source")
+    assert sources.count() == len(expected.citations)
+    assert page.locator("#src-1 blockquote mark").first.is_visible()
+    quoted = expected.text[: expected.text.index("[")].strip()
+    assert quoted in page.locator("#src-1 blockquote mark").first.inner_text().replace("\n", " ") or any(
+        quoted in m for m in page.locator("#sources mark").all_inner_texts())
+    page.screenshot(path=str(artifacts / "chat.png"))
+    (REPO / "docs").mkdir(exist_ok=True)
+    shutil.copyfile(artifacts / "chat.png", REPO / "docs" / "screenshot.png")  # the README's picture
+
+    # Push passage 1 out of view, then follow its marker: the passage comes back into view.
+    target = f"src-{expected.citations[0].n}"
+    page.evaluate("""(id) => {
+        document.querySelectorAll('#sources details').forEach(d => d.open = !d.closest('#' + id));
+        const box = document.querySelector('#sources .sources'); box.scrollTop = box.scrollHeight;
+        window.scrollTo(0, document.body.scrollHeight); }""", target)
+    pushed_out = not page.evaluate(IN_VIEW, target)
+    page.locator(f'#chat a.cite[href="#{target}"]').first.click()
+    page.wait_for_function(IN_VIEW, arg=target)
+    assert page.evaluate("location.hash") == f"#{target}"
+    assert page.evaluate(f"document.getElementById('{target}').matches(':target')")
+    page.screenshot(path=str(artifacts / "chat-source-clicked.png"))
+    page.locator(f"#{target} details summary").click()  # the whole article, the passage marked in it
+    assert page.locator(f"#{target} .article-text .in-context mark").first.is_visible()
+    print(f"passage {target} was {'out of' if pushed_out else 'already in'} view before its marker was clicked")
+    assert tab.remote_requests() == []
+
+
+def test_uploaded_article_is_answerable(tab, ui_server, artifacts, tmp_path, rota_text):
+    page = tab.page
+    path = tmp_path / "rota.txt"
+    path.write_text(rota_text)
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#articles-table table").wait_for()
+    page.locator("#a-file input[type=file]").set_input_files(str(path))
+    try:
+        page.locator("#a-file").get_by_text("rota.txt").first.wait_for()
+    except Exception:
+        page.screenshot(path=str(artifacts / "DEBUG-upload.png"), full_page=True)
+        print(page.locator("#a-file").inner_html()[:3000])
+        raise
+    page.locator("#a-title input, #a-title textarea").first.fill("Kestrel Ward rota agreed")
+    page.locator("#a-publisher input, #a-publisher textarea").first.fill("Ward Weekly")
+    page.locator("#a-date input, #a-date textarea").first.fill("2023-06-20")
+    page.locator("#a-add").click()
+    page.locator("#a-status .status.ok").wait_for()
+    article = next(a for a in ui_server.service.assistant.index.articles.values() if a.publisher == "Ward Weekly")
+    try:
+        assert "Kestrel Ward rota agreed" in page.locator("#articles-table").inner_text()
+        page.screenshot(path=str(artifacts / "articles-added.png"), full_page=True)
+        page.get_by_role("tab", name="Chat").click()
+        tab.ask("What does the Kestrel Ward rota agreement give junior doctors?")
+        page.locator("#sources section.source h4", has_text="Kestrel Ward rota agreed").first.wait_for()
+        page.locator("#chat a.cite").first.wait_for()
+        assert "protected rest days" in tab.last_answer()
+        assert tab.remote_requests() == []
+    finally:
+        ui_server.service.remove(article.id)
+
+
+def test_oversized_upload_is_refused_with_a_message(tab, ui_server, tmp_path):
+    page = tab.page
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Junior doctors went on strike. " * (ui_server.settings.max_upload_bytes // 31 + 1))
+    before = set(ui_server.service.assistant.index.articles)
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#a-file input[type=file]").set_input_files(str(big))
+    page.get_by_text("exceed the maximum allowed size").first.wait_for()
+    page.locator("#a-add").click()
+    page.locator("#a-status .status.problem").wait_for()
+    assert "Paste an article's text or choose a file" in page.locator("#a-status").inner_text()
+    assert set(ui_server.service.assistant.index.articles) == before
+
+
+EVIL = """The Marlowe Clinic trainees walked out over unpaid overtime <img src=x onerror="window.__pwned=1"> on Friday.
+
+Organisers of the Marlowe Clinic walkout said <script>window.__pwned=2</script> the overtime was months unpaid.
+
+A spokesman for the Marlowe Clinic said ![tracker](http://203.0.113.7/pixel.png) talks would resume next week.
+
+Staff at the Marlowe Clinic had voted <img src="http://203.0.113.7/logo.png"> for the walkout by a large margin.
+"""
+
+
+def test_untrusted_text_runs_nothing_and_fetches_nothing(tab, ui_server, artifacts):
+    page = tab.page
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#a-text textarea").fill(EVIL)
+    title = 'Marlowe <img src=x onerror="window.__pwned=3">walkout'
+    page.locator("#a-title input, #a-title textarea").first.fill(title)
+    page.locator("#a-add").click()
+    page.locator("#a-status .status.ok").wait_for()
+    table = page.locator("#articles-table").inner_text()
+    assert title in table
+
+    page.get_by_role("tab", name="Chat").click()
+    tab.ask("Why did the Marlowe Clinic trainees walk out?")
+    page.locator("#sources section.source h4", has_text="Marlowe").first.wait_for()
+    page.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
+    tab.ask("What did organisers of the Marlowe Clinic walkout say?")
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2")
+    page.locator("#sources section.source").first.wait_for()
+    page.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
+    page.wait_for_timeout(500)
+    shown = page.locator("#sources").inner_text()
+    assert "<script>window.__pwned=2</script>" in shown or 'onerror="window.__pwned=1"' in shown
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("#sources img, #chat .message-content img, #articles-table img").count() == 0
+    page.screenshot(path=str(artifacts / "untrusted.png"))
+
+    # Remove it through the form.
+    page.get_by_role("tab", name="Articles").click()
+    page.get_by_text("Remove an article").click()
+    page.locator("#r-choice input").click()
+    page.get_by_role("option", name="Marlowe", exact=False).first.click()
+    page.locator("#r-remove").click()
+    page.locator("#r-status .status.ok").wait_for()
+    assert "Marlowe" not in page.locator("#articles-table").inner_text()
+    assert not any("Marlowe" in a.title for a in ui_server.service.assistant.index.articles.values())
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.remote_requests() == []

@@ -1,0 +1,165 @@
+"""The chat's layout and wiring: a Chat tab (chat, filters, sources panel) and an Articles tab.
+
+Public API (see the page's "Use via API" link):
+
+* ``/ask`` (question, history, filters, k) -> the ``rag ask --json`` object; documented in ``ui.chat.make_api``.
+* ``/chat`` (question, disputes, publishers, date_from, date_to, k) -> the chat as displayed, streamed; the
+  conversation is kept per session, so each client or browser tab has its own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.prompts import EXAMPLE_QUESTIONS, render
+from ui import chat
+from ui import render as html
+from ui.articles import ALLOWED, Draft
+from ui.service import Service
+
+log = logging.getLogger(__name__)
+
+TITLE = "Junior doctors' disputes: ask the news"
+
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default look with the system's fonts: nothing to fetch, and every glyph present."""
+    return gr.themes.Default(font=["system-ui", "Liberation Sans", "DejaVu Sans", "sans-serif"],
+                             font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
+
+
+CSS = """
+#sources .sources { max-height: 78vh; overflow-y: auto; padding-right: .4em; }
+#sources .empty, .note { opacity: .75; font-size: .9em; }
+.source { border-left: 3px solid var(--color-accent); padding: .3em .8em; margin: 0 0 1em 0; }
+.source:target { background: var(--color-accent-soft); }
+.source h4 { margin: 0 0 .2em 0; }
+.source .num { color: var(--color-accent); }
+.source .meta { font-size: .85em; opacity: .8; margin: 0 0 .3em 0; }
+.source blockquote { margin: .3em 0; white-space: pre-wrap; }
+.source mark, .articles mark { background: #ffe066; color: #111; padding: 0 .1em; }
+.source .in-context { background: rgba(255, 224, 102, .3); }
+.source .article-text { white-space: pre-wrap; max-height: 40vh; overflow-y: auto; font-size: .9em; }
+a.cite { font-weight: 600; text-decoration: none; color: var(--color-accent); }
+#sources h3 { margin: 0 0 .5em 0; }
+.answer.refused { font-style: italic; }
+.answer.problem { color: var(--error-text-color); }
+.articles table { width: 100%; border-collapse: collapse; }
+.articles th, .articles td { text-align: left; vertical-align: top; padding: .3em .5em;
+  border-bottom: 1px solid var(--border-color-primary); }
+.status.ok { color: var(--color-accent); }
+.status.problem { color: var(--error-text-color); }
+"""
+
+
+def build(service: Service) -> gr.Blocks:
+    s = service.settings
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        session = gr.State(chat.new_session())
+        gr.HTML(f"<h1>{html.esc(TITLE)}</h1><p>{html.esc(render('UI_INTRO'))}</p>", elem_id="intro")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(elem_id="chat", label="Chat", render_markdown=False, height=520,
+                                             sanitize_html=True, feedback_options=None, buttons=["copy"])
+                        with gr.Row():
+                            question = gr.Textbox(elem_id="question", show_label=False, scale=5, lines=1,
+                                                  max_lines=4, placeholder="Ask a question about the articles")
+                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        gr.Examples([[q] for q in EXAMPLE_QUESTIONS], inputs=[question], label="Examples",
+                                    elem_id="examples")
+                        with gr.Accordion("Filters and passages", open=False, elem_id="filters"):
+                            disputes = gr.CheckboxGroup(service.disputes(), label="Dispute", elem_id="f-dispute")
+                            publishers = gr.Dropdown(service.publishers(), multiselect=True, label="Publisher",
+                                                     elem_id="f-publisher")
+                            with gr.Row():
+                                date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="f-from")
+                                date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="f-to")
+                            k = gr.Slider(1, s.ui_max_k, value=s.top_k, step=1, label="Passages to use",
+                                          elem_id="f-k")
+                        clear = gr.Button("New conversation", variant="secondary", size="sm")
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(html.sources_html(None), elem_id="sources", label="Sources")
+            with gr.Tab("Articles", id="articles-tab") as articles_tab:
+                table = gr.HTML(elem_id="articles-table")
+                with gr.Accordion("Add an article", open=True):
+                    paste = gr.Textbox(lines=6, label="Paste the article's text", elem_id="a-text")
+                    upload = gr.File(label=f"... or upload a file ({', '.join(sorted(set(ALLOWED.values())))}, "
+                                           f"at most {s.max_upload_bytes / 2**20:.3g} MB)", height=140,
+                                     file_types=list(ALLOWED), type="filepath", elem_id="a-file")
+                    with gr.Row():
+                        title = gr.Textbox(label="Title", elem_id="a-title")
+                        publisher = gr.Textbox(label="Publisher", elem_id="a-publisher")
+                        date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="a-date")
+                        dispute = gr.Dropdown([""] + service.disputes(), value="", label="Dispute",
+                                              allow_custom_value=True, elem_id="a-dispute")
+                    add = gr.Button("Add article", variant="primary", elem_id="a-add")
+                    added = gr.HTML(elem_id="a-status")
+                with gr.Accordion("Remove an article", open=False):
+                    choice = gr.Dropdown([], label="Article", elem_id="r-choice")
+                    remove = gr.Button("Remove article", variant="stop", elem_id="r-remove")
+                    removed = gr.HTML(elem_id="r-status")
+
+        def ask(question, session, disputes, publishers, date_from, date_to, k):
+            yield from chat.stream(service, question, session, disputes, publishers, date_from, date_to, k)
+
+        gr.on([question.submit, send.click], ask,
+              [question, session, disputes, publishers, date_from, date_to, k],
+              [chatbot, sources, session, question], api_name="chat", concurrency_id="answer",
+              concurrency_limit=s.ui_concurrency)
+        clear.click(lambda: ([], html.sources_html(None), chat.new_session(), ""), None,
+                    [chatbot, sources, session, question], api_visibility="private", queue=False)
+
+        def listing(chosen_disputes=(), chosen_publishers=()):
+            """The article table and remove list, and filter choices that keep what is still selectable."""
+            articles, counts = service.articles()
+            choices = [(f"{a.title} ({a.id})", a.id) for a in sorted(articles, key=lambda a: a.title.lower())]
+            known_disputes, known_publishers = service.disputes(), service.publishers()
+            return (html.articles_html(articles, counts), gr.Dropdown(choices=choices, value=None),
+                    gr.CheckboxGroup(choices=known_disputes,
+                                     value=[d for d in chosen_disputes or () if d in known_disputes]),
+                    gr.Dropdown(choices=known_publishers,
+                                value=[p for p in chosen_publishers or () if p in known_publishers]))
+
+        listed = [table, choice, disputes, publishers]
+        demo.load(listing, None, listed, api_visibility="private")
+        articles_tab.select(lambda: listing()[:2], None, [table, choice], api_visibility="private")
+        keep = [disputes, publishers]
+        unchanged = [gr.skip()] * len(listed)
+
+        def add_article(text, file, title, publisher, date, dispute, *chosen):
+            try:
+                article, chunks = service.add(Draft(text, file, title, publisher, date, dispute))
+            except RagError as e:
+                refused = html.status_html(render("UI_ERROR", message=str(e)), False)
+                return refused, *unchanged, gr.skip(), gr.skip()
+            except Exception:
+                log.exception("adding an article failed")
+                return html.status_html(render("UI_UNEXPECTED"), False), *unchanged, gr.skip(), gr.skip()
+            message = render("ADD_DONE", title=article.title, chunks=chunks)
+            return html.status_html(message, True), *listing(*chosen), "", None
+
+        add.click(add_article, [paste, upload, title, publisher, date, dispute, *keep],
+                  [added, *listed, paste, upload], api_visibility="private", concurrency_id="corpus",
+                  concurrency_limit=1)
+
+        def remove_article(article_id, *chosen):
+            try:
+                article = service.remove(article_id)
+            except RagError as e:
+                return html.status_html(render("UI_ERROR", message=str(e)), False), *unchanged
+            except Exception:
+                log.exception("removing article %r failed", article_id)
+                return html.status_html(render("UI_UNEXPECTED"), False), *unchanged
+            return html.status_html(render("REMOVE_DONE", title=article.title), True), *listing(*chosen)
+
+        remove.click(remove_article, [choice, *keep], [removed, *listed], api_visibility="private",
+                     concurrency_id="corpus", concurrency_limit=1)
+
+        gr.api(chat.make_api(service), api_name="ask", concurrency_id="answer", concurrency_limit=s.ui_concurrency)
+    return demo

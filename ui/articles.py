@@ -1,0 +1,162 @@
+"""Adding and removing articles from the chat: an upload or a paste becomes one safe corpus file.
+
+The uploaded file's name is never used for the new file: only its extension is read, and only to pick
+the reader. The corpus file is named from a hash of its content (``web-<sha256 prefix>.txt``), so neither
+``../../x`` nor any other name can place it outside the corpus folder, and adding the same article twice
+finds the first copy. Plain text and Markdown get the form's metadata as YAML front matter; an HTML page is
+kept as it is unless the form states metadata, in which case its extracted text is stored with it.
+
+>>> compose(Draft(text="Body.", title="A: title", date="2016-01-12"), Settings())
+('.txt', b"---\\ntitle: 'A: title'\\ndate: '2016-01-12'\\n---\\nBody.\\n")
+>>> valid_date("2016-02-30")
+False
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from rag.errors import UsageError
+from rag.formats import read_html
+from rag.load import READERS, load_file
+from rag.prompts import render
+from rag.settings import Settings
+from rag.types import Article
+
+ALLOWED = {".txt": ".txt", ".md": ".md", ".markdown": ".md", ".html": ".html", ".htm": ".html"}
+_META_KEYS = ("title", "publisher", "date", "url", "dispute")
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the Articles form sends: pasted text or an uploaded file (a server-side temp path), and metadata."""
+
+    text: str | None = None
+    file: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    dispute: str | None = None
+
+
+def valid_date(value: str) -> bool:
+    """An ISO date, possibly partial: 2016, 2016-02, 2016-02-10."""
+    if not _DATE.match(value):
+        return False
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        datetime.date(*parts[:3])
+    except ValueError:
+        return False
+    return True
+
+
+def compose(draft: Draft, settings: Settings) -> tuple[str, bytes]:
+    """Check a draft and build the corpus file it becomes: (extension, content). Raises ``UsageError``."""
+    text = draft.text if draft.text and draft.text.strip() else None
+    if text and draft.file:
+        raise UsageError(render("ADD_BOTH"))
+    if not text and not draft.file:
+        raise UsageError(render("ADD_EMPTY"))
+    limit = settings.max_upload_bytes
+    if draft.file:
+        suffix = ALLOWED.get(Path(draft.file).suffix.lower())
+        if suffix is None:
+            raise UsageError(render("ADD_TYPE", types=", ".join(sorted(set(ALLOWED.values())))))
+        size = os.path.getsize(draft.file)
+        if size > limit:
+            raise UsageError(render("ADD_TOO_BIG", size=size, limit=limit))
+        try:
+            raw = Path(draft.file).read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UsageError(render("ADD_NOT_UTF8")) from None
+    else:
+        suffix, raw = ".txt", text.replace("\r\n", "\n")
+        size = len(raw.encode())
+        if size > limit:
+            raise UsageError(render("ADD_TOO_BIG", size=size, limit=limit))
+    meta = form_meta(draft)
+    if suffix == ".html":
+        if not meta:
+            return suffix, raw.encode()
+        page = read_html(raw, Path("upload.html"))[0]
+        if page.error:
+            raise UsageError(render("ADD_UNREADABLE", reason=page.error))
+        suffix, stated, body = ".txt", page.meta, page.body
+    else:
+        stated, body = front_matter(raw)
+    return suffix, with_front_matter({**{k: stated[k] for k in _META_KEYS if stated.get(k)}, **meta}, body)
+
+
+def form_meta(draft: Draft) -> dict[str, str]:
+    meta = {}
+    for key in ("title", "publisher", "date", "dispute"):
+        value = " ".join((getattr(draft, key) or "").split())
+        if value:
+            meta[key] = value
+    if "date" in meta and not valid_date(meta["date"]):
+        raise UsageError(render("BAD_DATE", value=meta["date"]))
+    return meta
+
+
+def front_matter(raw: str) -> tuple[dict, str]:
+    """Metadata a pasted or uploaded text already states in its own front matter, and its body."""
+    if not raw.lstrip().startswith("---"):
+        return {}, raw
+    try:
+        post = frontmatter.loads(raw)
+    except (yaml.YAMLError, ValueError) as e:
+        raise UsageError(render("ADD_UNREADABLE", reason=f"malformed front matter ({str(e).splitlines()[0]})"))
+    meta = post.metadata if isinstance(post.metadata, dict) else {}
+    return {k: str(v) for k, v in meta.items() if k in _META_KEYS and v is not None}, post.content
+
+
+def with_front_matter(meta: dict, body: str) -> bytes:
+    header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1 << 16) if meta else "{}\n"
+    return f"---\n{header}---\n{body.strip()}\n".encode()
+
+
+def file_name(suffix: str, content: bytes) -> str:
+    """The corpus file name for new content: derived from the content alone, never from user input."""
+    return f"web-{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
+
+
+def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> tuple[Path, Article]:
+    """Write ``content`` to a hidden file in the corpus folder (ingest skips hidden files) and read it back as
+    an article, exactly as the ingest will. Returns the staged path and the article; raises ``UsageError``."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    staged = corpus_dir / f".staging-{os.getpid()}-{file_name(suffix, content)}"
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+    items = load_file(staged, settings)
+    article = next((a for a in items if isinstance(a, Article)), None)
+    if article is None:
+        staged.unlink(missing_ok=True)
+        reason = next((s.reason for s in items if not isinstance(s, Article)), "no article text")
+        raise UsageError(render("ADD_UNREADABLE", reason=reason))
+    return staged, article
+
+
+def own_file(article: Article, corpus_dir: Path) -> Path | None:
+    """The corpus file that holds ``article`` and nothing else, if there is one inside ``corpus_dir``."""
+    root = corpus_dir.resolve()
+
+    def fits(path: Path) -> bool:
+        return (path.is_file() and path.is_relative_to(root) and path.stem == article.id
+                and path.suffix.lower() in READERS and path.suffix.lower() != ".jsonl")
+
+    source = Path(article.source).resolve() if article.source else None
+    if source is not None and fits(source):
+        return source
+    found = [p.resolve() for p in root.rglob("*") if p.stem == article.id and fits(p.resolve())]
+    return found[0] if len(found) == 1 else None

@@ -1,0 +1,165 @@
+"""The chat's two entry points: the streaming handler behind the chat box, and the public ``ask`` API.
+
+Both turn a ``RagError`` into its readable message and any other failure into a short apology (the
+traceback goes to the server log only).
+"""
+
+import logging
+import time
+from typing import Iterator
+
+import gradio as gr
+
+from rag.errors import RagError, UsageError
+from rag.prompts import render
+from rag.retrieve import Filters
+from rag.types import Answer
+from ui import render as html
+from ui.articles import valid_date
+from ui.service import Service
+
+log = logging.getLogger(__name__)
+
+_FILTER_KEYS = ("disputes", "publishers", "date_from", "date_to")
+
+
+def new_session() -> dict:
+    """One browser session's conversation: ``turns`` as the assistant reads them (plain text, for
+    follow-up questions) and ``shown`` as the chat displays them (escaped HTML)."""
+    return {"turns": [], "shown": []}
+
+
+def make_filters(disputes=None, publishers=None, date_from=None, date_to=None) -> Filters:
+    """Filters from the form or the API, with the dates checked. Raises ``UsageError``."""
+    dates = []
+    for value in (date_from, date_to):
+        value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
+        if value and not valid_date(value):
+            raise UsageError(render("BAD_DATE", value=value))
+        dates.append(value or None)
+    if dates[0] and dates[1] and dates[0] > dates[1]:
+        raise UsageError(render("DATE_ORDER", start=dates[0], end=dates[1]))
+    return Filters(_names(disputes), _names(publishers), dates[0], dates[1])
+
+
+def _names(values) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    return tuple(str(v) for v in values or () if v)
+
+
+def check_k(k, most: int) -> int | None:
+    """How many passages to use: a whole number from 1 to ``most``, or None for the default."""
+    if k is None or k == "":
+        return None
+    try:
+        value = int(float(k))
+        whole = float(k) == value
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or not 1 <= value <= most:
+        raise UsageError(render("BAD_K", most=most))
+    return value
+
+
+def check_history(history) -> list[dict]:
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise UsageError(render("BAD_HISTORY"))
+    turns = []
+    for turn in history:
+        if (not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant")
+                or not isinstance(turn.get("content"), str)):
+            raise UsageError(render("BAD_HISTORY"))
+        turns.append({"role": turn["role"], "content": turn["content"]})
+    return turns
+
+
+def stream(service: Service, question: str, session: dict, disputes, publishers, date_from, date_to,
+           k) -> Iterator[tuple]:
+    """Answer in the chat: show the question, then the answer sentence by sentence with its sources.
+
+    Yields (chat messages, sources panel, session, question box).
+    """
+    session = session or new_session()
+    turns, shown = list(session["turns"]), list(session["shown"])
+    question = question or ""
+    if question.strip():
+        shown.append({"role": "user", "content": html.question_html(" ".join(question.split()))})
+        yield shown, gr.skip(), {"turns": turns, "shown": shown}, ""
+    try:
+        filters = make_filters(disputes, publishers, date_from, date_to)
+        answer = service.ask(question, turns, filters, check_k(k, service.settings.ui_max_k))
+    except RagError as e:
+        shown.append({"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=str(e)))})
+        yield shown, gr.skip(), {"turns": turns, "shown": shown}, question if not question.strip() else ""
+        return
+    except Exception:
+        log.exception("answering %r failed", question)
+        shown.append({"role": "assistant", "content": html.problem_html(render("UI_UNEXPECTED"))})
+        yield shown, gr.skip(), {"turns": turns, "shown": shown}, ""
+        return
+    sources = html.sources_html(answer)
+    pieces = max(1, len(html.sentences(answer.text)))
+    for n in range(1, pieces + 1):
+        if n > 1:
+            time.sleep(service.settings.ui_stream_delay)
+        message = {"role": "assistant", "content": html.answer_html(answer, n)}
+        if n == pieces:
+            turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
+        yield shown + [message], sources if n == 1 else gr.skip(), {"turns": turns, "shown": shown + [message]}, ""
+
+
+def api_ask(service: Service, question: str, history: list[dict] | None = None, filters: dict | None = None,
+            k: int | None = None) -> dict:
+    """See ``make_api``: the same as ``rag ask --json``, as a dict."""
+    try:
+        filters = filters or {}
+        if not isinstance(filters, dict):
+            raise UsageError(render("BAD_FILTER", name=type(filters).__name__))
+        unknown = [key for key in filters if key not in _FILTER_KEYS]
+        if unknown:
+            raise UsageError(render("BAD_FILTER", name=unknown[0]))
+        answer: Answer = service.ask(question, check_history(history), make_filters(**filters),
+                                     check_k(k, service.settings.ui_max_k))
+    except RagError as e:
+        raise gr.Error(str(e), print_exception=False) from None
+    except Exception:
+        log.exception("API question %r failed", question)
+        raise gr.Error(render("UI_UNEXPECTED"), print_exception=False) from None
+    return answer.as_dict()
+
+
+def make_api(service: Service):
+    """The function registered as the public endpoint ``/ask`` (typed, so Gradio can describe it)."""
+
+    def ask(question: str, history: list[dict] | None = None, filters: dict | None = None,
+            k: int | None = None) -> dict:
+        """Answer a question from the articles, with numbered citations to exact passages.
+
+        Inputs:
+            question: the question, e.g. "Who invited the BMA to pay talks in 2023?"
+            history: earlier turns of the conversation, oldest first, as [{"role": "user" | "assistant",
+                "content": "..."}]; follow-up questions ("What did he say next?") are read against it.
+                Empty or omitted for a fresh question.
+            filters: restrict retrieval; any of {"disputes": ["2016 contract" | "2023 pay", ...],
+                "publishers": ["The Independent", ...], "date_from": "YYYY[-MM[-DD]]",
+                "date_to": "YYYY[-MM[-DD]]"} (inclusive dates). Empty or omitted for no restriction.
+            k: how many retrieved passages the answer may draw on (1 to the server's ui_max_k); omitted for
+                the server's default.
+
+        Returns the same object as `rag ask --json`: {"question", "answer" (text with [n] markers),
+        "refused" (true when the articles don't cover the question), "citations": [{"n", "article_id",
+        "title", "publisher", "date", "url", "dispute", "text" (the passage), "start", "end" (its offsets in
+        the article), "score", "quotes" ([start, end] article offsets of the cited sentences)}], "notes",
+        "answerer"}. A question the server cannot take (empty, bad filter, bad date) fails with a readable
+        message.
+
+        Example (Python, gradio_client):
+            Client("http://127.0.0.1:7860/").predict("What is full pay restoration?", [],
+                {"disputes": ["2023 pay"]}, 5, api_name="/ask")
+        """
+        return api_ask(service, question, history, filters, k)
+
+    return ask

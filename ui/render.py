@@ -1,0 +1,141 @@
+"""Escaped HTML for the chat: answers with linked markers, the sources panel, the article list.
+
+Everything that comes from an article, a question or the answerer goes through ``esc`` before it is put
+into markup, so it shows as text and never runs; the only tags are the ones written here.
+
+>>> sentences("Hunt spoke. [1] Barclay wrote [2]. [3]")
+['Hunt spoke. [1]', 'Barclay wrote [2]. [3]']
+>>> highlight("One. Two.", 10, [(15, 19)])
+'One. <mark>Two.</mark>'
+>>> link_markers(esc("It <b>is</b> so. [1]"), {1: "A & B"})
+'It &lt;b&gt;is&lt;/b&gt; so. <a class="cite" href="#src-1" title="A &amp; B">[1]</a>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Iterable, Mapping
+
+from rag.prompts import render
+from rag.types import Answer, Article, Citation
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_SENTENCE = re.compile(r".+?(?:\s*\[\d+\])+(?=\s|$)|.+$", re.DOTALL)
+
+
+def esc(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def sentences(text: str) -> list[str]:
+    """The answer cut after each run of markers: the pieces the chat streams one by one."""
+    return [m.group(0).strip() for m in _SENTENCE.finditer(text.strip()) if m.group(0).strip()]
+
+
+def link_markers(escaped: str, titles: Mapping[int, str]) -> str:
+    """Turn each ``[n]`` of a cited passage into a link to its entry in the sources panel (``#src-n``)."""
+
+    def link(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in titles:
+            return m.group(0)
+        return f'<a class="cite" href="#src-{n}" title="{esc(titles[n])}">[{n}]</a>'
+
+    return _MARKER.sub(link, escaped)
+
+
+def answer_html(answer: Answer, shown: int | None = None) -> str:
+    """The answer's first ``shown`` sentences (all by default), markers linked; notes once it is complete."""
+    pieces = sentences(answer.text)
+    done = shown is None or shown >= len(pieces)
+    if answer.refused:
+        body = f'<strong>{esc(render("UI_REFUSED"))}</strong> {esc(answer.text)}'
+        out = f'<div class="answer refused">{body}</div>'
+    else:
+        titles = {c.n: c.article.title for c in answer.citations}
+        text = " ".join(pieces if done else pieces[:shown])
+        out = f'<div class="answer">{link_markers(esc(text), titles)}</div>'
+    if done:
+        out += "".join(f'<p class="note">{esc(render("UI_NOTE", note=n))}</p>' for n in answer.notes)
+    return out
+
+
+def problem_html(message: str) -> str:
+    return f'<div class="answer problem">{esc(message)}</div>'
+
+
+def question_html(question: str) -> str:
+    return esc(question)
+
+
+def highlight(text: str, offset: int, spans: Iterable[tuple[int, int]], tag: str = "mark") -> str:
+    """``text`` (which starts at article offset ``offset``) escaped, with the article spans wrapped in ``tag``."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        start, end = max(start - offset, pos), min(end - offset, len(text))
+        if start >= end:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f"<{tag}>{esc(text[start:end])}</{tag}>")
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def meta_line(article: Article) -> str:
+    """Publisher · date · dispute, each marked when it was guessed from the text."""
+
+    def field(name: str, value: str | None, unknown: str) -> str:
+        if not value:
+            return esc(render(unknown)) if unknown else ""
+        shown = render("UI_INFERRED", value=value) if name in article.inferred else value
+        return f'<span class="{name}">{esc(shown)}</span>'
+
+    parts = [field("publisher", article.publisher, "UI_UNKNOWN_PUBLISHER"),
+             field("date", article.date, "UI_UNKNOWN_DATE"), field("dispute", article.dispute, "")]
+    return " · ".join(p for p in parts if p)
+
+
+def source_html(c: Citation) -> str:
+    """One cited passage: number, title, metadata, the passage with its cited sentences marked, and the whole
+    article (closed) with the passage highlighted in context."""
+    a, chunk = c.article, c.chunk
+    passage = highlight(chunk.text, chunk.start, c.quotes)
+    context = (esc(a.text[: chunk.start]) + '<span class="in-context">'
+               + highlight(a.text[chunk.start : chunk.end], chunk.start, c.quotes) + "</span>"
+               + esc(a.text[chunk.end :]))
+    link = f' · <span class="url">{esc(a.url)}</span>' if a.url else ""
+    return (f'<section class="source" id="src-{c.n}" data-n="{c.n}">'
+            f'<h4><span class="num">[{c.n}]</span> {esc(a.title)}</h4>'
+            f'<p class="meta">{meta_line(a)}{link}</p>'
+            f'<blockquote class="passage">{passage}</blockquote>'
+            f'<details class="article"><summary>{esc(render("UI_READ_ARTICLE"))}</summary>'
+            f'<div class="article-text">{context}</div></details></section>')
+
+
+def sources_html(answer: Answer | None) -> str:
+    """The sources panel: every passage the answer cites, in marker order."""
+    head = f'<h3>{esc(render("UI_SOURCES"))}</h3>'
+    if answer is None or not answer.citations:
+        empty = render("UI_SOURCES_EMPTY" if answer is None else "UI_SOURCES_NONE")
+        return f'<div class="sources">{head}<p class="empty">{esc(empty)}</p></div>'
+    return f'<div class="sources">{head}' + "".join(source_html(c) for c in answer.citations) + "</div>"
+
+
+def articles_html(articles: Iterable[Article], chunks: Mapping[str, int]) -> str:
+    """The Articles tab's table: every article with its metadata and passage count."""
+    articles = sorted(articles, key=lambda a: (a.date or "", a.id))
+    rows = "".join(
+        f'<tr data-id="{esc(a.id)}"><td class="title">{esc(a.title)}</td><td>{meta_line(a)}</td>'
+        f'<td class="count">{chunks.get(a.id, 0)}</td><td class="id"><code>{esc(a.id)}</code></td></tr>'
+        for a in articles
+    )
+    total = render("UI_ARTICLE_COUNT", articles=len(articles), chunks=sum(chunks.values()))
+    return (f'<div class="articles"><p>{esc(total)}</p><table><thead><tr><th>Title</th>'
+            f'<th>Publisher · date · dispute</th><th>Passages</th><th>Id</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def status_html(message: str, ok: bool) -> str:
+    return f'<p class="status {"ok" if ok else "problem"}">{esc(message)}</p>'

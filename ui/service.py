@@ -1,0 +1,154 @@
+"""What every browser session shares: one embedding model, one index, one assistant, swapped as a whole.
+
+The model and the index are loaded once per process and only read while answering. Adding or removing an
+article rewrites the corpus, runs the incremental ingest with the already-loaded model, loads the new index
+and swaps in a new assistant under a lock; a question that started before the swap finishes on the old one,
+every question after it sees the new one, in all sessions at once.
+
+>>> service, report = Service.start(Settings())  # doctest: +SKIP
+>>> service.ask("Who invited the BMA to pay talks in 2023?").citations[0].article.dispute  # doctest: +SKIP
+'2023 pay'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import Counter
+from typing import Callable, Sequence
+
+import numpy as np
+
+from embeddings import Embedder, load_embedder
+from rag.assistant import Assistant
+from rag.errors import RagError, UsageError
+from rag.index import load_index
+from rag.ingest import IngestReport, ingest
+from rag.prompts import render
+from rag.retrieve import Filters
+from rag.settings import Settings
+from rag.types import Answer, Article
+from ui import articles
+from ui.articles import Draft
+
+log = logging.getLogger(__name__)
+
+
+class LockedEmbedder:
+    """The shared model behind a lock: its tokenizer must not be used by two threads at once."""
+
+    def __init__(self, inner: Embedder):
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed(texts, progress)
+
+
+class Service:
+    def __init__(self, settings: Settings, embedder: Embedder):
+        self.settings = settings
+        self.embedder = embedder if isinstance(embedder, LockedEmbedder) else LockedEmbedder(embedder)
+        self._swap = threading.Lock()  # guards the assistant reference
+        self._write = threading.Lock()  # one corpus change (write + ingest + swap) at a time
+        self._assistant = Assistant(settings, load_index(settings), self.embedder)
+
+    @classmethod
+    def start(cls, settings: Settings, embedder: Embedder | None = None,
+              progress: Callable[[int, int], None] | None = None) -> tuple["Service", IngestReport]:
+        """Load the model, bring the index in line with the corpus (embedding only what is new), open it."""
+        embedder = embedder or load_embedder(settings.model, settings.embed_batch)
+        report = ingest(settings.corpus_dir, settings, progress, embedder=embedder)
+        return cls(settings, embedder), report
+
+    @property
+    def assistant(self) -> Assistant:
+        with self._swap:
+            return self._assistant
+
+    def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
+            k: int | None = None) -> Answer:
+        return self.assistant.ask(question, history, filters or None, k)
+
+    # --- what the Articles tab shows ---
+
+    def articles(self) -> tuple[list[Article], Counter]:
+        index = self.assistant.index
+        return list(index.articles.values()), Counter(c.article_id for c in index.chunks)
+
+    def publishers(self) -> list[str]:
+        return sorted({a.publisher for a in self.assistant.index.articles.values() if a.publisher})
+
+    def disputes(self) -> list[str]:
+        from rag.settings import DISPUTES
+
+        found = {a.dispute for a in self.assistant.index.articles.values() if a.dispute}
+        return list(DISPUTES) + sorted(found - set(DISPUTES))
+
+    # --- changing the corpus ---
+
+    def add(self, draft: Draft) -> tuple[Article, int]:
+        """Add an article to the corpus and the index; returns it with its passage count."""
+        suffix, content = articles.compose(draft, self.settings)
+        corpus = self.settings.corpus_dir
+        with self._write:
+            final = corpus / articles.file_name(suffix, content)
+            current = self.assistant.index.articles
+            if final.stem in current:
+                raise UsageError(render("ADD_DUPLICATE", title=current[final.stem].title))
+            staged, article = articles.stage(corpus, suffix, content, self.settings)
+            try:
+                twin = next((a for a in current.values() if a.text == article.text), None)
+                if twin is not None:
+                    raise UsageError(render("ADD_DUPLICATE", title=twin.title))
+                os.replace(staged, final)
+            finally:
+                staged.unlink(missing_ok=True)
+            try:
+                report = self._reindex()
+            except BaseException:
+                final.unlink(missing_ok=True)
+                raise
+            added = self.assistant.index.articles.get(final.stem)
+            if added is None:  # the ingest skipped it after all
+                final.unlink(missing_ok=True)
+                reason = next((s.reason for s in report.skipped if s.source.endswith(final.name)), "not indexed")
+                raise UsageError(render("ADD_UNREADABLE", reason=reason))
+        log.info("added article %s (%s)", added.id, final)
+        return added, sum(1 for c in self.assistant.index.chunks if c.article_id == added.id)
+
+    def remove(self, article_id: str) -> Article:
+        """Delete an article's corpus file and re-index without it."""
+        if not article_id:
+            raise UsageError(render("REMOVE_CHOOSE"))
+        with self._write:
+            current = self.assistant.index.articles
+            article = current.get(article_id)
+            if article is None:
+                raise UsageError(render("REMOVE_GONE"))
+            if len(current) == 1:
+                raise UsageError(render("REMOVE_LAST"))
+            path = articles.own_file(article, self.settings.corpus_dir)
+            if path is None:
+                raise UsageError(render("REMOVE_NOT_FILE", title=article.title, source=article.source))
+            content = path.read_bytes()
+            path.unlink()
+            try:
+                self._reindex()
+            except RagError:
+                path.write_bytes(content)  # put it back: the index still has it
+                raise
+        log.info("removed article %s (%s)", article.id, path)
+        return article
+
+    def _reindex(self) -> IngestReport:
+        """Incremental ingest with the loaded model, then swap in the new index. Call with ``_write`` held."""
+        report = ingest(self.settings.corpus_dir, self.settings, embedder=self.embedder)
+        assistant = Assistant(self.settings, load_index(self.settings), self.embedder)
+        with self._swap:
+            self._assistant = assistant
+        return report
