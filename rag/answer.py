@@ -82,7 +82,7 @@ class ExtractiveAnswerer:
         if not candidates or candidates[0].score < self.settings.refuse_below:
             return refusal(query, render("REFUSAL"))
         if query.parts:
-            chosen = self.choose_per_part(query.parts, candidates)
+            chosen = self.choose_per_part(query.question, query.parts, candidates)
         elif query.compare:
             chosen = self.choose_across_articles(candidates, hits)
         else:
@@ -164,19 +164,22 @@ class ExtractiveAnswerer:
             pool = [c for c in pool if len(c.text.split()) <= budget]
         return chosen
 
-    def choose_per_part(self, parts: tuple[tuple[str, np.ndarray], ...], candidates: list[Scored]) -> list[Scored]:
+    def choose_per_part(self, question: str, parts: tuple[tuple[str, np.ndarray], ...],
+                        candidates: list[Scored]) -> list[Scored]:
         """The best sentence for each part of a two-part question, each judged on its part and the whole."""
+        s = self.settings
         chosen: list[Scored] = []
         for text, vector in parts:
             weights = self._idf(words(text), 1.0)
+            kind = expected_answer(text) or expected_answer(question)
             pool = [c for c in candidates if c not in chosen]
             if not pool:
                 break
-            fit = {id(c): 0.5 * c.score + 0.5 * _relevance(float(c.vector @ vector), _overlap(weights, c.words),
-                                                             self.settings.word_share)
+            fit = {id(c): 0.5 * c.score + 0.5 * (_relevance(float(c.vector @ vector), _overlap(weights, c.words),
+                                                              s.word_share) + s.type_bonus * holds(c.text, kind))
                    for c in pool}
             best = max(pool, key=lambda c: fit[id(c)])
-            if fit[id(best)] >= self.settings.refuse_below:
+            if fit[id(best)] >= s.refuse_below:
                 chosen.append(best)
         return chosen or candidates[:1]
 

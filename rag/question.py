@@ -74,8 +74,8 @@ _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _ASKS = [
     ("duration", re.compile(r"\bhow long\b|\bfor how many\b|\bwhat (?:length|duration)\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|month|year|time)\b|\bin what year\b", re.I)),
-    ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\bwhat (?:number|percentage|share|"
-                          r"proportion|fraction|amount|rate|age|size|figure|sum|level of)\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\b(?:what|which) (?:number|percentage|"
+                          r"share|proportion|fraction|amount|rate|age|size|figure|sum|level)s?\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I)),
 ]
 _HOLDS = {
