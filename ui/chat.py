@@ -93,7 +93,7 @@ def stream(service: Service, question: str, session: dict, disputes, publishers,
         answer = service.ask(question, turns, filters, check_k(k, service.settings.ui_max_k))
     except RagError as e:
         shown.append({"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=str(e)))})
-        yield shown, gr.skip(), {"turns": turns, "shown": shown}, question if not question.strip() else ""
+        yield shown, gr.skip(), {"turns": turns, "shown": shown}, question  # kept, to fix and send again
         return
     except Exception:
         log.exception("answering %r failed", question)

@@ -49,8 +49,8 @@ def answer_html(answer: Answer, shown: int | None = None) -> str:
     """The answer's first ``shown`` sentences (all by default), markers linked; notes once it is complete."""
     pieces = sentences(answer.text)
     done = shown is None or shown >= len(pieces)
-    if answer.refused:
-        body = f'<strong>{esc(render("UI_REFUSED"))}</strong> {esc(answer.text)}'
+    if answer.refused or not pieces:  # never an empty bubble
+        body = f'<strong>{esc(render("UI_REFUSED"))}</strong> {esc(answer.text.strip() or render("REFUSAL"))}'
         out = f'<div class="answer refused">{body}</div>'
     else:
         titles = {c.n: c.article.title for c in answer.citations}

@@ -15,6 +15,7 @@ import time
 import gradio as gr
 from starlette.middleware import Middleware
 
+from rag.errors import UsageError
 from rag.prompts import render
 from rag.settings import Settings
 from ui.app import CSS, build, theme
@@ -25,6 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def is_loopback(host: str) -> bool:
+    """Whether ``host`` keeps the chat on this machine.
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.5", "example.org")]
+    [True, True, True, False, False, False]
+    """
     if host == "localhost":
         return True
     try:
@@ -40,25 +46,28 @@ def launch(service: Service, host: str = "127.0.0.1", port: int = 7860,
         print(render("SERVE_EXPOSED", host=host), file=sys.stderr)
     demo = build(service)
     demo.queue(default_concurrency_limit=service.settings.ui_concurrency)
-    _, url, _ = demo.launch(
-        server_name=host,
-        server_port=port,
-        share=False,
-        prevent_thread_lock=True,
-        quiet=True,
-        show_error=False,
-        max_file_size=service.settings.max_upload_bytes,
-        footer_links=["api"],
-        run_history=False,
-        enable_monitoring=False,
-        mcp_server=False,
-        ssr_mode=False,
-        pwa=False,
-        strict_cors=True,
-        css=CSS,
-        theme=theme(),
-        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
-    )
+    try:
+        _, url, _ = demo.launch(
+            server_name=host,
+            server_port=port,
+            share=False,
+            prevent_thread_lock=True,
+            quiet=True,
+            show_error=False,
+            max_file_size=service.settings.max_upload_bytes,
+            footer_links=["api"],
+            run_history=False,
+            enable_monitoring=False,
+            mcp_server=False,
+            ssr_mode=False,
+            pwa=False,
+            strict_cors=True,
+            css=CSS,
+            theme=theme(),
+            app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
+        )
+    except OSError as e:  # the port is taken, or the address is not this machine's
+        raise UsageError(render("SERVE_PORT", host=host, port=port, reason=str(e).split(".")[0])) from None
     if block:
         print(render("SERVE_READY", url=url), file=sys.stderr)
         try:

@@ -61,6 +61,8 @@ class Service:
     def start(cls, settings: Settings, embedder: Embedder | None = None,
               progress: Callable[[int, int], None] | None = None) -> tuple["Service", IngestReport]:
         """Load the model, bring the index in line with the corpus (embedding only what is new), open it."""
+        if not settings.corpus_dir.is_dir():  # say so before spending seconds on the model
+            raise UsageError(f"corpus folder not found: {settings.corpus_dir}")
         embedder = embedder or load_embedder(settings.model, settings.embed_batch)
         report = ingest(settings.corpus_dir, settings, progress, embedder=embedder)
         return cls(settings, embedder), report
