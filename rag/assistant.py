@@ -58,12 +58,16 @@ class Assistant:
         return Query(question, text, vectors[0], question_vector, extra, said_before(history), notes, sub,
                      compares(question))
 
-    def retrieve(self, query: Query, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
-        """Passages for the question; for a two-part question, the best for each part, interleaved."""
-        hits = self.retriever.search(query.text, k, filters, query.vector)
+    def retrieve(self, query: Query, filters: Filters | None = None, k: int | None = None,
+                 timings: dict[str, float] | None = None) -> list[Hit]:
+        """Passages for the question; for a two-part question, the best for each part, interleaved.
+
+        ``timings`` collects seconds per retrieval stage (see ``Retriever.search``).
+        """
+        hits = self.retriever.search(query.text, k, filters, query.vector, timings)
         if not query.parts:
             return hits
-        per_part = [self.retriever.search(text, k, filters, vector) for text, vector in query.parts]
+        per_part = [self.retriever.search(text, k, filters, vector, timings) for text, vector in query.parts]
         merged: dict[str, Hit] = {}
         for group in zip(*per_part, hits):
             for hit in group:

@@ -35,6 +35,8 @@ _APPEAL = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
+# Reporting about subscriptions or newsletters is news; the same words addressed to "you" from "us" are an appeal.
+_ADDRESS = re.compile(r"\b(?:you|your|we|our|us)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”]")
 # Photo file names ("doc_markwinter", "24840146636_cf386e7737_k", "IMG_0042.jpg") standing alone.
 _FILENAME = re.compile(r"^(?:[\w-]*_[\w-]*|[\w-]+\.(?:jpe?g|png|gif|webp|tiff?))$", re.IGNORECASE)
@@ -78,7 +80,7 @@ def _is_boilerplate(text: str, publisher: str | None) -> bool:
         return True
     if _QUOTED.search(text):
         return False
-    if _APPEAL.search(text):
+    if _APPEAL.search(text) and _ADDRESS.search(text):  # an appeal speaks to the reader or for the publisher
         return True
     # The publisher talking about itself ("The Independent is trusted by ...; we choose ...") is an appeal.
     return bool(publisher and _mentions(text, publisher) and _FIRST_PERSON.search(text))

@@ -1,10 +1,11 @@
-"""The `rag` command: ingest, ask, search. User errors print one line on stderr and exit 2.
+"""The `rag` command: ingest, ask, search, serve, eval. User errors print one line on stderr and exit 2.
 
     rag ingest [DIR] [--index DIR]
     rag ask "QUESTION" [--index DIR] [--json]
     rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
     rag search "QUESTION" [--index DIR] [-k N]
     rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR]
+    rag eval QUESTIONS [--corpus [DIR] | --index DIR] [--json OUT] [--plot OUT.png] [--ablations]
 """
 
 from __future__ import annotations
@@ -53,10 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, help="passages to draw the answer from")
     p.set_defaults(run=_ask)
 
-    p = sub.add_parser("eval", help="score answers on a question file")
-    p.add_argument("questions", type=Path, help="JSON lines: question, answers, refuse, history")
-    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p = sub.add_parser("eval", help="score retrieval and answers on a question set")
+    p.add_argument("questions", type=Path, help="question file (JSON lines), SQuAD JSON file or BEIR folder")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--index", type=Path, help="index folder to ask (default: index/)")
+    where.add_argument("--corpus", nargs="?", const="", metavar="DIR",
+                       help="ask a cached index of DIR (default: corpus/) instead; SQuAD and BEIR bring their "
+                            "own documents, indexed that way unless --index is given")
     p.add_argument("--json", type=Path, dest="json_out", help="write the full report as JSON here")
+    p.add_argument("--plot", type=Path, help="write a chart of the report here (PNG)")
+    p.add_argument("--ablations", action="store_true",
+                   help="score dense-only, BM25-only and hybrid retrieval, each with the extractive answerer "
+                        "and the lead-sentences baseline")
     p.add_argument("--boilerplate", type=Path, help="file of boilerplate snippets that must never be cited")
     p.add_argument("--min-grounded", type=float, help="exit 1 if the grounded-answer rate is below this")
     p.add_argument("-v", "--verbose", action="store_true", help="list every failed question")
@@ -114,19 +123,50 @@ def _ask(args, settings: Settings) -> int:
 
 
 def _eval(args, settings: Settings) -> int:
-    from rag.assistant import Assistant
-    from rag.evaluate import evaluate, read_cases
-    from rag.render import report_text
+    from embeddings import load_embedder
+    from rag.datasets import load_dataset
+    from rag.eval_report import report_json, report_text
+    from rag.eval_setup import assistants, configurations, index_documents, index_folder
+    from rag.evaluate import evaluate_all
+    from rag.index import load_index
+    from rag.progress import Progress
 
-    cases = read_cases(args.questions)
-    snippets = []
+    dataset = load_dataset(args.questions)
+    if not dataset.cases:
+        raise UsageError(f"no questions in {args.questions}")
+    if dataset.documents and args.corpus:
+        raise UsageError(f"{args.questions} brings its own documents: give --corpus without a folder")
+    snippets = None
     if args.boilerplate:
         snippets = [s for s in args.boilerplate.read_text(encoding="utf-8").splitlines() if s.strip()]
-    report = evaluate(Assistant.open(settings), cases, snippets)
-    print(report_text(report, args.verbose))
+    embedder = None
+    if (dataset.documents and args.index is None) or args.corpus is not None:
+        embedder = load_embedder(settings.model, settings.embed_batch)
+        with Progress("embedding", sys.stderr) as progress:
+            if dataset.documents:
+                settings = index_documents(dataset.documents, settings, embedder, progress=progress.update)
+            else:
+                corpus = Path(args.corpus) if args.corpus else settings.corpus_dir
+                settings = index_folder(corpus, settings, embedder, progress=progress.update)
+    index = load_index(settings)
+    embedder = embedder or load_embedder(settings.model, settings.embed_batch)
+    configs = configurations(settings, args.ablations)
+    with Progress("questions", sys.stderr, unit="question") as progress:
+        reports = evaluate_all(assistants(configs, index, embedder), dataset.cases, snippets, progress.update)
+    runs = [(config, reports[config.name]) for config in configs]
+    reference = dataset.format == "squad"  # the reference pipelines were measured on SQuAD
+    print(report_text(runs, args.verbose, reference))
     if args.json_out:
-        args.json_out.write_text(json.dumps({"summary": report.summary(), "by_kind": report.by_kind()}, indent=1))
-    if args.min_grounded is not None and report.summary()["grounded"] < args.min_grounded:
+        about = {"path": str(args.questions), "format": dataset.format, "questions": len(dataset.cases),
+                 "articles": len(index.articles), "passages": len(index.chunks), "index": str(settings.index_dir)}
+        report = report_json(runs, about, reference)
+        args.json_out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.plot:
+        from rag.eval_plot import plot
+
+        plot(runs, args.plot, args.questions.name)
+    grounded = runs[0][1].summary()["grounded"]
+    if args.min_grounded is not None and (grounded or 0.0) < args.min_grounded:
         print(f"rag: grounded-answer rate below {args.min_grounded}", file=sys.stderr)
         return 1
     return 0

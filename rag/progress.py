@@ -10,9 +10,10 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, label: str, stream: TextIO | None):
+    def __init__(self, label: str, stream: TextIO | None, unit: str = "passage"):
         self.label = label
         self.stream = stream
+        self.unit = unit
         self._bar = None
 
     def update(self, done: int, total: int) -> None:
@@ -21,7 +22,7 @@ class Progress:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=self.label, unit="passage", file=self.stream, leave=False)
+            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, file=self.stream, leave=False)
         self._bar.update(done - self._bar.n)
 
     def __enter__(self) -> "Progress":

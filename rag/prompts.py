@@ -86,6 +86,8 @@ TEMPLATES: dict[str, str] = {
     # `rag serve` bound to an address other machines can reach.
     "SERVE_EXPOSED": "warning: serving on {host}, which other machines may reach; the chat has no login. "
                      "Use --host 127.0.0.1 to keep it on this machine.",
+    # `rag serve` cannot listen where asked.
+    "SERVE_PORT": "cannot serve on {host}:{port} ({reason}); pick another with --port",
     # `rag serve` is ready.
     "SERVE_READY": "chat ready at {url} (Ctrl+C to stop)",
 }
@@ -128,6 +130,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "REMOVE_NOT_FILE": frozenset({"title", "source"}),
     "REMOVE_DONE": frozenset({"title"}),
     "SERVE_EXPOSED": frozenset({"host"}),
+    "SERVE_PORT": frozenset({"host", "port", "reason"}),
     "SERVE_READY": frozenset({"url"}),
 }
 

@@ -44,20 +44,3 @@ def source_line(article: Article) -> str:
     if article.url:
         parts.append(article.url)
     return " - ".join(parts)
-
-
-def report_text(report, verbose: bool = False) -> str:
-    """The evaluation summary as a table: overall, then one row per question kind."""
-    cols = ["questions", "grounded", "in_answer", "in_citation", "false_refusals", "refused",
-            "boilerplate_cited", "answer_words_mean", "seconds_p50", "seconds_p95"]
-    rows = [("all", report.summary())] + list(report.by_kind().items())
-    lines = ["kind".ljust(13) + " ".join(c.rjust(len(c)) for c in cols)]
-    for name, summary in rows:
-        lines.append((name or "-").ljust(13) + " ".join(str(summary[c]).rjust(len(c)) for c in cols))
-    if verbose:
-        for r in report.results:
-            wrong = r.answer.refused != r.case.refuse or (not r.case.refuse and not r.grounded)
-            if wrong:
-                lines.append(f"\n✗ [{r.case.kind}] {r.case.question}\n  expected {list(r.case.answers) or 'refusal'}"
-                             f"\n  got: {r.answer.text[:300]}")
-    return "\n".join(lines)

@@ -9,6 +9,7 @@ applied inside both searches, near-duplicate passages collapsed.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,14 +56,21 @@ class Retriever:
         return self.embedder.embed([text])[0]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               vector: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best distinct passages for ``query``, best first."""
+               vector: np.ndarray | None = None, timings: dict[str, float] | None = None) -> list[Hit]:
+        """The ``k`` best distinct passages for ``query``, best first.
+
+        ``timings``, when given, gets the seconds spent in each stage ("embed", "search", "fuse") added
+        to it, so a caller can time several searches (a two-part question makes three) together.
+        """
         s = self.settings
         k = k or s.top_k
+        started = time.perf_counter()
         vector = self.embed_query(query) if vector is None else vector
+        embedded = time.perf_counter()
         allowed = self._mask(filters) if filters else None
         dense = self.index.dense.search(vector, s.candidates, allowed)
         lexical = self.index.lexical.search(query, s.candidates, allowed)
+        searched = time.perf_counter()
         fused = fuse([r for r, _ in dense], [r for r, _ in lexical], s.dense_weight, s.lexical_weight, s.rrf_k)
         bm25 = dict(lexical)
         vectors = self.index.dense.vectors
@@ -75,6 +83,10 @@ class Retriever:
             hits.append(Hit(self.index.chunks[row], score, float(vectors[row] @ vector), bm25.get(row)))
             if len(hits) == k:
                 break
+        if timings is not None:
+            for stage, seconds in (("embed", embedded - started), ("search", searched - embedded),
+                                   ("fuse", time.perf_counter() - searched)):
+                timings[stage] = timings.get(stage, 0.0) + seconds
         return hits
 
     def _mask(self, filters: Filters) -> np.ndarray:
