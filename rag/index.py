@@ -125,15 +125,20 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def load_index(settings: Settings, verify: bool = True) -> Index:
-    """Load the current version; raise ``IndexProblem`` if it is missing, corrupted or built differently."""
+def checked_manifest(settings: Settings) -> tuple[Path, dict]:
+    """The current version's folder and manifest, after checking every file's checksum and the settings."""
     path = current_version(settings)
     manifest = read_manifest(path)
-    if verify:
-        bad = storage.verify(path, manifest.get("files", {}))
-        if bad:
-            raise IndexProblem(f"the index in {path} is corrupted ({bad} fails its checksum)")
+    bad = storage.verify(path, manifest.get("files", {}))
+    if bad:
+        raise IndexProblem(f"the index in {path} is corrupted ({bad} fails its checksum)")
     check_compatible(manifest, settings)
+    return path, manifest
+
+
+def load_index(settings: Settings) -> Index:
+    """Load the current version; raise ``IndexProblem`` if it is missing, corrupted or built differently."""
+    path, manifest = checked_manifest(settings)
     try:
         articles = {a["id"]: _article(a) for a in storage.read_jsonl(path / "articles.jsonl")}
         rows = storage.read_jsonl(path / "chunks.jsonl")

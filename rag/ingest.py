@@ -18,7 +18,7 @@ from rag import storage
 from rag.chunk import Tokenizer, chunk_articles
 from rag.embed import embed_chunks
 from rag.errors import IndexProblem
-from rag.index import Index, build_manifest, load_index, write_index
+from rag.index import Index, build_manifest, checked_manifest, load_index, write_index
 from rag.load import Skipped, load_corpus
 from rag.settings import Settings
 
@@ -48,11 +48,13 @@ def ingest(
         articles, skipped = load_corpus(corpus_dir, settings)
         chunks = chunk_articles(articles, Tokenizer(settings.encoding), settings.chunk_tokens,
                                 settings.chunk_overlap)
-        previous = _previous(settings)
-        by_id = {a.id: a for a in articles}
-        if previous and _same_articles(previous, articles):
+        current = _current(settings)
+        if current and current[1].get("articles") == {a.id: a.checksum for a in articles}:
+            # Nothing changed: the checked manifest is enough, no need to load the stores or the model.
             return IngestReport(len(articles), len(chunks), 0, tuple(skipped), time.perf_counter() - started,
-                                True, previous.path.name)
+                                True, current[0].name)
+        previous = _previous(settings) if current else None
+        by_id = {a.id: a for a in articles}
         model = [embedder]
 
         def get_embedder() -> Embedder:
@@ -69,14 +71,19 @@ def ingest(
                         False, path.name)
 
 
-def _previous(settings: Settings) -> Index | None:
-    """The current index if it can serve as a cache; a missing or unusable one just means no cache."""
+def _current(settings: Settings) -> tuple[Path, dict] | None:
+    """The current version's folder and manifest when it is intact and built with these settings."""
     try:
-        return load_index(settings)
+        return checked_manifest(settings)
     except IndexProblem as e:
         log.info("no reusable index (%s); embedding everything", e)
         return None
 
 
-def _same_articles(index: Index, articles) -> bool:
-    return index.manifest.get("articles") == {a.id: a.checksum for a in articles}
+def _previous(settings: Settings) -> Index | None:
+    """The current index, whose vectors serve as the embedding cache."""
+    try:
+        return load_index(settings)
+    except IndexProblem as e:
+        log.info("the index cannot serve as a cache (%s); embedding everything", e)
+        return None

@@ -14,7 +14,7 @@ from rag import storage
 from rag.assistant import Assistant
 from rag.chunk import Tokenizer, chunk_article
 from rag.errors import IndexProblem, RagError
-from rag.index import FORMAT, chunking_settings, load_index
+from rag.index import FORMAT, chunking_settings, current_version, load_index
 from rag.ingest import ingest
 from rag.load import load_corpus
 from rag.settings import Settings
@@ -102,7 +102,7 @@ def flip_bit(path: Path) -> None:
 @pytest.mark.parametrize("name", ["vectors.npy", "chunks.jsonl", "bm25/vocab.index.json", "bm25/data.csc.index.npy"])
 def test_damaged_file_fails_its_checksum(tmp_path, seed_settings, name, damage):
     settings = copy_index(seed_settings, tmp_path)
-    damage(load_index(settings, verify=False).path / name)
+    damage(current_version(settings) / name)
     with pytest.raises(IndexProblem, match=rf"corrupted \({name} fails its checksum\).*rag ingest"):
         load_index(settings)
 
