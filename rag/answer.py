@@ -20,6 +20,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.prompts import render
 from rag.question import expected_answer, holds
+from rag.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.stores import LexicalStore, words
 from rag.types import Answer, Article, Citation, Hit
@@ -65,9 +66,10 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, lexical: LexicalStore, settings: Settings,
-                 articles: Mapping[str, Article]):
+                 articles: Mapping[str, Article], sentences: SentenceStore | None = None):
         self.embedder = embedder
         self.lexical = lexical
+        self.sentences = sentences  # vectors computed at ingest; the model embeds only what is missing
         self.settings = settings
         # Names in titles and publishers, and years of dates, are known even where the text never repeats them.
         self.metadata_words = {w for a in articles.values()
@@ -123,7 +125,7 @@ class ExtractiveAnswerer:
                 rows.append((rank, span, sentence))
         if not rows:
             return []
-        vectors = self.embedder.embed([r[2] for r in rows])
+        vectors = self.vectors(rows, hits)
         cosines = vectors @ query.question_vector
         if query.context:  # a follow-up: the question and its context both count
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
@@ -135,6 +137,17 @@ class ExtractiveAnswerer:
             relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
             scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms))
         return sorted(scored, key=lambda c: -c.score)
+
+    def vectors(self, rows: list[tuple[int, tuple[int, int], str]], hits: list[Hit]) -> np.ndarray:
+        """Vectors of the candidate sentences: from the index's sentence store, the model for the rest."""
+        found: list[np.ndarray | None] = [None] * len(rows)
+        if self.sentences is not None:
+            found = [self.sentences.lookup(hits[rank].chunk.article_id, [span])[0] for rank, span, _ in rows]
+        missing = [i for i, v in enumerate(found) if v is None]
+        if missing:
+            for i, v in zip(missing, self.embedder.embed([rows[i][2] for i in missing])):
+                found[i] = v
+        return np.stack(found).astype(np.float32)
 
     def choose(self, candidates: list[Scored], weights: dict[str, float]) -> list[Scored]:
         """The best sentence, then sentences that cover what it leaves out, within the word budget.

@@ -31,7 +31,8 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.retriever = Retriever(index, embedder, settings)
-        self.answerer = answerer or ExtractiveAnswerer(embedder, index.lexical, settings, index.articles)
+        self.answerer = answerer or ExtractiveAnswerer(embedder, index.lexical, settings, index.articles,
+                                                             index.sentences)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":

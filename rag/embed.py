@@ -1,4 +1,4 @@
-"""Embed chunks, reusing vectors already computed for the same text by the same model (content-hash cache).
+"""Embed passages and sentences, reusing vectors computed before for the same text and model (content-hash cache).
 
 >>> key = content_key("all-MiniLM-L6-v2", "Title", "Passage text.")
 >>> len(key)
@@ -28,20 +28,25 @@ def content_key(model: str, title: str, text: str) -> str:
     return hashlib.sha256(f"{model}\0{embed_input(title, text)}".encode()).hexdigest()[:32]
 
 
-def embed_chunks(
-    chunks: list[Chunk],
-    articles: Mapping[str, Article],
+def chunk_inputs(chunks: list[Chunk], articles: Mapping[str, Article], model: str) -> tuple[list[str], list[str]]:
+    """What the model embeds for each chunk, and the cache key of each."""
+    titles = [articles[c.article_id].title for c in chunks]
+    return ([embed_input(t, c.text) for t, c in zip(titles, chunks)],
+            [content_key(model, t, c.text) for t, c in zip(titles, chunks)])
+
+
+def embed_cached(
+    texts: list[str],
+    keys: list[str],
     embedder: Callable[[], Embedder],
-    model: str,
     dimension: int | None,
     cache: Mapping[str, np.ndarray],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, list[str], int]:
-    """Vectors for ``chunks`` in order, their content keys, and how many had to be computed.
+) -> tuple[np.ndarray, list[int]]:
+    """Vectors for ``texts`` in order, and the positions that had to be computed (the rest came from ``cache``).
 
-    ``embedder`` is a factory: the model is loaded only when some chunk is missing from ``cache``.
+    ``embedder`` is a factory: the model is loaded only when some text is missing from ``cache``.
     """
-    keys = [content_key(model, articles[c.article_id].title, c.text) for c in chunks]
     missing = [i for i, k in enumerate(keys) if k not in cache]
     if missing:
         model_obj = embedder()
@@ -54,15 +59,14 @@ def embed_chunks(
             if progress:
                 progress(done, len(missing))
 
-        fresh = model_obj.embed([embed_input(articles[chunks[i].article_id].title, chunks[i].text)
-                                 for i in missing], tick)
+        fresh = model_obj.embed([texts[i] for i in missing], tick)
     elif dimension is None:
         dimension = len(next(iter(cache.values()))) if cache else embedder().dimension
-    vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+    vectors = np.zeros((len(texts), dimension), dtype=np.float32)
     for i, key in enumerate(keys):
         if key in cache:
             vectors[i] = cache[key]
     if missing:
         vectors[missing] = fresh
-    log.info("embedded %d of %d chunks (%d from cache)", len(missing), len(chunks), len(chunks) - len(missing))
-    return vectors, keys, len(missing)
+    log.info("embedded %d of %d texts (%d from cache)", len(missing), len(texts), len(texts) - len(missing))
+    return vectors, missing

@@ -41,25 +41,16 @@ def report_text(runs: list[tuple[Config, Report]], verbose: bool = False, refere
         rows = [("all", report.summary())] + [(k or "-", s) for k, s in report.by_kind().items()]
         title = f"{runs[0][0].name} ({len(report.results)} questions)"
     else:
-        rows = [(config.name, summary(config, report)) for config, report in runs]
+        rows = [(config.name, report.summary()) for config, report in runs]
         title = f"{len(runs)} configurations, {len(runs[0][1].results)} questions each"
     latency = [(name, {stage: _p50_p95(s, stage) for stage in (*STAGES, "total")}) for name, s in rows]
-    note = " (-: sentence vectors reused, not timed)" if any(c.reuses_vectors for c, _ in runs) else ""
-    parts = [title, table(rows, QUALITY), "", f"latency in ms, p50/p95 per question{note}",
+    parts = [title, table(rows, QUALITY), "", "latency in ms, p50/p95 per question",
              table(latency, [*STAGES, "total"])]
     if reference:
         parts += ["", reference_text(runs)]
     if verbose:
         parts += [failures_text(runs[0][1])]
     return "\n".join(parts)
-
-
-def summary(config: Config, report: Report) -> dict:
-    """The report's summary, less the answer times of a configuration that reused sentence vectors."""
-    out = report.summary()
-    if config.reuses_vectors:
-        out.update(ms_answer_p50=None, ms_answer_p95=None, seconds_p50=None, seconds_p95=None)
-    return out
 
 
 def table(rows: list[tuple[str, dict]], columns: list[str]) -> str:
@@ -110,7 +101,7 @@ def report_json(runs: list[tuple[Config, Report]], dataset: dict, reference: boo
         changed = {k: v for k, v in asdict(config.settings).items()
                    if k in ("top_k", "candidates", "rrf_k", "dense_weight", "lexical_weight", "chunk_tokens")}
         out["configurations"][config.name] = {"retrieval": config.retrieval, "answerer": config.answerer,
-                                              "settings": changed, "summary": summary(config, report),
+                                              "settings": changed, "summary": report.summary(),
                                               "by_kind": report.by_kind()}
     out["questions"] = [{"id": r.case.id, "kind": r.case.kind, "question": r.case.question, "rank": r.rank,
                          "in_answer": r.in_answer, "in_citation": r.in_citation, "refused": r.answer.refused,

@@ -4,11 +4,6 @@ An index for a dataset that brings its documents (SQuAD, BEIR), or for ``--corpu
 cache folder and reused by later runs with the same documents and indexing settings. Configurations
 differ only in what retrieval and answering use, so they all share that one index and one loaded model.
 
-Ablations answer every question six times, and the extractive answerer embeds every sentence of its
-passages each time: that, not retrieval, is what takes long. So the configurations after the first look up
-the sentence vectors the first one computed (``VectorMemory``); the first still embeds everything, so its
-answer time is a user's, while theirs is not, and the report leaves it out.
-
 >>> [c.name for c in configurations(Settings(), ablations=True)]
 ['hybrid+extractive', 'hybrid+lead', 'dense+extractive', 'dense+lead', 'bm25+extractive', 'bm25+lead']
 >>> configurations(Settings(lexical_weight=0.0), ablations=False)[0].name
@@ -23,9 +18,8 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
-import numpy as np
 
 from embeddings import Embedder
 from rag.answer import ExtractiveAnswerer
@@ -49,7 +43,6 @@ class Config:
     retrieval: str  # a key of RETRIEVAL
     answerer: str  # one of ANSWERERS
     settings: Settings
-    reuses_vectors: bool = False  # answers from sentence vectors another configuration computed
 
     @property
     def name(self) -> str:
@@ -61,8 +54,7 @@ def configurations(settings: Settings, ablations: bool) -> list[Config]:
     if not ablations:
         return [Config(retrieval_name(settings), "extractive", settings)]
     pairs = [(r, a) for r in RETRIEVAL for a in ANSWERERS]
-    return [Config(r, a, settings.replace(**RETRIEVAL[r]), n > 0 and a == "extractive")
-            for n, (r, a) in enumerate(pairs)]
+    return [Config(r, a, settings.replace(**RETRIEVAL[r])) for r, a in pairs]
 
 
 def retrieval_name(settings: Settings) -> str:
@@ -73,51 +65,14 @@ def retrieval_name(settings: Settings) -> str:
 
 def assistants(configs: list[Config], index: Index, embedder: Embedder) -> dict[str, Assistant]:
     """One assistant per configuration, all on ``index`` and ``embedder``; in the order given."""
-    memory: dict[str, np.ndarray] = {}
     out = {}
     for config in configs:
         if config.answerer == "lead":
             answerer = LeadAnswerer()
         else:
-            vectors = VectorMemory(embedder, memory, recall=config.reuses_vectors)
-            answerer = ExtractiveAnswerer(vectors, index.lexical, config.settings, index.articles)
+            answerer = ExtractiveAnswerer(embedder, index.lexical, config.settings, index.articles, index.sentences)
         out[config.name] = Assistant(config.settings, index, embedder, answerer)
     return out
-
-
-class VectorMemory:
-    """An embedder that remembers every text's vector; with ``recall`` it looks there before embedding.
-
-    >>> class Count:
-    ...     name, dimension, calls = "m", 1, 0
-    ...     def embed(self, texts, progress=None):
-    ...         Count.calls += len(texts)
-    ...         return np.ones((len(texts), 1), dtype=np.float32)
-    >>> memory = {}
-    >>> _ = VectorMemory(Count(), memory, recall=False).embed(["a", "b"])
-    >>> _ = VectorMemory(Count(), memory, recall=True).embed(["b", "c", "c"])
-    >>> Count.calls, sorted(memory)
-    (3, ['a', 'b', 'c'])
-    """
-
-    def __init__(self, embedder: Embedder, memory: dict[str, np.ndarray], recall: bool):
-        self.embedder = embedder
-        self.memory = memory
-        self.recall = recall
-        self.name = embedder.name
-        self.dimension = embedder.dimension
-
-    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        if not self.recall:  # the vectors exactly as the model gives them, remembered on the way
-            vectors = self.embedder.embed(texts, progress)
-            self.memory.update(zip(texts, vectors))
-            return vectors
-        missing = [t for t in dict.fromkeys(texts) if t not in self.memory]
-        if missing:
-            self.memory.update(zip(missing, self.embedder.embed(missing)))
-        if progress:
-            progress(len(texts))
-        return np.array([self.memory[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dimension)
 
 
 def cache_root() -> Path:

@@ -4,7 +4,8 @@ Layout of ``index/``::
 
     CURRENT                 name of the live version (replaced atomically)
     .lock                   held by a running ingest
-    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/
+    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/,
+                            sentences.npy + sentence_spans.npy (vectors of every passage sentence)
 
 An ingest writes a whole new version, then swaps ``CURRENT``; a crash at any point leaves the previous
 version live. Loading checks every file's checksum and the settings the index was built with.
@@ -30,12 +31,13 @@ import numpy as np
 from rag import storage
 from rag.errors import IndexProblem
 from rag.settings import Settings
+from rag.sentence_store import SentenceStore, sentence_key, sentence_texts
 from rag.stores import DenseStore, LexicalStore
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: sentence vectors stored
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,16 @@ class Index:
     keys: list[str]  # content key of each chunk's embedding input (the embedding cache)
     dense: DenseStore
     lexical: LexicalStore
+    sentences: SentenceStore
     path: Path
 
     def cache(self) -> dict[str, np.ndarray]:
-        """Embeddings by content key, for re-use by the next ingest."""
-        return dict(zip(self.keys, self.dense.vectors))
+        """Embeddings by content key, passages and sentences, for re-use by the next ingest."""
+        s = self.sentences
+        texts = sentence_texts(s.table, self.articles, s.article_ids)
+        model = self.manifest["model"]["name"]
+        return {**dict(zip(self.keys, self.dense.vectors)),
+                **{sentence_key(model, t): v for t, v in zip(texts, s.vectors.astype(np.float32))}}
 
 
 def build_manifest(settings: Settings, dimension: int, articles: list[Article], chunks: list[Chunk]) -> dict:
@@ -70,7 +77,7 @@ def chunking_settings(settings: Settings) -> dict:
 
 
 def write_index(settings: Settings, manifest: dict, articles: list[Article], chunks: list[Chunk],
-                keys: list[str], vectors: np.ndarray) -> Path:
+                keys: list[str], vectors: np.ndarray, sentences: SentenceStore) -> Path:
     """Write a complete new version and make it current. Call with ``storage.ingest_lock`` held."""
     root = settings.index_dir
     versions = root / "versions"
@@ -83,6 +90,8 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_jsonl(tmp / "articles.jsonl", [asdict(a) for a in articles])
         storage.write_jsonl(tmp / "chunks.jsonl", [dict(asdict(c), key=k) for c, k in zip(chunks, keys)])
         storage.write_npy(tmp / "vectors.npy", vectors)
+        storage.write_npy(tmp / "sentences.npy", sentences.vectors.astype(np.float16))
+        storage.write_npy(tmp / "sentence_spans.npy", sentences.table)
         LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")  # bm25s writes these files itself
         storage.settle(tmp / "bm25")
         manifest = dict(manifest, files=storage.checksums(tmp))
@@ -145,11 +154,14 @@ def load_index(settings: Settings) -> Index:
         chunks = [_chunk(r) for r in rows]
         vectors = np.load(path / "vectors.npy")
         lexical = LexicalStore.load(path / "bm25")
+        sentences = SentenceStore(np.load(path / "sentences.npy"), np.load(path / "sentence_spans.npy"),
+                                  list(articles))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexProblem(f"the index in {path} cannot be read ({type(e).__name__})") from None
-    if len(vectors) != len(chunks):
+    if len(vectors) != len(chunks) or len(sentences.vectors) != len(sentences.table):
         raise IndexProblem(f"the index in {path} is inconsistent ({len(vectors)} vectors, {len(chunks)} chunks)")
-    return Index(manifest, articles, chunks, [r["key"] for r in rows], DenseStore(vectors), lexical, path)
+    return Index(manifest, articles, chunks, [r["key"] for r in rows], DenseStore(vectors), lexical, sentences,
+                 path)
 
 
 def check_compatible(manifest: dict, settings: Settings) -> None:

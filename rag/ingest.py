@@ -16,10 +16,11 @@ from typing import Callable
 from embeddings import Embedder, load_embedder
 from rag import storage
 from rag.chunk import Tokenizer, chunk_articles
-from rag.embed import embed_chunks
+from rag.embed import chunk_inputs, embed_cached
 from rag.errors import IndexProblem
 from rag.index import Index, build_manifest, checked_manifest, load_index, write_index
 from rag.load import Skipped, load_corpus
+from rag.sentence_store import SentenceStore, sentence_key, sentence_table, sentence_texts
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class IngestReport:
     articles: int
     chunks: int
     embedded: int  # chunks whose vectors had to be computed (the rest came from the cache)
+    sentences_embedded: int  # sentences whose vectors had to be computed
     skipped: tuple[Skipped, ...]
     seconds: float
     unchanged: bool  # nothing changed since the current version, so none was written
@@ -51,7 +53,7 @@ def ingest(
         current = _current(settings)
         if current and current[1].get("articles") == {a.id: a.checksum for a in articles}:
             # Nothing changed: the checked manifest is enough, no need to load the stores or the model.
-            return IngestReport(len(articles), len(chunks), 0, tuple(skipped), time.perf_counter() - started,
+            return IngestReport(len(articles), len(chunks), 0, 0, tuple(skipped), time.perf_counter() - started,
                                 True, current[0].name)
         previous = _previous(settings) if current else None
         by_id = {a.id: a for a in articles}
@@ -63,12 +65,20 @@ def ingest(
             return model[0]
 
         dimension = previous.manifest["model"]["dimension"] if previous else None
-        vectors, keys, embedded = embed_chunks(chunks, by_id, get_embedder, settings.model, dimension,
-                                               previous.cache() if previous else {}, progress)
+        texts, keys = chunk_inputs(chunks, by_id, settings.model)
+        ids = [a.id for a in articles]
+        table = sentence_table(chunks, ids)
+        sentences = sentence_texts(table, by_id, ids)
+        # Passages and sentences go through the model together: one pass, one progress bar.
+        sentence_keys = [sentence_key(settings.model, t) for t in sentences]
+        vectors, missing = embed_cached(texts + sentences, keys + sentence_keys, get_embedder, dimension,
+                                        previous.cache() if previous else {}, progress)
         manifest = build_manifest(settings, vectors.shape[1], articles, chunks)
-        path = write_index(settings, manifest, articles, chunks, keys, vectors)
-    return IngestReport(len(articles), len(chunks), embedded, tuple(skipped), time.perf_counter() - started,
-                        False, path.name)
+        store = SentenceStore(vectors[len(chunks):], table, ids)
+        path = write_index(settings, manifest, articles, chunks, keys, vectors[: len(chunks)], store)
+    embedded = sum(1 for i in missing if i < len(chunks))
+    return IngestReport(len(articles), len(chunks), embedded, len(missing) - embedded, tuple(skipped),
+                        time.perf_counter() - started, False, path.name)
 
 
 def _current(settings: Settings) -> tuple[Path, dict] | None:

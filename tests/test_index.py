@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CORPUS, ROOT, cli, cli_env
 
@@ -61,6 +62,16 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(seed_settings, seed_index):
     assert report.unchanged and report.embedded == 0 and report.version == seed_index.path.name
 
 
+def test_every_passage_sentence_has_its_model_vector(seed_index, embedder):
+    store = seed_index.sentences
+    spans = {(c.article_id, span) for c in seed_index.chunks for span in c.sentences}
+    assert len(store) == len(spans)
+    sample = sorted(spans)[::7]
+    stored = np.stack([store.lookup(a, [span])[0] for a, span in sample])
+    fresh = embedder.embed([seed_index.articles[a].text[s:e] for a, (s, e) in sample])
+    assert np.min(np.sum(stored * fresh, axis=1)) > 0.999  # float16 storage keeps cosine within 1e-3
+
+
 def test_adding_an_article_embeds_only_its_chunks(tmp_path, seed_settings, seed_index, embedder):
     settings = copy_index(seed_settings, tmp_path)
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
@@ -69,6 +80,8 @@ def test_adding_an_article_embeds_only_its_chunks(tmp_path, seed_settings, seed_
     [new] = [a for a in load_corpus(corpus)[0] if a.id == "new"]
     expected = len(chunk_article(new, Tokenizer(settings.encoding), settings.chunk_tokens, settings.chunk_overlap))
     assert not report.unchanged and report.embedded == expected >= 1
+    assert report.sentences_embedded == len({span for c in load_index(settings).chunks if c.article_id == "new"
+                                              for span in c.sentences})
     assert report.chunks == len(seed_index.chunks) + expected
     index = load_index(settings)
     assert index.manifest["counts"]["articles"] == 6 and "new" in index.articles
