@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.prompts import render
-from rag.question import expected_answer, holds
+from rag.question import counted, counts, expected_answer, holds
 from rag.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.stores import LexicalStore, words
@@ -54,12 +54,14 @@ class Scored:
     vector: np.ndarray
     cosine: float
     words: frozenset[str]
+    date: str = ""  # the article's date, to judge questions that name years
 
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
 
 class ExtractiveAnswerer:
@@ -84,7 +86,7 @@ class ExtractiveAnswerer:
         if not candidates or candidates[0].score < self.settings.refuse_below:
             return refusal(query, render("REFUSAL"))
         if query.parts:
-            chosen = self.choose_per_part(query.question, query.parts, candidates)
+            chosen = self.choose_per_part(query.question, query.parts, candidates, query.question_vector)
         elif query.compare:
             chosen = self.choose_across_articles(candidates, hits)
         else:
@@ -115,11 +117,12 @@ class ExtractiveAnswerer:
         seen: set[tuple[str, tuple[int, int]]] = set()
         rows: list[tuple[int, tuple[int, int], str]] = []
         for rank, hit in enumerate(hits):
-            text = articles[hit.chunk.article_id].text
+            article = articles[hit.chunk.article_id]
             for span in hit.chunk.sentences:
                 key = (hit.chunk.article_id, span)
-                sentence = text[span[0] : span[1]]
-                if key in seen or len(sentence.split()) < 4 or sentence in query.said:
+                sentence = article.text[span[0] : span[1]]
+                # The headline repeated in the body says nothing the source's title does not.
+                if key in seen or len(sentence.split()) < 4 or sentence in query.said or sentence == article.title:
                     continue
                 seen.add(key)
                 rows.append((rank, span, sentence))
@@ -129,14 +132,28 @@ class ExtractiveAnswerer:
         cosines = vectors @ query.question_vector
         if query.context:  # a follow-up: the question and its context both count
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
-        kind = expected_answer(query.question)
+        kind, nouns = expected_answer(query.question), counted(query.question)
+        years = frozenset(_YEAR.findall(query.question))
         scored = []
         for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors):
             terms = frozenset(words(sentence))
-            bonus = self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
+            date = articles[hits[rank].chunk.article_id].date or ""
+            bonus = self._fit(sentence, kind, nouns) + 0.02 / (1 + rank) - self._off_year(sentence, date, years)
             relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
-            scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms))
+            scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms, date))
         return sorted(scored, key=lambda c: -c.score)
+
+    def _fit(self, sentence: str, kind: str | None, nouns: frozenset[str]) -> float:
+        """Bonus for holding the kind of answer asked for; when the question names what it counts, only a
+        number counting that earns it ("4,000 operations" for "how many operations", not "two days")."""
+        s = self.settings
+        if nouns:
+            return (s.type_bonus + s.count_bonus) * counts(sentence, nouns)
+        return s.type_bonus * holds(sentence, kind)
+
+    def _off_year(self, sentence: str, date: str, years: frozenset[str]) -> float:
+        """Penalty for a sentence from an article dated outside the years the question names."""
+        return self.settings.year_penalty if years and not _dated(date, sentence, years) else 0.0
 
     def vectors(self, rows: list[tuple[int, tuple[int, int], str]], hits: list[Hit]) -> np.ndarray:
         """Vectors of the candidate sentences: from the index's sentence store, the model for the rest."""
@@ -178,23 +195,35 @@ class ExtractiveAnswerer:
         return chosen
 
     def choose_per_part(self, question: str, parts: tuple[tuple[str, np.ndarray], ...],
-                        candidates: list[Scored]) -> list[Scored]:
-        """The best sentence for each part of a two-part question, each judged on its part and the whole."""
+                        candidates: list[Scored], question_vector: np.ndarray) -> list[Scored]:
+        """A different sentence for each part of a two-part question, the pair that fits the parts best.
+
+        Each sentence is judged on its part and the whole question alike: a part often leaves its subject
+        to the other ("..., and who held the job in 2023?"), so the other part's words count at half weight.
+        """
+        pool = candidates[: 4 * self.settings.top_k]
+        fits = [self._part_fit(n, parts, pool, question_vector) for n in range(len(parts))]
+        ranked = [sorted(range(len(pool)), key=lambda i: -fit[i])[:8] for fit in fits]
+        best, pair = -math.inf, None
+        for i in ranked[0]:
+            for j in ranked[1]:
+                if i != j and fits[0][i] + fits[1][j] > best:
+                    best, pair = fits[0][i] + fits[1][j], (i, j)
+        if pair is None:
+            return candidates[:1]
+        return [pool[i] for i, fit in zip(pair, fits) if fit[i] >= self.settings.refuse_below] or candidates[:1]
+
+    def _part_fit(self, n: int, parts: tuple[tuple[str, np.ndarray], ...], pool: list[Scored],
+                  question_vector: np.ndarray) -> list[float]:
         s = self.settings
-        chosen: list[Scored] = []
-        for text, vector in parts:
-            weights = self._idf(words(text), 1.0)
-            kind = expected_answer(text) or expected_answer(question)
-            pool = [c for c in candidates if c not in chosen]
-            if not pool:
-                break
-            fit = {id(c): 0.5 * c.score + 0.5 * (_relevance(float(c.vector @ vector), _overlap(weights, c.words),
-                                                              s.word_share) + s.type_bonus * holds(c.text, kind))
-                   for c in pool}
-            best = max(pool, key=lambda c: fit[id(c)])
-            if fit[id(best)] >= s.refuse_below:
-                chosen.append(best)
-        return chosen or candidates[:1]
+        text, vector = parts[n]
+        others = " ".join(t for m, (t, _) in enumerate(parts) if m != n)
+        weights = {**self._idf(words(others), 0.5), **self._idf(words(text), 1.0)}
+        # "How long was X compared with Y?": Y, with no question word of its own, asks what X asks.
+        kind = expected_answer(text) or (None if _ASKING.match(text) else expected_answer(parts[0][0]))
+        nouns, years = counted(text), frozenset(_YEAR.findall(text))
+        return [_relevance(float(c.vector @ (vector + question_vector)) / 2, _overlap(weights, c.words), s.word_share)
+                + self._fit(c.text, kind, nouns) - self._off_year(c.text, c.date, years) for c in pool]
 
     def choose_across_articles(self, candidates: list[Scored], hits: list[Hit]) -> list[Scored]:
         """The best sentence, and the best from another article when it is nearly as relevant."""
@@ -211,6 +240,12 @@ class ExtractiveAnswerer:
     def _idf(self, terms: list[str], scale: float) -> dict[str, float]:
         n = max(self.lexical.size, 1)
         return {t: scale * math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
+
+
+def _dated(date: str, sentence: str, years: frozenset[str]) -> bool:
+    """Whether a sentence speaks of one of the years a question names: it says so, or its article is dated
+    then (or has no date to go by)."""
+    return not date or date[:4] in years or any(y in sentence for y in years)
 
 
 def _relevance(cosine: float, overlap: float, word_share: float) -> float:

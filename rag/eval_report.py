@@ -22,7 +22,7 @@ QUALITY = ["questions", "hit@1", "hit@3", "hit@5", "mrr@3", "mrr@5", "ndcg@10", 
 LABELS = {"citation_precision": "cite_prec", "false_refusals": "false_ref", "boilerplate_cited": "boilerplate",
           "answer_words_mean": "words"}
 COUNTS = {"questions", "boilerplate_cited", "answer_words_mean"}  # shown as they are; the rest are rates
-NAME_WIDTH = 20
+NAME_WIDTH = 24
 
 # Retrieval hit@1/3/5 of other pipelines on the SQuAD 2.0 five-article set, measured outside this project,
 # with the size of one retrieved chunk: quoted so that our hit@k can be read at the same amount of text.
@@ -99,7 +99,8 @@ def report_json(runs: list[tuple[Config, Report]], dataset: dict, reference: boo
     out = {"dataset": dataset, "summary": first.summary(), "by_kind": first.by_kind(), "configurations": {}}
     for config, report in runs:
         changed = {k: v for k, v in asdict(config.settings).items()
-                   if k in ("top_k", "candidates", "rrf_k", "dense_weight", "lexical_weight", "chunk_tokens")}
+                   if k in ("top_k", "candidates", "rrf_k", "dense_weight", "lexical_weight",
+                            "sentence_weight", "chunk_tokens")}
         out["configurations"][config.name] = {"retrieval": config.retrieval, "answerer": config.answerer,
                                               "settings": changed, "summary": report.summary(),
                                               "by_kind": report.by_kind()}

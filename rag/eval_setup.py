@@ -4,9 +4,9 @@ An index for a dataset that brings its documents (SQuAD, BEIR), or for ``--corpu
 cache folder and reused by later runs with the same documents and indexing settings. Configurations
 differ only in what retrieval and answering use, so they all share that one index and one loaded model.
 
->>> [c.name for c in configurations(Settings(), ablations=True)]
-['hybrid+extractive', 'hybrid+lead', 'dense+extractive', 'dense+lead', 'bm25+extractive', 'bm25+lead']
->>> configurations(Settings(lexical_weight=0.0), ablations=False)[0].name
+>>> [c.name for c in configurations(Settings(), ablations=True)]  # doctest: +ELLIPSIS
+['hybrid+extractive', 'hybrid+lead', 'dense+bm25+extractive', 'dense+bm25+lead', 'dense+extractive', ...]
+>>> configurations(Settings(lexical_weight=0.0, sentence_weight=0.0), ablations=False)[0].name
 'dense+extractive'
 """
 
@@ -34,7 +34,12 @@ log = logging.getLogger(__name__)
 
 # Retrieval ablations: the settings each changes. Zero weight drops a ranking from the fusion; passages
 # only the other ranking found then come last, so the top passages are those of one retriever alone.
-RETRIEVAL = {"hybrid": {}, "dense": {"lexical_weight": 0.0}, "bm25": {"dense_weight": 0.0}}
+RETRIEVAL = {
+    "hybrid": {},
+    "dense+bm25": {"sentence_weight": 0.0},
+    "dense": {"lexical_weight": 0.0, "sentence_weight": 0.0},
+    "bm25": {"dense_weight": 0.0, "sentence_weight": 0.0},
+}
 ANSWERERS = ("extractive", "lead")
 
 
@@ -58,9 +63,11 @@ def configurations(settings: Settings, ablations: bool) -> list[Config]:
 
 
 def retrieval_name(settings: Settings) -> str:
-    if settings.lexical_weight == 0:
-        return "dense"
-    return "bm25" if settings.dense_weight == 0 else "hybrid"
+    """The ablation whose weights ``settings`` has, or "custom"."""
+    weights = (settings.dense_weight > 0, settings.lexical_weight > 0, settings.sentence_weight > 0)
+    names = {(True, True, True): "hybrid", (True, True, False): "dense+bm25", (True, False, False): "dense",
+             (False, True, False): "bm25"}
+    return names.get(weights, "custom")
 
 
 def assistants(configs: list[Config], index: Index, embedder: Embedder) -> dict[str, Assistant]:

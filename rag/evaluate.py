@@ -237,13 +237,18 @@ def _matches(case: Case, text: str) -> bool:
 
 
 def found(gold: str, text: str) -> bool:
-    """Gold string in text, ignoring case, spacing and quote style."""
-    return _normal(gold) in _normal(text)
+    """Gold string in text, ignoring case, spacing, quote style and how "per cent" is written.
+
+    >>> found("44 per cent", "while 44% even backed a full walk-out"), found("44 per cent", "144%")
+    (True, False)
+    """
+    return re.search(rf"(?<!\w){re.escape(_normal(gold))}(?!\w)", _normal(text)) is not None
 
 
 def _normal(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.translate(str.maketrans("‘’“”–—", "''\"\"--"))
+    text = re.sub(r"\s*\b(?:per ?cent|percent)\b", "%", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from rag.stores import words
+
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEANS_ON_CONTEXT = re.compile(
     r"\b(?:he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -84,7 +86,8 @@ _HOLDS = {
     "date": re.compile(rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
                        rf"yesterday|today|tomorrow)\b|\b(?:1[89]|20)\d\d\b"),
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|%|per ?cent", re.I),
-    "name": re.compile(r"(?<=\S )[A-Z][a-z]+(?: [A-Z][a-z]+)*"),
+    # Two capitalised words in a row, or a title and a name: "Jeremy Hunt", "Dr Malawana".
+    "name": re.compile(r"\b(?:[A-Z][a-z]+|Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame) [A-Z][a-z]+"),
 }
 
 
@@ -100,3 +103,36 @@ def expected_answer(question: str) -> str | None:
 def holds(sentence: str, kind: str | None) -> bool:
     """Whether the sentence contains something of that kind (a number, a date, a name)."""
     return bool(kind) and bool(_HOLDS[kind].search(sentence))
+
+
+# "how many operations", "the number of doctors", "figures for strikes": what is being counted.
+_COUNTED = re.compile(r"\bhow many\s+((?:\w+[\s-]+){0,2}\w+)|\b(?:numbers?|figures?|totals?)\s+(?:of|for)\s+"
+                      r"((?:\w+[\s-]+){0,2}\w+)", re.IGNORECASE)
+_QUANTITY = re.compile(rf"^(?:\d[\d,.]*%?|{_NUMBER_WORDS})$", re.IGNORECASE)
+_TOKEN = re.compile(r"[\w%][\w,.%]*\w|\w")
+
+
+def counted(question: str) -> frozenset[str]:
+    """The words naming what a "how many" question counts, stemmed.
+
+    >>> sorted(counted("How many operations were cancelled?"))
+    ['cancel', 'oper']
+    """
+    return frozenset(w for m in _COUNTED.finditer(question) for w in words(m.group(1) or m.group(2)))
+
+
+def counts(sentence: str, nouns: frozenset[str], reach: int = 3) -> bool:
+    """Whether a number in the sentence is followed, within ``reach`` words, by one of ``nouns``.
+
+    >>> counts("More than 4,000 operations were cancelled.", frozenset({"oper"}))
+    True
+    >>> counts("Operations fell by 4,000 in a year.", frozenset({"oper"}))
+    False
+    """
+    if not nouns:
+        return False
+    tokens = _TOKEN.findall(sentence)
+    for i, token in enumerate(tokens):
+        if _QUANTITY.match(token) and nouns & set(words(" ".join(tokens[i + 1 : i + 1 + reach]))):
+            return True
+    return False

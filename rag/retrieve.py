@@ -1,5 +1,9 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused by weighted reciprocal rank, filters
-applied inside both searches, near-duplicate passages collapsed.
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings, and the candidates of both ranked again by
+their best-matching sentence, fused by weighted reciprocal rank; filters applied inside both searches;
+near-duplicate passages collapsed.
+
+The sentence ranking helps where a passage holds the answer in one sentence among others about something
+else: the passage vector blurs it, the sentence vector does not (SQuAD hit@1 0.80 -> 0.88, see README).
 
 >>> retriever = Retriever(load_index(settings), embedder, settings)  # doctest: +SKIP
 >>> [h.chunk.article_id for h in retriever.search("Who is the health secretary?")][:2]  # doctest: +SKIP
@@ -70,8 +74,10 @@ class Retriever:
         allowed = self._mask(filters) if filters else None
         dense = self.index.dense.search(vector, s.candidates, allowed)
         lexical = self.index.lexical.search(query, s.candidates, allowed)
+        sentences = self._by_sentence({r for r, _ in dense} | {r for r, _ in lexical}, vector)
         searched = time.perf_counter()
-        fused = fuse([r for r, _ in dense], [r for r, _ in lexical], s.dense_weight, s.lexical_weight, s.rrf_k)
+        fused = fuse([[r for r, _ in dense], [r for r, _ in lexical], sentences],
+                     [s.dense_weight, s.lexical_weight, s.sentence_weight], s.rrf_k)
         bm25 = dict(lexical)
         vectors = self.index.dense.vectors
         hits: list[Hit] = []
@@ -89,21 +95,27 @@ class Retriever:
                 timings[stage] = timings.get(stage, 0.0) + seconds
         return hits
 
+    def _by_sentence(self, rows: set[int], vector: np.ndarray) -> list[int]:
+        """The candidate passages ranked by their best sentence's cosine to the question."""
+        if not self.settings.sentence_weight:
+            return []
+        best = {row: self.index.sentences.best_cosine(self.index.chunks[row], vector) for row in rows}
+        return sorted(best, key=lambda row: (-best[row], row))
+
     def _mask(self, filters: Filters) -> np.ndarray:
         admitted = {aid for aid, a in self.index.articles.items() if filters.admits(a)}
         return np.fromiter((c.article_id in admitted for c in self.index.chunks), dtype=bool,
                            count=len(self.index.chunks))
 
 
-def fuse(dense: list[int], lexical: list[int], dense_weight: float, lexical_weight: float,
-         rrf_k: int) -> list[tuple[int, float]]:
-    """Weighted reciprocal-rank fusion of two rankings (lists of rows, best first).
+def fuse(rankings: list[list[int]], weights: list[float], rrf_k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion of rankings (lists of rows, best first).
 
-    >>> fuse([1, 2], [2, 3], 1.0, 1.0, 1)
+    >>> fuse([[1, 2], [2, 3]], [1.0, 1.0], 1)
     [(2, 0.8333333333333333), (1, 0.5), (3, 0.3333333333333333)]
     """
     scores: dict[int, float] = {}
-    for weight, ranking in ((dense_weight, dense), (lexical_weight, lexical)):
+    for weight, ranking in zip(weights, rankings):
         for rank, row in enumerate(ranking, 1):
             scores[row] = scores.get(row, 0.0) + weight / (rrf_k + rank)
     return sorted(scores.items(), key=lambda item: -item[1])

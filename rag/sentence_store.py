@@ -51,16 +51,21 @@ class SentenceStore:
     def __len__(self) -> int:
         return len(self.table)
 
-    def lookup(self, article_id: str, spans: Sequence[tuple[int, int]]) -> list[np.ndarray | None]:
-        """The float32 vector of each span of ``article_id``, or None for a span not in the store."""
+    def rows(self, article_id: str, spans: Sequence[tuple[int, int]]) -> list[int | None]:
+        """The row of each span of ``article_id``, or None for a span not in the store."""
         n = self.ordinal.get(article_id)
         if n is None:
             return [None] * len(spans)
         lo, hi = int(self.bounds[n]), int(self.bounds[n + 1])
-        starts = self.table[lo:hi, 1]
-        out: list[np.ndarray | None] = []
-        for start, end in spans:
-            i = lo + int(np.searchsorted(starts, start))
-            hit = i < hi and self.table[i, 1] == start and self.table[i, 2] == end
-            out.append(self.vectors[i].astype(np.float32) if hit else None)
-        return out
+        found = lo + np.searchsorted(self.table[lo:hi, 1], [start for start, _ in spans])
+        return [int(i) if i < hi and self.table[i, 1] == start and self.table[i, 2] == end else None
+                for i, (start, end) in zip(found, spans)]
+
+    def lookup(self, article_id: str, spans: Sequence[tuple[int, int]]) -> list[np.ndarray | None]:
+        """The float32 vector of each span of ``article_id``, or None for a span not in the store."""
+        return [None if i is None else self.vectors[i].astype(np.float32) for i in self.rows(article_id, spans)]
+
+    def best_cosine(self, chunk: Chunk, vector: np.ndarray) -> float:
+        """How well the passage's best-matching sentence matches ``vector`` (0 when none is stored)."""
+        rows = [i for i in self.rows(chunk.article_id, chunk.sentences) if i is not None]
+        return float(np.max(self.vectors[rows].astype(np.float32) @ vector)) if rows else 0.0

@@ -99,7 +99,7 @@ def test_near_duplicate_passages_collapse(assistant):
 
 
 def test_fusion_rewards_agreement():
-    fused = dict(fuse([1, 2, 3], [3, 4], 1.0, 1.0, 20))
+    fused = dict(fuse([[1, 2, 3], [3, 4]], [1.0, 1.0], 20))
     assert max(fused, key=fused.get) == 3
 
 

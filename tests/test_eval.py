@@ -41,7 +41,8 @@ SQUAD = {"version": "v2.0", "data": [
             qa("b2", "What do worker bees build the comb from?", "wax"),
             qa("b3", "How many queens did Napoleon keep in 1805?")]}]},
 ]}
-CONFIGS = ["hybrid+extractive", "hybrid+lead", "dense+extractive", "dense+lead", "bm25+extractive", "bm25+lead"]
+CONFIGS = ["hybrid+extractive", "hybrid+lead", "dense+bm25+extractive", "dense+bm25+lead", "dense+extractive",
+           "dense+lead", "bm25+extractive", "bm25+lead"]
 
 
 @pytest.fixture(scope="module")
