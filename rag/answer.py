@@ -84,14 +84,14 @@ class ExtractiveAnswerer:
         weights = self.weights(query)
         candidates = self.score_sentences(query, hits, articles, weights)
         if not candidates or candidates[0].score < self.settings.refuse_below:
-            return refusal(query, render("REFUSAL"))
+            return refusal(query, render("REFUSAL"), candidates[0].score if candidates else None)
         if query.parts:
             chosen = self.choose_per_part(query.question, query.parts, candidates, query.question_vector)
         elif query.compare:
             chosen = self.choose_across_articles(candidates, hits)
         else:
             chosen = self.choose(candidates, weights)
-        return compose(query, chosen, hits, articles, self.name)
+        return compose(query, chosen, hits, articles, self.name, candidates[0].score)
 
     def unknown_names(self, question: str) -> list[str]:
         """Names and years in the question that no passage, title or publisher contains.
@@ -259,7 +259,7 @@ def _overlap(weights: dict[str, float], sentence_words: frozenset[str], total: f
 
 
 def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mapping[str, Article],
-            answerer: str) -> Answer:
+            answerer: str, confidence: float | None = None) -> Answer:
     """Join the chosen sentences, each followed by the number of the passage it came from."""
     numbers: dict[int, int] = {}
     quotes: dict[int, list[tuple[int, int]]] = {}
@@ -273,8 +273,8 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
                  tuple(sorted(quotes[rank])))
         for rank, n in sorted(numbers.items(), key=lambda item: item[1])
     )
-    return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer)
+    return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer, confidence)
 
 
-def refusal(query: Query, message: str) -> Answer:
-    return Answer(query.question, message, (), True, query.notes)
+def refusal(query: Query, message: str, confidence: float | None = None) -> Answer:
+    return Answer(query.question, message, (), True, query.notes, confidence=confidence)

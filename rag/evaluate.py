@@ -126,6 +126,7 @@ class Report:
             "citation_precision": round(sum(r.gold_citations for r in with_gold) / cited, 4) if cited else None,
             "false_refusals": _share(r.answer.refused for r in answerable),
             "refused": _share(r.answer.refused for r in unanswerable),
+            "refused_at_5pct": refusal_reach(answerable, unanswerable),
             "boilerplate_cited": sum(checked) if checked else None,
             "answer_words_mean": round(statistics.mean(words), 1) if words else None,
             "seconds_p50": _percentile([r.seconds for r in results], 0.5, 4),
@@ -139,6 +140,19 @@ class Report:
     def by_kind(self) -> dict[str, dict]:
         kinds = sorted({r.case.kind for r in self.results})
         return {k: Report([r for r in self.results if r.case.kind == k]).summary() for k in kinds}
+
+
+def refusal_reach(answerable: list[Result], unanswerable: list[Result], false_rate: float = 0.05) -> float | None:
+    """Share of unanswerable questions refused by the best confidence threshold that refuses at most
+    ``false_rate`` of the answerable ones: how well the answerer's confidence tells them apart at all."""
+    def level(r: Result) -> float:  # no confidence: refused before scoring (a name no article has)
+        return -math.inf if r.answer.confidence is None else r.answer.confidence
+
+    if not answerable or not unanswerable:
+        return None
+    known = sorted(level(r) for r in answerable)
+    bar = known[int(false_rate * len(known))]  # refusing below this refuses at most false_rate of them
+    return _share(level(r) < bar for r in unanswerable)
 
 
 def read_cases(path: Path) -> list[Case]:

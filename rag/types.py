@@ -80,6 +80,7 @@ class Answer:
     refused: bool = False
     notes: tuple[str, ...] = ()  # things the user should know, e.g. that the question was shortened
     answerer: str = "extractive"
+    confidence: float | None = None  # relevance of the best sentence found; None when none was scored
 
     def as_dict(self) -> dict:
         return {
@@ -89,4 +90,5 @@ class Answer:
             "citations": [c.as_dict() for c in self.citations],
             "notes": list(self.notes),
             "answerer": self.answerer,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }

@@ -13,7 +13,7 @@ from conftest import ROOT, cli_env
 from rag.assistant import Assistant
 from rag.datasets import load_dataset
 from rag.eval_setup import index_documents
-from rag.evaluate import Case, evaluate, score
+from rag.evaluate import Case, Result, evaluate, refusal_reach, score
 from rag.index import load_index
 from rag.settings import Settings
 from rag.types import Answer, Chunk, Hit
@@ -179,3 +179,14 @@ def test_squad_refuses_a_corpus_folder(squad_file):
     run = subprocess.run([sys.executable, "-m", "rag", "eval", str(squad_file), "--corpus", "corpus"],
                          capture_output=True, text=True, cwd=ROOT, env=cli_env(), timeout=60)
     assert run.returncode == 2 and "brings its own documents" in run.stderr
+
+
+def test_refusal_reach_uses_the_best_threshold_within_the_false_refusal_budget():
+    def result(confidence, refuse):
+        answer = Answer("q", "a", refused=confidence is None or confidence < 0.3, confidence=confidence)
+        return Result(Case("q", ("a",), refuse=refuse), answer, {})
+
+    answerable = [result(c / 100, False) for c in range(40, 100)] + [result(None, False)]  # 61 questions
+    unanswerable = [result(c, True) for c in (0.1, 0.35, 0.45, 0.9)]
+    # At most 5% of 61 may be refused: the unknown-name refusal and two more; the bar lands at 0.42.
+    assert refusal_reach(answerable, unanswerable) == 0.5
