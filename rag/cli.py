@@ -105,17 +105,18 @@ def _ingest(args, settings: Settings) -> int:
 
 def _ask(args, settings: Settings) -> int:
     from rag.assistant import Assistant
+    from rag.question import plain
     from rag.render import answer_text
 
     if args.question == "-" and not args.json:
         raise UsageError("reading questions from stdin needs --json: rag ask --json -")
-    if args.question != "-" and not args.question.strip():
+    if args.question != "-" and not plain(args.question).strip():  # also a question of control characters only
         raise UsageError("please type a question, e.g. rag ask \"Who is the health secretary?\"")
     assistant = Assistant.open(settings)
     if args.question == "-":
         from rag.jsonl import answer_stream
 
-        answer_stream(assistant, sys.stdin, sys.stdout, args.k)
+        answer_stream(assistant, sys.stdin.buffer, sys.stdout, args.k)  # bytes: a bad line is reported, not fatal
         return 0
     answer = assistant.ask(args.question, k=args.k)
     print(json.dumps(answer.as_dict(), ensure_ascii=False) if args.json else answer_text(answer))
