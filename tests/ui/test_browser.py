@@ -220,3 +220,17 @@ def test_untrusted_text_runs_nothing_and_fetches_nothing(tab, ui_server, artifac
     assert not any("Marlowe" in a.title for a in ui_server.service.assistant.index.articles.values())
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert tab.remote_requests() == []
+
+
+def test_markup_in_a_question_runs_nothing_and_fetches_nothing(tab):
+    page = tab.page
+    question = ('<img src="http://203.0.113.7/q.png" onerror="window.__pwned=4"><script>window.__pwned=5</script>'
+                '<iframe src="http://203.0.113.7/"></iframe> Who invited the BMA to pay talks in 2023?')
+    tab.ask(question)
+    page.locator("#chat a.cite").first.wait_for()
+    user = page.locator('#chat [data-testid="user"]').last.inner_text()
+    assert "<script>window.__pwned=5</script>" in user and 'onerror="window.__pwned=4"' in user
+    assert "Barclay" in tab.last_answer()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("#chat img, #chat iframe, #chat script").count() == 0
+    assert tab.remote_requests() == []
