@@ -10,13 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import REPO, free_port
+from conftest import REPO
 from gradio_client import Client
 
 from rag.prompts import render
 from ui.guard import RETRY_AFTER
-from ui.server import launch
-from ui.service import Service
 
 
 def bench_load():
@@ -45,17 +43,6 @@ def busy_or_answer(client: Client, question: str):
         return client.predict(question, api_name="/ask")
     except httpx.HTTPStatusError as e:
         return e.response
-
-
-@pytest.fixture(scope="module")
-def small_queue(ui_server, ui_embedder):
-    """The same index served with room for one answer at a time and two waiting."""
-    settings = ui_server.settings.replace(ui_concurrency=1, ui_queue_limit=2)
-    demo, url = launch(Service(settings, ui_embedder), "127.0.0.1", free_port())
-    try:
-        yield url
-    finally:
-        demo.close()
 
 
 def test_a_burst_beyond_the_queue_is_told_to_retry(small_queue):
