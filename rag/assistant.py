@@ -16,7 +16,7 @@ from typing import Sequence
 from embeddings import Embedder, load_embedder
 from rag.answer import Answerer, ExtractiveAnswerer, Query
 from rag.errors import UsageError
-from rag.question import compares, context, parts, said_before
+from rag.question import compares, context, parts, plain, said_before
 from rag.index import Index, load_index
 from rag.prompts import render
 from rag.retrieve import Filters, Retriever
@@ -42,9 +42,11 @@ class Assistant:
 
     def query(self, question: str, history: Sequence[dict] | None = None) -> Query:
         """Validate and trim a question, and resolve it against the conversation."""
-        if not isinstance(question, str) or not question.strip():
+        question = " ".join(plain(question).split()) if isinstance(question, str) else ""
+        if not question:
             raise UsageError(render("EMPTY_QUESTION"))
-        question = " ".join(question.split())
+        history = [dict(t, content=plain(t["content"])) if isinstance(t.get("content"), str) else t
+                   for t in history or ()]
         notes: tuple[str, ...] = ()
         limit = self.settings.max_question_chars
         if len(question) > limit:

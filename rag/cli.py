@@ -4,7 +4,7 @@
     rag ask "QUESTION" [--index DIR] [--json]
     rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
     rag search "QUESTION" [--index DIR] [-k N]
-    rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR]
+    rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR] [--auth USER:PASS | --auth-file F]
     rag eval QUESTIONS [--corpus [DIR] | --index DIR] [--json OUT] [--plot OUT.png] [--ablations]
 """
 
@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (default 7860)")
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
     p.add_argument("--corpus", type=Path, help="folder of articles to index and add to (default: corpus/)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (for a shared deployment)")
+    p.add_argument("--auth-file", metavar="FILE", help="require a login from this file of USER:PASSWORD lines")
     p.set_defaults(run=_serve)
     return parser
 
@@ -105,17 +107,18 @@ def _ingest(args, settings: Settings) -> int:
 
 def _ask(args, settings: Settings) -> int:
     from rag.assistant import Assistant
+    from rag.question import plain
     from rag.render import answer_text
 
     if args.question == "-" and not args.json:
         raise UsageError("reading questions from stdin needs --json: rag ask --json -")
-    if args.question != "-" and not args.question.strip():
+    if args.question != "-" and not plain(args.question).strip():  # also a question of control characters only
         raise UsageError("please type a question, e.g. rag ask \"Who is the health secretary?\"")
     assistant = Assistant.open(settings)
     if args.question == "-":
         from rag.jsonl import answer_stream
 
-        answer_stream(assistant, sys.stdin, sys.stdout, args.k)
+        answer_stream(assistant, sys.stdin.buffer, sys.stdout, args.k)  # bytes: a bad line is reported, not fatal
         return 0
     answer = assistant.ask(args.question, k=args.k)
     print(json.dumps(answer.as_dict(), ensure_ascii=False) if args.json else answer_text(answer))
@@ -187,6 +190,8 @@ def _serve(args, settings: Settings) -> int:
 
     if args.corpus:
         settings = settings.replace(corpus_dir=args.corpus)
+    if args.auth or args.auth_file:
+        settings = settings.replace(ui_auth=args.auth or "", ui_auth_file=args.auth_file or "")
     host = args.host or settings.serve_host
     port = settings.serve_port if args.port is None else args.port
     return serve(settings, host, port)

@@ -71,6 +71,11 @@ def read_jsonl(raw: str, path: Path) -> list[RawArticle]:
         except json.JSONDecodeError as e:
             records.append(RawArticle("", "", {}, source, f"invalid JSON ({e.msg})"))
             continue
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a "\\ud800" escape: valid JSON, but no text can hold it
+            records.append(RawArticle("", "", {}, source, "invalid JSON (a lone surrogate escape)"))
+            continue
         body = obj.get("text") or obj.get("body") if isinstance(obj, dict) else None
         if not isinstance(body, str):
             records.append(RawArticle("", "", {}, source, "a JSON object with a 'text' string is expected"))

@@ -37,7 +37,7 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: sentence vectors stored
+FORMAT = 3  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_npy(tmp / "sentence_spans.npy", sentences.table)
         LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")  # bm25s writes these files itself
         storage.settle(tmp / "bm25")
-        manifest = dict(manifest, files=storage.checksums(tmp))
+        manifest = storage.seal(dict(manifest, files=storage.checksums(tmp)))
         storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
         storage.fsync_dir(tmp)
     except (OSError, IndexProblem) as e:
@@ -129,6 +129,11 @@ def read_manifest(path: Path) -> dict:
         manifest = json.loads((path / "manifest.json").read_text())
     except (OSError, ValueError):
         raise IndexProblem(f"the index manifest in {path} is missing or unreadable") from None
+    if not isinstance(manifest, dict):
+        raise IndexProblem(f"the index manifest in {path} is missing or unreadable")
+    older = "sha256" not in manifest and manifest.get("format") != FORMAT  # written before the manifest's checksum
+    if not older and not storage.sealed(manifest):  # the files' checksums are only as good as the manifest
+        raise IndexProblem(f"the index in {path} is corrupted (manifest.json fails its checksum)")
     if manifest.get("format") != FORMAT:
         raise IndexProblem(f"the index in {path} has format {manifest.get('format')}, this version reads {FORMAT}")
     return manifest

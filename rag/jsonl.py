@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TextIO
+from typing import Iterable, TextIO
 
 from rag.errors import RagError
 
 log = logging.getLogger(__name__)
 
 
-def answer_stream(assistant, lines: TextIO, out: TextIO, k: int | None = None) -> None:
-    """Answer every line; a bad line gets an error object and the stream goes on."""
-    for line in lines:
+def answer_stream(assistant, lines: Iterable[str | bytes], out: TextIO, k: int | None = None) -> None:
+    """Answer every line; a bad line (not JSON, not UTF-8) gets an error object and the stream goes on."""
+    for n, line in enumerate(lines, 1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                _write({"error": f"line {n} is not valid UTF-8 (byte {e.start + 1})"}, out)
+                continue
         if line.strip():
             answer_line(assistant, line, out, k)
 
@@ -30,6 +36,10 @@ def answer_line(assistant, line: str, out: TextIO, k: int | None = None) -> None
         result = assistant.ask(question, history, k=k).as_dict()
     except (ValueError, RagError) as e:
         result = {"error": str(e)}
+    _write(result, out)
+
+
+def _write(result: dict, out: TextIO) -> None:
     out.write(json.dumps(result, ensure_ascii=False) + "\n")
     out.flush()
 

@@ -83,9 +83,16 @@ TEMPLATES: dict[str, str] = {
     "REMOVE_NOT_FILE": "\"{title}\" does not have a corpus file of its own ({source}); edit the corpus by hand.",
     # Removing worked.
     "REMOVE_DONE": "Removed \"{title}\". Answers no longer use it.",
+    # More questions are waiting than the chat takes (ui_queue_limit).
+    "UI_BUSY": "The chat is busy answering other questions. Please try again in a few seconds.",
     # `rag serve` bound to an address other machines can reach.
     "SERVE_EXPOSED": "warning: serving on {host}, which other machines may reach; the chat has no login. "
-                     "Use --host 127.0.0.1 to keep it on this machine.",
+                     "Use --host 127.0.0.1 to keep it on this machine, or --auth USER:PASSWORD to require a login.",
+    # `rag serve` bound to an address other machines can reach, with a login.
+    "SERVE_EXPOSED_LOGIN": "warning: serving on {host}, which other machines may reach; a login is required. "
+                           "Use --host 127.0.0.1 to keep it on this machine.",
+    # A login setting that is not USER:PASSWORD.
+    "BAD_LOGIN": "{source} must hold USER:PASSWORD (one per line in a file), with neither part empty.",
     # `rag serve` cannot listen where asked.
     "SERVE_PORT": "cannot serve on {host}:{port} ({reason}); pick another with --port",
     # `rag serve` is ready.
@@ -129,7 +136,10 @@ FIELDS: dict[str, frozenset[str]] = {
     "REMOVE_LAST": frozenset(),
     "REMOVE_NOT_FILE": frozenset({"title", "source"}),
     "REMOVE_DONE": frozenset({"title"}),
+    "UI_BUSY": frozenset(),
     "SERVE_EXPOSED": frozenset({"host"}),
+    "SERVE_EXPOSED_LOGIN": frozenset({"host"}),
+    "BAD_LOGIN": frozenset({"source"}),
     "SERVE_PORT": frozenset({"host", "port", "reason"}),
     "SERVE_READY": frozenset({"url"}),
 }

@@ -25,6 +25,20 @@ _LEANS_ON_CONTEXT = re.compile(
 )
 
 
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def plain(text: str) -> str:
+    """Typed text made safe for every stage: control characters become spaces, and a lone surrogate (which a
+    JSON escape such as ``\\ud800`` can smuggle in, and no tokenizer accepts) becomes U+FFFD.
+
+    >>> plain("Who\\x00 is\\x07 the \\ud800 health secretary?")
+    'Who  is  the \\ufffd health secretary?'
+    """
+    return _SURROGATE.sub("\ufffd", _UNSAFE.sub(" ", text))
+
+
 def is_follow_up(question: str) -> bool:
     return bool(_LEANS_ON_CONTEXT.search(question)) or len(question.split()) <= 3
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
 
@@ -57,6 +57,9 @@ class Settings:
     ui_max_k: int = 10  # most passages the chat's "passages to use" slider offers
     ui_stream_delay: float = 0.05  # pause between streamed answer sentences in the chat, in seconds
     ui_concurrency: int = 4  # chat answers worked on at once across all browser sessions
+    ui_queue_limit: int = 64  # questions waiting for a free worker; more are told the chat is busy, to retry
+    ui_auth: str = field(default="", repr=False)  # "USER:PASSWORD" the chat asks for (`rag serve --auth`); empty: none
+    ui_auth_file: str = ""  # file of "USER:PASSWORD" lines, one per user (`rag serve --auth-file`)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

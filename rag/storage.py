@@ -87,6 +87,25 @@ def checksums(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def seal(record: dict) -> dict:
+    """``record`` with a sha256 of its own content, so that a damaged copy can be told from the original.
+
+    >>> sealed(seal({"a": 1})), sealed({"a": 2, "sha256": seal({"a": 1})["sha256"]})
+    (True, False)
+    """
+    return dict(record, sha256=_digest(record))
+
+
+def sealed(record: dict) -> bool:
+    """Whether ``record`` still matches the checksum ``seal`` gave it."""
+    rest = {k: v for k, v in record.items() if k != "sha256"}
+    return isinstance(record.get("sha256"), str) and record["sha256"] == _digest(rest)
+
+
+def _digest(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def verify(folder: Path, expected: dict[str, str]) -> str:
     """The first file that is missing or whose checksum differs, or '' when all match."""
     if not expected:

@@ -3,7 +3,8 @@
 Modules: ``service`` (the shared, swappable assistant and the article add/remove it serialises),
 ``articles`` (turning an upload or a paste into a safe corpus file), ``chat`` (the streaming chat handler and
 the public ``ask`` API), ``render`` (escaped HTML for answers, sources and articles), ``app`` (the Blocks
-layout), ``csp`` (the Content-Security-Policy middleware) and ``server`` (start-up and launch).
+layout), ``csp`` (the Content-Security-Policy middleware), ``guard`` (no remote fetch, a readable busy reply)
+and ``server`` (start-up, login and launch).
 """
 
 import os

@@ -61,6 +61,20 @@ def ui_server(tmp_path_factory, ui_embedder) -> Server:
         demo.close()
 
 
+@pytest.fixture(scope="session")
+def small_queue(ui_server, ui_embedder):
+    """The same index served with room for one answer at a time and two waiting."""
+    from ui.server import launch
+    from ui.service import Service
+
+    settings = ui_server.settings.replace(ui_concurrency=1, ui_queue_limit=2)
+    demo, url = launch(Service(settings, ui_embedder), "127.0.0.1", free_port())
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
 ROTA = """Junior doctors at the Kestrel Ward of St Aldhelm's Hospital have agreed a new rota with managers.
 
 The Kestrel Ward rota agreement gives junior doctors two protected rest days after every run of night shifts.

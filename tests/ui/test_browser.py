@@ -220,3 +220,55 @@ def test_untrusted_text_runs_nothing_and_fetches_nothing(tab, ui_server, artifac
     assert not any("Marlowe" in a.title for a in ui_server.service.assistant.index.articles.values())
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert tab.remote_requests() == []
+
+
+def test_markup_in_a_question_runs_nothing_and_fetches_nothing(tab):
+    page = tab.page
+    question = ('<img src="http://203.0.113.7/q.png" onerror="window.__pwned=4"><script>window.__pwned=5</script>'
+                '<iframe src="http://203.0.113.7/"></iframe> Who invited the BMA to pay talks in 2023?')
+    tab.ask(question)
+    page.locator("#chat a.cite").first.wait_for()
+    user = page.locator('#chat [data-testid="user"]').last.inner_text()
+    assert "<script>window.__pwned=5</script>" in user and 'onerror="window.__pwned=4"' in user
+    assert "Barclay" in tab.last_answer()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("#chat img, #chat iframe, #chat script").count() == 0
+    assert tab.remote_requests() == []
+
+
+def test_busy_chat_says_so_in_the_page(browser, small_queue):
+    """While the queue is full the page shows the chat's own "busy, try again" text, and then answers."""
+    from gradio_client import Client
+
+    from rag.prompts import render
+
+    context = browser.new_context(viewport={"width": 1400, "height": 850})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    tab = Tab(page)
+    try:
+        page.goto(small_queue)
+        page.locator("#question textarea").wait_for()
+        question = "What pay rise did the Government offer junior doctors?"
+        clients = [Client(small_queue, verbose=False) for _ in range(6)]
+        busy = page.get_by_text(render("UI_BUSY")).first
+        jobs = []
+        for _ in range(5):  # the page's question must arrive while the queue is still full
+            jobs += [c.submit(question, [], [], "", "", 5, api_name="/chat") for c in clients]
+            tab.ask(question)
+            try:
+                busy.wait_for(timeout=5_000)
+                break
+            except Exception:
+                continue
+        assert busy.is_visible()
+        for job in jobs:
+            try:
+                job.result()
+            except Exception:  # some of the filling jobs are turned away themselves
+                pass
+        tab.ask(question)
+        page.locator("#chat a.cite").first.wait_for()
+        assert "11 per cent" in tab.last_answer()
+    finally:
+        context.close()
