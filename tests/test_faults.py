@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from conftest import CORPUS, ROOT, cli, cli_env
 
-from rag import storage
 from rag.assistant import Assistant
 from rag.cli import main
 from rag.errors import IndexProblem
