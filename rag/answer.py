@@ -121,8 +121,7 @@ class ExtractiveAnswerer:
             for span in hit.chunk.sentences:
                 key = (hit.chunk.article_id, span)
                 sentence = article.text[span[0] : span[1]]
-                # The headline repeated in the body says nothing the source's title does not.
-                if key in seen or len(sentence.split()) < 4 or sentence in query.said or sentence == article.title:
+                if key in seen or len(sentence.split()) < 4 or sentence in query.said:
                     continue
                 seen.add(key)
                 rows.append((rank, span, sentence))

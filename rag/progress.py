@@ -10,7 +10,7 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, label: str, stream: TextIO | None, unit: str = "passage"):
+    def __init__(self, label: str, stream: TextIO | None, unit: str = "text"):  # passages and sentences
         self.label = label
         self.stream = stream
         self.unit = unit
