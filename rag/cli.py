@@ -123,7 +123,7 @@ def _ask(args, settings: Settings) -> int:
 
 
 def _eval(args, settings: Settings) -> int:
-    from embeddings import load_embedder
+    from embeddings import embedder_for
     from rag.datasets import load_dataset
     from rag.eval_report import report_json, report_text
     from rag.eval_setup import assistants, configurations, index_documents, index_folder
@@ -141,7 +141,7 @@ def _eval(args, settings: Settings) -> int:
         snippets = [s for s in args.boilerplate.read_text(encoding="utf-8").splitlines() if s.strip()]
     embedder = None
     if (dataset.documents and args.index is None) or args.corpus is not None:
-        embedder = load_embedder(settings.model, settings.embed_batch)
+        embedder = embedder_for(settings)
         with Progress("embedding", sys.stderr) as progress:
             if dataset.documents:
                 settings = index_documents(dataset.documents, settings, embedder, progress=progress.update)
@@ -149,7 +149,7 @@ def _eval(args, settings: Settings) -> int:
                 corpus = Path(args.corpus) if args.corpus else settings.corpus_dir
                 settings = index_folder(corpus, settings, embedder, progress=progress.update)
     index = load_index(settings)
-    embedder = embedder or load_embedder(settings.model, settings.embed_batch)
+    embedder = embedder or embedder_for(settings)
     configs = configurations(settings, args.ablations)
     with Progress("questions", sys.stderr, unit="question") as progress:
         reports = evaluate_all(assistants(configs, index, embedder), dataset.cases, snippets, progress.update)
