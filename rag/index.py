@@ -4,7 +4,8 @@ Layout of ``index/``::
 
     CURRENT                 name of the live version (replaced atomically)
     .lock                   held by a running ingest
-    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/
+    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/,
+                            dense.faiss (the approximate vector index, for large indexes only)
 
 An ingest writes a whole new version, then swaps ``CURRENT``; a crash at any point leaves the previous
 version live. Loading checks every file's checksum and the settings the index was built with.
@@ -53,11 +54,14 @@ class Index:
         return dict(zip(self.keys, self.dense.vectors))
 
 
-def build_manifest(settings: Settings, dimension: int, articles: list[Article], chunks: list[Chunk]) -> dict:
+def build_manifest(settings: Settings, dimension: int, articles: list[Article], chunks: list[Chunk],
+                   backend: str = "torch") -> dict:
+    """``backend`` (what embedded the newest passages) is for information: vectors of every backend agree
+    within cosine 0.99, so an index mixes them freely; only the model name must match."""
     return {
         "format": FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": {"name": settings.model, "dimension": dimension},
+        "model": {"name": settings.model, "dimension": dimension, "backend": backend},
         "chunking": chunking_settings(settings),
         "articles": {a.id: a.checksum for a in articles},
         "counts": {"articles": len(articles), "chunks": len(chunks)},
@@ -83,6 +87,9 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_jsonl(tmp / "articles.jsonl", [asdict(a) for a in articles])
         storage.write_jsonl(tmp / "chunks.jsonl", [dict(asdict(c), key=k) for c, k in zip(chunks, keys)])
         storage.write_npy(tmp / "vectors.npy", vectors)
+        dense = DenseStore.build(vectors, settings.exact_below)
+        if dense.approximate:  # an exact store is rebuilt from the vectors at load; a trained one is kept
+            dense.save(tmp / "dense.faiss")
         LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")  # bm25s writes these files itself
         storage.settle(tmp / "bm25")
         manifest = dict(manifest, files=storage.checksums(tmp))
@@ -143,13 +150,15 @@ def load_index(settings: Settings) -> Index:
         articles = {a["id"]: _article(a) for a in storage.read_jsonl(path / "articles.jsonl")}
         rows = storage.read_jsonl(path / "chunks.jsonl")
         chunks = [_chunk(r) for r in rows]
-        vectors = np.load(path / "vectors.npy")
+        large = (path / "dense.faiss").is_file()  # an approximate index: too big to hold twice in memory
+        vectors = np.load(path / "vectors.npy", mmap_mode="r" if large else None)  # mapped: rows read on use
+        dense = DenseStore.load(path / "dense.faiss", vectors, settings.ann_nprobe)
         lexical = LexicalStore.load(path / "bm25")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexProblem(f"the index in {path} cannot be read ({type(e).__name__})") from None
     if len(vectors) != len(chunks):
         raise IndexProblem(f"the index in {path} is inconsistent ({len(vectors)} vectors, {len(chunks)} chunks)")
-    return Index(manifest, articles, chunks, [r["key"] for r in rows], DenseStore(vectors), lexical, path)
+    return Index(manifest, articles, chunks, [r["key"] for r in rows], dense, lexical, path)
 
 
 def check_compatible(manifest: dict, settings: Settings) -> None:
