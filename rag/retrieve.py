@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -90,8 +91,15 @@ class Retriever:
         return hits
 
     def _mask(self, filters: Filters) -> np.ndarray:
-        admitted = {aid for aid, a in self.index.articles.items() if filters.admits(a)}
-        return np.fromiter((c.article_id in admitted for c in self.index.chunks), dtype=bool,
+        admitted = np.array([filters.admits(a) for a in self.index.articles.values()] + [False])
+        return admitted[self._article_of_row]
+
+    @cached_property
+    def _article_of_row(self) -> np.ndarray:
+        """Position of each row's article in ``index.articles``, computed once: masks by array lookup."""
+        position = {aid: i for i, aid in enumerate(self.index.articles)}
+        missing = len(position)  # a chunk of an unknown article is never admitted
+        return np.fromiter((position.get(c.article_id, missing) for c in self.index.chunks), dtype=np.int64,
                            count=len(self.index.chunks))
 
 
