@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
@@ -38,13 +39,26 @@ class Embedder(Protocol):
         ...
 
 
+_loaded: dict[tuple, Embedder] = {}
+_loading = threading.Lock()
+
+
 def load_embedder(model: str, batch_size: int = 16, backend: str = "torch", precision: str = "fp32",
                   cache_dir: Path | None = None) -> Embedder:
-    """Load a model by name or local path (the packaged MiniLM by default) on ``backend``.
+    """Load a model by name or local path (the packaged MiniLM by default) on ``backend``, once per process.
 
     ``precision`` ("fp32", "bf16", "int8" or "auto": int8 where the CPU has int8 dot products) applies to
     OpenVINO, whose converted model is cached in ``cache_dir``. Without OpenVINO installed, torch is used.
+    A second call with the same arguments returns the same embedder (waiting while another thread loads it).
     """
+    key = (model, batch_size, backend, precision, str(cache_dir))
+    with _loading:
+        if key not in _loaded:
+            _loaded[key] = _load(model, batch_size, backend, precision, cache_dir)
+        return _loaded[key]
+
+
+def _load(model: str, batch_size: int, backend: str, precision: str, cache_dir: Path | None) -> Embedder:
     if backend not in BACKENDS:
         raise UsageError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
     if backend == "openvino" and openvino_available():
@@ -64,7 +78,14 @@ def embedder_for(settings: "Settings", ingest: bool = False) -> Embedder:
 
 def openvino_available() -> bool:
     """Whether the OpenVINO backend can run (its package and `tokenizers` are importable)."""
-    return all(importlib.util.find_spec(name) is not None for name in ("openvino", "tokenizers"))
+    return _importable("openvino") and _importable("tokenizers")
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _openvino(model: str, batch_size: int, precision: str, cache_dir: Path) -> Embedder:
@@ -76,7 +97,7 @@ def _openvino(model: str, batch_size: int, precision: str, cache_dir: Path) -> E
         precision = "int8" if int8_pays() else "fp32"
     if precision not in ("fp32", "bf16", "int8"):
         raise UsageError(f"unknown model precision {precision!r}; use fp32, bf16, int8 or auto")
-    if precision == "int8" and importlib.util.find_spec("nncf") is None:
+    if precision == "int8" and not _importable("nncf"):
         log.warning("NNCF is not installed, so no int8 model can be made; embedding at fp32")
         precision = "fp32"
     source = model_path(model)

@@ -183,10 +183,24 @@ def _search(args, settings: Settings) -> int:
 
 
 def _serve(args, settings: Settings) -> int:
-    from ui.server import serve
+    import threading
 
     if args.corpus:
         settings = settings.replace(corpus_dir=args.corpus)
+    # Importing the web framework takes seconds of interpreter time; the model loads meanwhile on the other
+    # core, into the per-process cache where the server then finds it.
+    threading.Thread(target=_warm_embedder, args=(settings,), daemon=True).start()
+    from ui.server import serve
+
     host = args.host or settings.serve_host
     port = settings.serve_port if args.port is None else args.port
     return serve(settings, host, port)
+
+
+def _warm_embedder(settings: Settings) -> None:
+    from embeddings import embedder_for
+
+    try:
+        embedder_for(settings)
+    except Exception:  # noqa: BLE001  (the server loads it again and reports the error properly)
+        log.debug("loading the model ahead failed", exc_info=True)

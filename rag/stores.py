@@ -76,7 +76,16 @@ class DenseStore:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         faiss = _faiss()
-        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        threads = faiss.omp_get_max_threads()
+        # One query gains nothing from threads, and OpenMP threads left spinning after a search slow the
+        # numpy work around it tenfold on a busy 2-core machine: search on this thread alone.
+        faiss.omp_set_num_threads(1)
+        try:
+            return self._search(faiss, np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, allowed)
+        finally:
+            faiss.omp_set_num_threads(threads)
+
+    def _search(self, faiss, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         k = min(k, self._index.ntotal)
         if k <= 0:
             return []
@@ -85,7 +94,7 @@ class DenseStore:
             count = int(np.count_nonzero(allowed))
             if not count:
                 return []
-            if self.approximate and count <= 50_000:  # few enough to score them all, exactly
+            if self.approximate and count <= 20_000:  # few enough to score them all, exactly
                 return _best(np.flatnonzero(allowed), self.vectors, query[0], k)
             bits = np.packbits(allowed, bitorder="little")  # FAISS reads bit i of byte i // 8
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
@@ -104,7 +113,8 @@ class DenseStore:
 def _best(rows: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The ``k`` of ``rows`` with the highest exact inner product with ``query``, best first."""
     rows = np.sort(rows)  # in file order: reads a memory map sequentially
-    scores = np.asarray(vectors[rows], dtype=np.float32) @ query
+    # einsum, not BLAS: a threaded matrix-vector product thrashes on a busy machine for no gain at this size.
+    scores = np.einsum("ij,j->i", np.asarray(vectors[rows], dtype=np.float32), query)
     top = np.argsort(-scores, kind="stable")[:k]
     return [(int(rows[i]), float(scores[i])) for i in top]
 
