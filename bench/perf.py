@@ -159,7 +159,7 @@ def _query_table(stages: dict, embed_ms: tuple, scale: list[dict]) -> str:
              ", ".join(f"{k} {a:.1f} / {b:.1f}" for k, (a, b) in stages.items()) +
              f". Query encoder on synthetic questions: {embed_ms[0]:.1f} / {embed_ms[1]:.1f}.", "",
              "| passages | dense index | dense | lexical | fusion | retrieval (all three) | with a filter | "
-             "recall@10 vs exact | build s | disk MB | serving RSS MB |",
+             "recall@10 vs exact | build s | disk MB | serving RSS MB (of it mapped files) |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in scale:
         def pair(name: str) -> str:
@@ -167,7 +167,7 @@ def _query_table(stages: dict, embed_ms: tuple, scale: list[dict]) -> str:
         recall = "exact" if r["recall10"] is None else f"{r['recall10']:.3f}"
         lines.append(f"| {r['size']:,} | {r['index']} | {pair('dense')} | {pair('lexical')} | {pair('fusion')} | "
                      f"{pair('retrieval')} | {pair('filtered')} | {recall} | {r['build_s']:.0f} | "
-                     f"{r['disk_mb']:,.0f} | {r['rss_mb']:,.0f} |")
+                     f"{r['disk_mb']:,.0f} | {r['rss_mb']:,.0f} ({r['rss_file_mb']:,.0f}) |")
     return "\n".join(lines + [""])
 
 
