@@ -1,7 +1,7 @@
 """Speed at every size: ingest throughput per embedding backend, query latency per stage, cold starts,
 re-ingest, memory and disk, from 1k to 1M passages. Prints markdown tables and writes a chart.
 
-    python bench/perf.py --quick              # about two minutes: 1k-100k passages, short runs
+    python bench/perf.py --quick              # a few minutes: 1k-100k passages, short runs
     python bench/perf.py                      # 1k, 10k, 100k and 1M passages (run it alone; ~20 min)
 
 Every speed-up is a ratio to the plain torch path measured in the same run, with the backends
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,12 +27,11 @@ import perf_start
 import synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="small sizes and short runs (a couple of minutes)")
+    p.add_argument("--quick", action="store_true", help="small sizes and short runs (a few minutes)")
     p.add_argument("--sizes", help="comma-separated corpus sizes in passages")
     p.add_argument("--png", type=Path, default=ROOT / "docs" / "perf.png", help="where to write the chart")
     p.add_argument("--json", type=Path, help="also write every number here")
@@ -67,8 +67,6 @@ def main() -> None:
 def _machine() -> str:
     name = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                  if line.startswith("model name")), "unknown CPU")
-    import os
-
     return f"{name}, {os.cpu_count()} cores"
 
 
