@@ -78,8 +78,7 @@ def ingest(
 
 
 def _unchanged(current: tuple[Path, dict], skipped: tuple[Skipped, ...], started: float) -> IngestReport:
-    for s in skipped:
-        log.warning("skipped %s: %s", s.source, s.reason)
+    """The report of an ingest that found nothing to do (the skipped files are in it, for the caller to list)."""
     counts = current[1]["counts"]
     return IngestReport(counts["articles"], counts["chunks"], 0, skipped, time.perf_counter() - started, True,
                         current[0].name)

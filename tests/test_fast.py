@@ -179,3 +179,18 @@ def test_a_large_index_is_saved_approximate_and_still_filters(tmp_path, embedder
     dispute = "2023 pay"
     hits = retriever.search("Why are junior doctors striking?", filters=Filters(disputes=(dispute,)))
     assert hits and all(index.articles[h.chunk.article_id].dispute == dispute for h in hits)
+
+
+def test_unchanged_files_skip_the_cleaning_and_keep_the_skipped_list(tmp_path, embedder):
+    corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4")
+    settings = Settings(index_dir=tmp_path / "index")
+    first = ingest(corpus, settings, embedder=embedder)
+    assert load_index(settings).manifest["corpus"]  # the fingerprint of the files
+    again = ingest(corpus, settings, embedder=embedder)
+    assert again.unchanged and again.embedded == 0
+    assert (again.articles, again.chunks, again.skipped) == (first.articles, first.chunks, first.skipped)
+    article = sorted(corpus.glob("*.txt"))[0]
+    article.write_text(article.read_text() + "\n\nThe talks will resume on Friday, the union said.\n")
+    changed = ingest(corpus, settings, embedder=embedder)
+    assert not changed.unchanged and changed.embedded >= 1
