@@ -51,6 +51,7 @@ class SentenceTransformerEmbedder:
         transformers.logging.disable_progress_bar()
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.name = model
+        self.backend = "torch"
         self.dimension = int(self._model.get_embedding_dimension())
         self.batch_size = batch_size
         log.info("loaded embedding model %s (%d dimensions) from %s", model, self.dimension, path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-from embeddings import Embedder, load_embedder
+from embeddings import Embedder, embedder_for
 from rag.answer import Answerer, ExtractiveAnswerer, Query
 from rag.errors import UsageError
 from rag.question import compares, context, parts, plain, said_before
@@ -38,7 +38,7 @@ class Assistant:
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
         """Load the current index (checked) and the embedding model it was built with."""
         index = load_index(settings)
-        return cls(settings, index, embedder or load_embedder(settings.model, settings.embed_batch))
+        return cls(settings, index, embedder or embedder_for(settings))
 
     def query(self, question: str, history: Sequence[dict] | None = None) -> Query:
         """Validate and trim a question, and resolve it against the conversation."""

@@ -126,7 +126,7 @@ def _ask(args, settings: Settings) -> int:
 
 
 def _eval(args, settings: Settings) -> int:
-    from embeddings import load_embedder
+    from embeddings import embedder_for
     from rag.datasets import load_dataset
     from rag.eval_report import report_json, report_text
     from rag.eval_setup import assistants, configurations, index_documents, index_folder
@@ -144,7 +144,7 @@ def _eval(args, settings: Settings) -> int:
         snippets = [s for s in args.boilerplate.read_text(encoding="utf-8").splitlines() if s.strip()]
     embedder = None
     if (dataset.documents and args.index is None) or args.corpus is not None:
-        embedder = load_embedder(settings.model, settings.embed_batch)
+        embedder = embedder_for(settings)
         with Progress("embedding", sys.stderr) as progress:
             if dataset.documents:
                 settings = index_documents(dataset.documents, settings, embedder, progress=progress.update)
@@ -152,7 +152,7 @@ def _eval(args, settings: Settings) -> int:
                 corpus = Path(args.corpus) if args.corpus else settings.corpus_dir
                 settings = index_folder(corpus, settings, embedder, progress=progress.update)
     index = load_index(settings)
-    embedder = embedder or load_embedder(settings.model, settings.embed_batch)
+    embedder = embedder or embedder_for(settings)
     configs = configurations(settings, args.ablations)
     with Progress("questions", sys.stderr, unit="question") as progress:
         reports = evaluate_all(assistants(configs, index, embedder), dataset.cases, snippets, progress.update)
@@ -186,12 +186,26 @@ def _search(args, settings: Settings) -> int:
 
 
 def _serve(args, settings: Settings) -> int:
-    from ui.server import serve
+    import threading
 
     if args.corpus:
         settings = settings.replace(corpus_dir=args.corpus)
     if args.auth or args.auth_file:
         settings = settings.replace(ui_auth=args.auth or "", ui_auth_file=args.auth_file or "")
+    # Importing the web framework takes seconds of interpreter time; the model loads meanwhile on the other
+    # core, into the per-process cache where the server then finds it.
+    threading.Thread(target=_warm_embedder, args=(settings,), daemon=True).start()
+    from ui.server import serve
+
     host = args.host or settings.serve_host
     port = settings.serve_port if args.port is None else args.port
     return serve(settings, host, port)
+
+
+def _warm_embedder(settings: Settings) -> None:
+    from embeddings import embedder_for
+
+    try:
+        embedder_for(settings)
+    except Exception:  # noqa: BLE001  (the server loads it again and reports the error properly)
+        log.debug("loading the model ahead failed", exc_info=True)

@@ -5,7 +5,8 @@ Layout of ``index/``::
     CURRENT                 name of the live version (replaced atomically)
     .lock                   held by a running ingest
     versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/,
-                            sentences.npy + sentence_spans.npy (vectors of every passage sentence)
+                            sentences.npy + sentence_spans.npy (vectors of every passage sentence),
+                            dense.faiss (the approximate vector index, for large indexes only)
 
 An ingest writes a whole new version, then swaps ``CURRENT``; a crash at any point leaves the previous
 version live. Loading checks every file's checksum and the settings the index was built with.
@@ -60,11 +61,14 @@ class Index:
                 **{sentence_key(model, t): v for t, v in zip(texts, s.vectors.astype(np.float32))}}
 
 
-def build_manifest(settings: Settings, dimension: int, articles: list[Article], chunks: list[Chunk]) -> dict:
+def build_manifest(settings: Settings, dimension: int, articles: list[Article], chunks: list[Chunk],
+                   backend: str = "torch") -> dict:
+    """``backend`` (what embedded the newest passages) is for information: vectors of every backend agree
+    within cosine 0.99, so an index mixes them freely; only the model name must match."""
     return {
         "format": FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": {"name": settings.model, "dimension": dimension},
+        "model": {"name": settings.model, "dimension": dimension, "backend": backend},
         "chunking": chunking_settings(settings),
         "articles": {a.id: a.checksum for a in articles},
         "counts": {"articles": len(articles), "chunks": len(chunks)},
@@ -92,6 +96,9 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_npy(tmp / "vectors.npy", vectors)
         storage.write_npy(tmp / "sentences.npy", sentences.vectors.astype(np.float16))
         storage.write_npy(tmp / "sentence_spans.npy", sentences.table)
+        dense = DenseStore.build(vectors, settings.exact_below)
+        if dense.approximate:  # an exact store is rebuilt from the vectors at load; a trained one is kept
+            dense.save(tmp / "dense.faiss")
         LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")  # bm25s writes these files itself
         storage.settle(tmp / "bm25")
         manifest = storage.seal(dict(manifest, files=storage.checksums(tmp)))
@@ -157,16 +164,18 @@ def load_index(settings: Settings) -> Index:
         articles = {a["id"]: _article(a) for a in storage.read_jsonl(path / "articles.jsonl")}
         rows = storage.read_jsonl(path / "chunks.jsonl")
         chunks = [_chunk(r) for r in rows]
-        vectors = np.load(path / "vectors.npy")
+        large = (path / "dense.faiss").is_file()  # an approximate index: too big to hold twice in memory
+        vectors = np.load(path / "vectors.npy", mmap_mode="r" if large else None)  # mapped: rows read on use
+        dense = DenseStore.load(path / "dense.faiss", vectors, settings.ann_nprobe)
         lexical = LexicalStore.load(path / "bm25")
-        sentences = SentenceStore(np.load(path / "sentences.npy"), np.load(path / "sentence_spans.npy"),
+        sentences = SentenceStore(np.load(path / "sentences.npy", mmap_mode="r" if large else None),
+                                  np.load(path / "sentence_spans.npy"),
                                   list(articles))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexProblem(f"the index in {path} cannot be read ({type(e).__name__})") from None
     if len(vectors) != len(chunks) or len(sentences.vectors) != len(sentences.table):
         raise IndexProblem(f"the index in {path} is inconsistent ({len(vectors)} vectors, {len(chunks)} chunks)")
-    return Index(manifest, articles, chunks, [r["key"] for r in rows], DenseStore(vectors), lexical, sentences,
-                 path)
+    return Index(manifest, articles, chunks, [r["key"] for r in rows], dense, lexical, sentences, path)
 
 
 def check_compatible(manifest: dict, settings: Settings) -> None:

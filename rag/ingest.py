@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from embeddings import Embedder, load_embedder
+from embeddings import Embedder, embedder_for
 from rag import storage
 from rag.chunk import Tokenizer, chunk_articles
 from rag.embed import chunk_inputs, embed_cached
 from rag.errors import IndexProblem
 from rag.index import Index, build_manifest, checked_manifest, load_index, write_index
-from rag.load import Skipped, load_corpus
+from rag.load import Skipped, corpus_fingerprint, load_corpus
 from rag.sentence_store import SentenceStore, sentence_key, sentence_table, sentence_texts
 from rag.settings import Settings
 
@@ -47,21 +47,24 @@ def ingest(
     """Bring the index in line with ``corpus_dir``; only new or changed passages are embedded."""
     started = time.perf_counter()
     with storage.ingest_lock(settings.index_dir):
+        current = _current(settings)
+        fingerprint = corpus_fingerprint(corpus_dir, settings) if corpus_dir.is_dir() else ""
+        if current and fingerprint and current[1].get("corpus") == fingerprint:
+            # The same files as last time: the checked manifest is enough, not even the cleaning is redone.
+            return _unchanged(current, tuple(Skipped(*s) for s in current[1].get("skipped", ())), started)
         articles, skipped = load_corpus(corpus_dir, settings)
+        if current and current[1].get("articles") == {a.id: a.checksum for a in articles}:
+            # Nothing changed: the checked manifest is enough, no need to chunk, load the stores or the model.
+            return _unchanged(current, tuple(skipped), started)
         chunks = chunk_articles(articles, Tokenizer(settings.encoding), settings.chunk_tokens,
                                 settings.chunk_overlap)
-        current = _current(settings)
-        if current and current[1].get("articles") == {a.id: a.checksum for a in articles}:
-            # Nothing changed: the checked manifest is enough, no need to load the stores or the model.
-            return IngestReport(len(articles), len(chunks), 0, 0, tuple(skipped), time.perf_counter() - started,
-                                True, current[0].name)
         previous = _previous(settings) if current else None
         by_id = {a.id: a for a in articles}
         model = [embedder]
 
         def get_embedder() -> Embedder:
             if model[0] is None:
-                model[0] = load_embedder(settings.model, settings.embed_batch)
+                model[0] = embedder_for(settings, ingest=True)
             return model[0]
 
         dimension = previous.manifest["model"]["dimension"] if previous else None
@@ -73,12 +76,22 @@ def ingest(
         sentence_keys = [sentence_key(settings.model, t) for t in sentences]
         vectors, missing = embed_cached(texts + sentences, keys + sentence_keys, get_embedder, dimension,
                                         previous.cache() if previous else {}, progress)
-        manifest = build_manifest(settings, vectors.shape[1], articles, chunks)
+        backend = getattr(model[0], "backend", "torch") if missing or not previous else \
+            previous.manifest["model"].get("backend", "torch")
+        manifest = dict(build_manifest(settings, vectors.shape[1], articles, chunks, backend),
+                        corpus=fingerprint, skipped=[[s.source, s.reason] for s in skipped])
         store = SentenceStore(vectors[len(chunks):], table, ids)
         path = write_index(settings, manifest, articles, chunks, keys, vectors[: len(chunks)], store)
     embedded = sum(1 for i in missing if i < len(chunks))
     return IngestReport(len(articles), len(chunks), embedded, len(missing) - embedded, tuple(skipped),
                         time.perf_counter() - started, False, path.name)
+
+
+def _unchanged(current: tuple[Path, dict], skipped: tuple[Skipped, ...], started: float) -> IngestReport:
+    """The report of an ingest that found nothing to do (the skipped files are in it, for the caller to list)."""
+    counts = current[1]["counts"]
+    return IngestReport(counts["articles"], counts["chunks"], 0, 0, skipped, time.perf_counter() - started, True,
+                        current[0].name)
 
 
 def _current(settings: Settings) -> tuple[Path, dict] | None:

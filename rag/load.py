@@ -133,5 +133,19 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
 
+def corpus_fingerprint(corpus_dir: Path, settings: Settings) -> str:
+    """A sha256 of everything ``load_corpus`` reads (each file's path and bytes), the settings it uses and
+    its own code: the same fingerprint means the same articles, without cleaning them again."""
+    digest = hashlib.sha256(json.dumps([settings.max_article_bytes, DISPUTES]).encode())
+    for module in (Path(__file__), *(Path(__file__).with_name(n) for n in ("clean.py", "boilerplate.py",
+                                                                           "formats.py", "sentences.py"))):
+        digest.update(module.read_bytes())
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
+        digest.update(f"\0{path.relative_to(corpus_dir)}\0{path.stat().st_size}\0".encode())
+        if path.stat().st_size <= settings.max_article_bytes:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -55,6 +56,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._masks: dict[Filters, np.ndarray] = {}
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
@@ -79,14 +81,17 @@ class Retriever:
         fused = fuse([[r for r, _ in dense], [r for r, _ in lexical], sentences],
                      [s.dense_weight, s.lexical_weight, s.sentence_weight], s.rrf_k)
         bm25 = dict(lexical)
-        vectors = self.index.dense.vectors
+        # The candidates' vectors, read once (the vectors of a large index are a memory map).
+        # Dot products of single vectors only: a multi-threaded BLAS call here costs more than it saves.
+        block = np.asarray(self.index.dense.vectors[np.array([r for r, _ in fused], dtype=np.int64)],
+                           dtype=np.float32)
         hits: list[Hit] = []
         kept: list[int] = []
-        for row, score in fused:
-            if any(float(vectors[row] @ vectors[other]) > s.dedupe_similarity for other in kept):
+        for i, (row, score) in enumerate(fused):
+            if any(float(block[i] @ block[j]) > s.dedupe_similarity for j in kept):
                 continue
-            kept.append(row)
-            hits.append(Hit(self.index.chunks[row], score, float(vectors[row] @ vector), bm25.get(row)))
+            kept.append(i)
+            hits.append(Hit(self.index.chunks[row], score, float(block[i] @ vector), bm25.get(row)))
             if len(hits) == k:
                 break
         if timings is not None:
@@ -103,8 +108,22 @@ class Retriever:
         return sorted(best, key=lambda row: (-best[row], row))
 
     def _mask(self, filters: Filters) -> np.ndarray:
-        admitted = {aid for aid, a in self.index.articles.items() if filters.admits(a)}
-        return np.fromiter((c.article_id in admitted for c in self.index.chunks), dtype=bool,
+        """Rows the filters admit; the last few masks are kept (a chat session repeats its filters)."""
+        mask = self._masks.pop(filters, None)
+        if mask is None:
+            admitted = np.array([filters.admits(a) for a in self.index.articles.values()] + [False])
+            mask = admitted[self._article_of_row]
+        self._masks[filters] = mask  # most recently used last
+        while len(self._masks) > 8:
+            self._masks.pop(next(iter(self._masks)))
+        return mask
+
+    @cached_property
+    def _article_of_row(self) -> np.ndarray:
+        """Position of each row's article in ``index.articles``, computed once: masks by array lookup."""
+        position = {aid: i for i, aid in enumerate(self.index.articles)}
+        missing = len(position)  # a chunk of an unknown article is never admitted
+        return np.fromiter((position.get(c.article_id, missing) for c in self.index.chunks), dtype=np.int64,
                            count=len(self.index.chunks))
 
 

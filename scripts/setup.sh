@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Create .venv and install the project with its test extras. torch 2.13.0 goes first: that exact version is
-# a CPU build available offline; anything else would pull a multi-GB CUDA build.
+# a CPU build available offline; anything else would pull a multi-GB CUDA build. The fast extra adds the
+# OpenVINO embedding backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 python -m pip install -q torch==2.13.0
-python -m pip install -q -e ".[test]"
+python -m pip install -q -e ".[test,fast]"
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
     # Debian's Chromium for the headless-browser tests (Playwright drives it; it never downloads a browser).
     if command -v apt-get >/dev/null 2>&1; then

@@ -40,7 +40,7 @@ def copy_index(seed_settings, tmp_path: Path) -> Settings:
 def test_manifest_records_how_the_index_was_built(seed_index, seed_settings):
     m = seed_index.manifest
     assert m["format"] == FORMAT
-    assert m["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384}
+    assert m["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "backend": "torch"}
     assert m["chunking"] == chunking_settings(seed_settings)
     articles, _ = load_corpus(CORPUS)
     assert m["articles"] == {a.id: a.checksum for a in articles}

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from embeddings import Embedder, load_embedder
+from embeddings import Embedder, embedder_for
 from rag.assistant import Assistant
 from rag.errors import RagError, UsageError
 from rag.index import load_index
@@ -63,7 +63,7 @@ class Service:
         """Load the model, bring the index in line with the corpus (embedding only what is new), open it."""
         if not settings.corpus_dir.is_dir():  # say so before spending seconds on the model
             raise UsageError(f"corpus folder not found: {settings.corpus_dir}")
-        embedder = embedder or load_embedder(settings.model, settings.embed_batch)
+        embedder = embedder or embedder_for(settings)
         report = ingest(settings.corpus_dir, settings, progress, embedder=embedder)
         return cls(settings, embedder), report
 

@@ -1,0 +1,165 @@
+"""Convert the sentence-transformers model to OpenVINO once, offline, and keep it in a checksummed cache.
+
+The model (transformer, mean pooling and normalisation in one graph) is traced from the local torch weights
+with ``openvino.convert_model``; the int8 variant is then quantized with NNCF, calibrated on the local text
+in ``calibration.txt`` (no data set is downloaded). Each variant lives in its own folder under the cache
+directory, named after the source files it came from::
+
+    <cache>/<model>-<fingerprint>-<fp32|int8>/model.xml, model.bin, tokenizer.json, checksums.json
+
+A folder is written under a temporary name and renamed when complete; a lock keeps two processes from
+converting at once; a folder whose files fail their checksums is converted again.
+
+>>> _folder_name("all-MiniLM-L6-v2", "0123456789abcdef", "int8")
+'all-minilm-l6-v2-0123456789ab-int8'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+from rag.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = ("fp32", "int8")  # the variants on disk; bf16 runs the fp32 graph with a bf16 hint
+SOURCE_FILES = ("config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json")
+CALIBRATION = Path(__file__).with_name("calibration.txt")
+FILES = ("model.xml", "model.bin", "tokenizer.json")
+
+
+def converted(source: Path, model: str, precision: str, cache_dir: Path) -> Path:
+    """The folder of ``model`` (files in ``source``) converted at ``precision``; converts it when missing."""
+    if precision not in PRECISIONS:
+        raise UsageError(f"unknown model precision {precision!r}; use one of {', '.join(PRECISIONS)}")
+    cache_dir = cache_dir.expanduser()
+    folder = cache_dir / _folder_name(model, _fingerprint(source), precision)
+    if _intact(folder):
+        return folder
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _lock(cache_dir / f".{folder.name}.lock"):
+        if _intact(folder):  # another process converted it while this one waited
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp = cache_dir / f".{folder.name}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            log.warning("converting %s to OpenVINO %s in %s (once; takes a minute)", model, precision, folder)
+            _convert(source, precision, tmp)
+            sums = {name: _sha256(tmp / name) for name in FILES}
+            (tmp / "checksums.json").write_text(json.dumps({"files": sums, "precision": precision,
+                                                             "source": str(source)}, indent=1))
+            os.rename(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def max_tokens(source: Path) -> int:
+    """The longest input the model takes, from its sentence-transformers config (the model's default)."""
+    try:
+        return int(json.loads((source / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError):
+        return 256
+
+
+def _folder_name(model: str, fingerprint: str, precision: str) -> str:
+    slug = re.sub(r"[^a-z0-9.]+", "-", Path(model).name.lower()).strip("-") or "model"
+    return f"{slug}-{fingerprint[:12]}-{precision}"
+
+
+def _fingerprint(source: Path) -> str:
+    """Identifies the source files cheaply (path, size, mtime): a changed model gets a new folder."""
+    parts = [str(source.resolve())]
+    for name in SOURCE_FILES:
+        path = source / name
+        if path.is_file():
+            stat = path.stat()
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _intact(folder: Path) -> bool:
+    try:
+        sums = json.loads((folder / "checksums.json").read_text())["files"]
+        return all(_sha256(folder / name) == sums[name] for name in FILES)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _convert(source: Path, precision: str, out: Path) -> None:
+    """Trace the torch model with pooling and normalisation into OpenVINO IR, quantized for int8."""
+    import openvino as ov
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        """The sentence-transformers pipeline in one graph: transformer, mean over real tokens, unit length."""
+
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, dim=-1)
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    model = Pooled(AutoModel.from_pretrained(str(source), local_files_only=True)).eval()
+    example = {name: torch.ones(2, 16, dtype=torch.long) for name in ("input_ids", "attention_mask")}
+    example["token_type_ids"] = torch.zeros(2, 16, dtype=torch.long)
+    inputs = [(name, [-1, -1], ov.Type.i64) for name in example]
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches, expected here
+        graph = ov.convert_model(model, example_input=example, input=inputs)
+    shutil.copyfile(source / "tokenizer.json", out / "tokenizer.json")
+    if precision == "int8":
+        graph = _quantize(graph, out / "tokenizer.json", max_tokens(source))
+    ov.save_model(graph, out / "model.xml", compress_to_fp16=False)
+
+
+def _quantize(graph, tokenizer_path: Path, max_len: int):
+    """Int8 weights and activations (NNCF post-training quantization), calibrated on local news text."""
+    import nncf
+
+    from embeddings.openvino_embedder import load_tokenizer, model_inputs
+
+    tokenizer = load_tokenizer(tokenizer_path, max_len)
+    words = CALIBRATION.read_text().split()
+    # Overlapping windows of the calibration text, from a sentence to a full 256-token passage.
+    windows = [" ".join(words[i:i + size]) for size in (40, 120, 220) for i in range(0, len(words), 60)]
+    samples = [model_inputs(tokenizer, [w]) for w in windows if w]
+    return nncf.quantize(graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
+                         subset_size=len(samples))

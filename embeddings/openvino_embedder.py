@@ -1,0 +1,88 @@
+"""The model on OpenVINO with a plain `tokenizers` tokenizer: no torch or sentence-transformers import.
+
+Used for ingest (int8 where the CPU has int8 dot-product instructions) and for questions (fp32, the same
+vectors as the torch model), so a question is answered without paying torch's start-up.
+
+>>> tokenizer = load_tokenizer(Path("model/tokenizer.json"), 256)  # doctest: +SKIP
+>>> model_inputs(tokenizer, ["junior doctors"])["input_ids"].shape  # doctest: +SKIP
+(1, 5)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Instruction sets that make int8 faster than fp32 (VNNI, AMX); without them int8 gains nothing on CPU.
+INT8_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
+
+
+def load_tokenizer(path: Path, max_len: int):
+    """The model's fast tokenizer, truncating like sentence-transformers and padding to the longest text."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_len)
+    pad = tokenizer.token_to_id("[PAD]") or 0
+    tokenizer.enable_padding(pad_id=pad, pad_token="[PAD]")
+    return tokenizer
+
+
+def model_inputs(tokenizer, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    encoded = tokenizer.encode_batch(list(texts))
+    return {"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64)}
+
+
+def int8_pays(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU has int8 dot-product instructions (where int8 beats fp32 on OpenVINO)."""
+    try:
+        flags = cpuinfo.read_text().split()
+    except OSError:
+        return False
+    return any(flag in flags for flag in INT8_FLAGS)
+
+
+class OpenVINOEmbedder:
+    def __init__(self, folder: Path, name: str, precision: str, max_len: int, batch_size: int = 16,
+                 threads: int | None = None):
+        import openvino as ov
+
+        _one_torch_thread()
+        self.name = name
+        self.batch_size = batch_size
+        self.backend = f"openvino-{precision}"
+        self._tokenizer = load_tokenizer(folder / "tokenizer.json", max_len)
+        config = {"INFERENCE_NUM_THREADS": threads or os.cpu_count() or 1, "PERFORMANCE_HINT": "LATENCY",
+                  # fp32 gives the torch model's vectors; bf16 only where asked (it differs slightly).
+                  "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+                  "CACHE_DIR": str(folder / "compiled")}  # the compiled model, reused: halves start-up
+        self._model = ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
+        self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
+        log.info("loaded %s on OpenVINO %s (%d dimensions) from %s", name, precision, self.dimension, folder)
+
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Sorting by length keeps padding low inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in range(0, len(order), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
+            out[rows] = self._model(model_inputs(self._tokenizer, [texts[i] for i in rows]))[0]
+            if progress:
+                progress(len(rows))
+        return out
+
+
+def _one_torch_thread() -> None:
+    """torch's idle worker threads steal cycles from OpenVINO's: give torch one thread if it is loaded."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)

@@ -1,0 +1,196 @@
+"""The fast paths: the OpenVINO backend and its lean query encoder against the torch model, the fallback to
+torch, the converted-model cache, the approximate vector store against exact search, and a `rag ask` that
+never imports torch. All with the real model, real FAISS and real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, cli_env
+from embeddings import load_embedder, openvino_available
+from embeddings.convert import converted
+from embeddings.openvino_embedder import int8_pays
+from embeddings.sentence_transformer import model_path
+from rag.embed import embed_input
+from rag.ingest import ingest
+from rag.index import load_index
+from rag.retrieve import Filters, Retriever
+from rag.settings import Settings
+from rag.sentences import sentence_spans
+from rag.stores import DenseStore
+
+pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")
+
+MODEL = "all-MiniLM-L6-v2"
+QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests/data/questions.jsonl").open()]
+
+
+@pytest.fixture(scope="session")
+def cache_dir():
+    """The default cache of converted models, shared with the CLI runs of the suite (converted once)."""
+    return Settings().model_cache_dir
+
+
+@pytest.fixture(scope="session")
+def passages(seed_index):
+    """What the model sees for each passage of the seed corpus: real news text up to 256 tokens."""
+    return [embed_input(seed_index.articles[c.article_id].title, c.text) for c in seed_index.chunks]
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_openvino_vectors_match_torch_on_real_text(embedder, passages, cache_dir, precision):
+    fast = load_embedder(MODEL, 16, "openvino", precision, cache_dir)
+    assert fast.backend == f"openvino-{precision}" and fast.dimension == embedder.dimension
+    got = fast.embed(passages)
+    assert got.dtype == np.float32 and got.shape == (len(passages), 384)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1, atol=1e-4)
+    assert cosines(got, embedder.embed(passages)).min() >= (0.9999 if precision == "fp32" else 0.99)
+
+
+def test_lean_query_encoder_gives_the_torch_query_vectors(embedder, cache_dir):
+    fast = load_embedder(MODEL, 16, "openvino", "fp32", cache_dir)
+    got, want = fast.embed(QUESTIONS), embedder.embed(QUESTIONS)
+    assert cosines(got, want).min() >= 0.9999
+    assert np.abs(got - want).max() < 1e-3
+
+
+def test_a_torch_built_index_answers_the_same_through_the_fast_encoder(seed_settings, embedder, cache_dir):
+    """Backends are interchangeable: a torch-built index searched with OpenVINO query vectors ranks alike."""
+    index = load_index(seed_settings)
+    assert index.manifest["model"]["backend"] == "torch"
+    fast = load_embedder(MODEL, 16, "openvino", "fp32", cache_dir)
+    for question in QUESTIONS[:12]:
+        torch_rows = [h.chunk.id for h in Retriever(index, embedder, seed_settings).search(question)]
+        fast_rows = [h.chunk.id for h in Retriever(index, fast, seed_settings).search(question)]
+        assert fast_rows == torch_rows, question
+
+
+def test_ingest_records_the_backend_in_the_manifest(tmp_path, cache_dir):
+    settings = Settings(index_dir=tmp_path / "index", model_cache_dir=cache_dir, embed_precision="fp32")
+    ingest(ROOT / "corpus", settings)
+    manifest = load_index(settings).manifest
+    assert manifest["model"] == {"name": MODEL, "dimension": 384, "backend": "openvino-fp32"}
+
+
+def test_falls_back_to_torch_when_openvino_is_missing():
+    code = ("import sys, logging; sys.modules['openvino'] = None; logging.basicConfig();"
+            "from embeddings import load_embedder;"
+            "e = load_embedder('all-MiniLM-L6-v2', 16, 'openvino');"
+            "print(e.backend, e.embed(['junior doctors']).shape)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=cli_env(),
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["torch", "(1,", "384)"]
+    assert "OpenVINO is not installed" in done.stderr
+
+
+def test_a_corrupted_converted_model_is_converted_again(tmp_path, cache_dir):
+    source = model_path(MODEL)
+    folder = converted(source, MODEL, "fp32", cache_dir)
+    copy = tmp_path / "cache" / folder.name
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("compiled"))
+    data = bytearray((copy / "model.bin").read_bytes())
+    data[1000] ^= 0xFF
+    (copy / "model.bin").write_bytes(bytes(data))
+    again = converted(source, MODEL, "fp32", tmp_path / "cache")
+    assert again == copy
+    assert (again / "model.bin").read_bytes() == (folder / "model.bin").read_bytes()
+
+
+def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("flags\t\t: fpu sse avx2 fma\n")
+    assert not int8_pays(info)
+    info.write_text("flags\t\t: fpu avx2 avx512f avx512_vnni\n")
+    assert int8_pays(info)
+
+
+def test_rag_ask_from_a_cold_process_never_imports_torch(seed_settings, cache_dir):
+    load_embedder(MODEL, 16, "openvino", "fp32", cache_dir)  # converted beforehand (conversion uses torch)
+    code = ("import sys; from rag.cli import main;"
+            f"code = main(['ask', 'What pay rise did the Government offer?', '--index', {str(seed_settings.index_dir)!r}]);"
+            "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'nncf') if m in sys.modules];"
+            "print('HEAVY', heavy, code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=cli_env(),
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "[1]" in done.stdout  # a cited answer
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY [] 0"
+
+
+@pytest.fixture(scope="session")
+def sentence_vectors(embedder, seed_index):
+    """Real embeddings of every sentence of the seed corpus (a few hundred)."""
+    texts = [a.text[s:e] for a in seed_index.articles.values() for s, e in sentence_spans(a.text)]
+    return embedder.embed(texts)
+
+
+def replicate(base: np.ndarray, copies: int, sigma: float = 0.01) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    out = np.concatenate([base] + [base + rng.normal(0, sigma, base.shape) for _ in range(copies - 1)])
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_approximate_store_recalls_what_exact_search_finds(sentence_vectors, embedder):
+    vectors = replicate(sentence_vectors, 8)  # real sentence vectors, and noisy copies of them
+    ann = DenseStore.build(vectors, exact_below=100)
+    exact = DenseStore.build(vectors, exact_below=len(vectors) + 1)
+    assert ann.approximate and not exact.approximate
+    queries = embedder.embed(QUESTIONS[:30])
+    recall = [len({r for r, _ in ann.search(q, 10)} & {r for r, _ in exact.search(q, 10)}) / 10 for q in queries]
+    assert np.mean(recall) >= 0.95
+    # Scores are exact cosines, best first.
+    hits = ann.search(queries[0], 10)
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    assert all(abs(s - float(vectors[r] @ queries[0])) < 1e-5 for r, s in hits)
+
+
+@pytest.mark.parametrize("share", [0.01, 0.6])
+def test_approximate_store_honours_filters(sentence_vectors, embedder, share):
+    vectors = replicate(sentence_vectors, 8)
+    ann = DenseStore.build(vectors, exact_below=100)
+    exact = DenseStore.build(vectors, exact_below=len(vectors) + 1)
+    assert ann.approximate
+    allowed = np.random.default_rng(1).random(len(vectors)) < share
+    for q in embedder.embed(QUESTIONS[:10]):
+        got = ann.search(q, 10, allowed)
+        assert got and all(allowed[r] for r, _ in got)
+        want = {r for r, _ in exact.search(q, 10, allowed)}
+        assert len({r for r, _ in got} & want) >= min(len(want), 9)
+
+
+def test_a_large_index_is_saved_approximate_and_still_filters(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index", exact_below=10)
+    ingest(ROOT / "corpus", settings, embedder=embedder)
+    index = load_index(settings)
+    assert index.dense.approximate and (index.path / "dense.faiss").is_file()
+    assert "dense.faiss" in index.manifest["files"]
+    retriever = Retriever(index, embedder, settings)
+    dispute = "2023 pay"
+    hits = retriever.search("Why are junior doctors striking?", filters=Filters(disputes=(dispute,)))
+    assert hits and all(index.articles[h.chunk.article_id].dispute == dispute for h in hits)
+
+
+def test_unchanged_files_skip_the_cleaning_and_keep_the_skipped_list(tmp_path, embedder):
+    corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4")
+    settings = Settings(index_dir=tmp_path / "index")
+    first = ingest(corpus, settings, embedder=embedder)
+    assert load_index(settings).manifest["corpus"]  # the fingerprint of the files
+    again = ingest(corpus, settings, embedder=embedder)
+    assert again.unchanged and again.embedded == 0
+    assert (again.articles, again.chunks, again.skipped) == (first.articles, first.chunks, first.skipped)
+    (corpus / "new.txt").write_text("Nurses vote on strike action\n\nNurses in Wales voted on Tuesday to "
+                                    "strike over pay, their union said, after talks with ministers failed.\n")
+    changed = ingest(corpus, settings, embedder=embedder)
+    assert not changed.unchanged and changed.embedded >= 1
