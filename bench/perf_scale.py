@@ -18,6 +18,7 @@ import numpy as np
 
 from rag.index import Index
 from rag.retrieve import Filters, Retriever
+from rag.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.stores import DenseStore, LexicalStore, _bm25s, _vocab_ids, words
 from rag.types import Article, Chunk
@@ -95,9 +96,13 @@ def serve_phase(size: int, work: Path, folder: Path) -> dict:
     per_article = 4
     articles = {f"a{i}": Article(f"a{i}", "", f"Article {i}", PUBLISHERS[i % len(PUBLISHERS)])
                 for i in range((size + per_article - 1) // per_article)}
+    # One sentence per passage, its vector the passage's (a real index has ~6): the sentence ranking's
+    # lookups run on the memory-mapped vectors exactly as they would, only over fewer rows.
+    spans = [((i % per_article) * 10, (i % per_article) * 10 + 1) for i in range(size)]
     chunks = [Chunk(f"a{i // per_article}#{i % per_article}", f"a{i // per_article}", texts[i % len(texts)],
-                    0, 0, ()) for i in range(size)]
-    index = Index({}, articles, chunks, [], dense, lexical, folder)
+                    0, 0, (spans[i],)) for i in range(size)]
+    table = np.array([(i // per_article, *spans[i]) for i in range(size)], dtype=np.int64)
+    index = Index({}, articles, chunks, [], dense, lexical, SentenceStore(vectors, table, list(articles)), folder)
     retriever = Retriever(index, None, settings)
     times: dict[str, list[float]] = {"dense": [], "lexical": [], "fusion": [], "retrieval": [], "filtered": []}
     only = Filters(publishers=(PUBLISHERS[0],))
