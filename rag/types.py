@@ -79,7 +79,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     refused: bool = False
     notes: tuple[str, ...] = ()  # things the user should know, e.g. that the question was shortened
-    answerer: str = "extractive"
+    answerer: str = "extractive"  # who wrote the text: "extractive", or the model backend ("openai", "local")
+    unsupported: tuple[str, ...] = ()  # sentences of ``text`` that their citations do not back (generated answers)
 
     def as_dict(self) -> dict:
         return {
@@ -89,4 +90,5 @@ class Answer:
             "citations": [c.as_dict() for c in self.citations],
             "notes": list(self.notes),
             "answerer": self.answerer,
+            "unsupported": list(self.unsupported),
         }
