@@ -6,9 +6,10 @@ Pairs are made from the indexed corpus, so no labels are typed by hand:
   unsupported: a sentence of another article; a sentence of the same article outside the passage (close in
                topic, the hard case); a passage sentence with one of its numbers changed
 
-Synthetic pairs miss what a model does: reword. So ``--labels FILE`` adds pairs of a generated sentence and
-the passage it cites, labelled by reading them (``tests/data/support_labels.jsonl``); ``--dump QUESTIONS``
-writes such pairs, unlabelled, from a model's answers to a question file (``--answerer local``).
+Synthetic pairs miss what a model does: reword, and state wrong things in the passage's words. So
+``--labels FILE`` adds hand-written pairs (``tests/data/support_labels.jsonl``): for passages of the corpus, a
+faithful rewording and a plausible claim the passage does not make (changed actor, outcome or negation).
+``--dump QUESTIONS`` writes a model's cited sentences with their passages, to label the same way.
 
 For cosine alone, word overlap alone, and either of the two (the rule rag/check.py uses), each with and
 without the rule that every number of the sentence must be in the passage, it prints precision, recall and
@@ -84,10 +85,14 @@ def make_pairs(index, n: int, rng: random.Random):
     return pairs
 
 
-def labelled_pairs(path: Path):
+def labelled_pairs(path: Path, index):
+    """Rows ``{"chunk": passage id, "sentence", "supported"}``: a reworded sentence, true or false to the passage
+    (``--dump`` writes ``passage`` text instead of a ``chunk`` id)."""
+    chunks = {c.id: c.text for c in index.chunks}
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(r["sentence"], r["passage"], bool(r["supported"]), "model sentence") for r in rows
-            if r.get("supported") is not None]
+    return [(r["sentence"], r.get("passage") or chunks[r["chunk"]], bool(r["supported"]),
+             "reworded, supported" if r["supported"] else "reworded, not supported")
+            for r in rows if r.get("supported") is not None]
 
 
 def dump(questions: Path, answerer: str, settings: Settings) -> None:
@@ -153,8 +158,12 @@ def main() -> None:
         return dump(args.dump, args.answerer, settings)
     index = load_index(settings)
     embedder = load_embedder(settings.model, settings.embed_batch)
-    for name, pairs in [("synthetic", make_pairs(index, args.pairs, random.Random(7)))] + (
-            [("model sentences", labelled_pairs(args.labels))] if args.labels else []):
+    synthetic = make_pairs(index, args.pairs, random.Random(7))
+    sets = [("synthetic", synthetic)]
+    if args.labels:
+        labelled = labelled_pairs(args.labels, index)
+        sets += [("labelled rewordings", labelled), ("both", synthetic + labelled)]
+    for name, pairs in sets:
         print(f"=== {name} ===")
         measure(scores(pairs, embedder, index), settings)
         print()

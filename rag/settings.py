@@ -66,8 +66,8 @@ class Settings:
     llm_max_tokens: int = 256  # most tokens the model may write per answer
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
     llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
-    support_cosine: float = 0.62  # a sentence is supported by a passage sentence at least this similar (cosine)
-    support_overlap: float = 0.5  # ... or holding this share of the sentence's content words
+    support_cosine: float = 0.76  # a sentence is supported by a passage sentence at least this similar (cosine)
+    support_overlap: float = 0.86  # ... or holding this share of the sentence's content words (bench/citation_support.py)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
