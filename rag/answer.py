@@ -272,7 +272,8 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
                  tuple(sorted(quotes[rank])))
         for rank, n in sorted(numbers.items(), key=lambda item: item[1])
     )
-    return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer, confidence)
+    return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer,
+                  confidence=confidence)
 
 
 def refusal(query: Query, message: str, confidence: float | None = None) -> Answer:

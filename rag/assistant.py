@@ -11,7 +11,8 @@ The CLI and the chat UI both use this and nothing below it.
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 
 from embeddings import Embedder, embedder_for
 from rag.answer import Answerer, ExtractiveAnswerer, Query
@@ -31,8 +32,20 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.retriever = Retriever(index, embedder, settings)
-        self.answerer = answerer or ExtractiveAnswerer(embedder, index.lexical, settings, index.articles,
-                                                             index.sentences)
+        self.extractive = ExtractiveAnswerer(embedder, index.lexical, settings, index.articles, index.sentences)
+        self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
+        self._making = threading.Lock()
+        self.answerer = answerer or self.answerer_for(settings.answerer)
+
+    def answerer_for(self, name: str | None = None) -> Answerer:
+        """The answerer called ``name`` (``settings.answerer`` by default), made on first use and kept."""
+        from rag.generate import make_answerer
+
+        name = name or self.settings.answerer
+        with self._making:
+            if name not in self._answerers:
+                self._answerers[name] = make_answerer(name, self.extractive, self.retriever.embedder, self.settings)
+            return self._answerers[name]
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
@@ -82,6 +95,19 @@ class Assistant:
         return self.retrieve(self.query(question, history), filters, k)
 
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
-            k: int | None = None) -> Answer:
+            k: int | None = None, answerer: str | None = None) -> Answer:
         query = self.query(question, history)
-        return self.answerer.answer(query, self.retrieve(query, filters, k), self.index.articles)
+        chosen = self.answerer_for(answerer) if answerer else self.answerer
+        return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
+
+    def stream(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
+               k: int | None = None, answerer: str | None = None) -> Iterator[str | Answer]:
+        """Like ``ask``, but a generative answerer's text arrives piece by piece first; the last item is the
+        ``Answer``. An extractive answer comes whole."""
+        query = self.query(question, history)
+        chosen = self.answerer_for(answerer) if answerer else self.answerer
+        hits = self.retrieve(query, filters, k)
+        if hasattr(chosen, "stream"):
+            yield from chosen.stream(query, hits, self.index.articles)
+        else:
+            yield chosen.answer(query, hits, self.index.articles)

@@ -1,11 +1,12 @@
 """The `rag` command: ingest, ask, search, serve, eval. User errors print one line on stderr and exit 2.
 
     rag ingest [DIR] [--index DIR]
-    rag ask "QUESTION" [--index DIR] [--json]
+    rag ask "QUESTION" [--index DIR] [--json] [--answerer extractive|openai|local]
     rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
     rag search "QUESTION" [--index DIR] [-k N]
     rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR] [--auth USER:PASS | --auth-file F]
     rag eval QUESTIONS [--corpus [DIR] | --index DIR] [--json OUT] [--plot OUT.png] [--ablations]
+              [--answerer NAME[,NAME...]]
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from rag.errors import RagError, UsageError
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
+
+ANSWERER_HELP = ("extractive (quotes, the default), openai (an OpenAI-compatible chat endpoint: RAG_LLM_BASE_URL) "
+                 "or local (a GGUF model in-process, pip install '.[local]'); default: RAG_ANSWERER")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
     p.add_argument("--json", action="store_true", help="print JSON; with '-' read one question per stdin line")
     p.add_argument("-k", type=int, help="passages to draw the answer from")
+    p.add_argument("--answerer", help=ANSWERER_HELP)
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("eval", help="score retrieval and answers on a question set")
@@ -69,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--boilerplate", type=Path, help="file of boilerplate snippets that must never be cited")
     p.add_argument("--min-grounded", type=float, help="exit 1 if the grounded-answer rate is below this")
     p.add_argument("-v", "--verbose", action="store_true", help="list every failed question")
+    p.add_argument("--answerer", help="answerers to score, comma-separated (default: RAG_ANSWERER or extractive)")
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("search", help="show the retrieved passages and their scores")
@@ -108,20 +114,24 @@ def _ingest(args, settings: Settings) -> int:
 def _ask(args, settings: Settings) -> int:
     from rag.assistant import Assistant
     from rag.question import plain
-    from rag.render import answer_text
+    from rag.render import stream_text
 
     if args.question == "-" and not args.json:
         raise UsageError("reading questions from stdin needs --json: rag ask --json -")
     if args.question != "-" and not plain(args.question).strip():  # also a question of control characters only
         raise UsageError("please type a question, e.g. rag ask \"Who is the health secretary?\"")
+    if args.answerer:
+        settings = settings.replace(answerer=args.answerer)
     assistant = Assistant.open(settings)
     if args.question == "-":
         from rag.jsonl import answer_stream
 
         answer_stream(assistant, sys.stdin.buffer, sys.stdout, args.k)  # bytes: a bad line is reported, not fatal
         return 0
-    answer = assistant.ask(args.question, k=args.k)
-    print(json.dumps(answer.as_dict(), ensure_ascii=False) if args.json else answer_text(answer))
+    if args.json:
+        print(json.dumps(assistant.ask(args.question, k=args.k).as_dict(), ensure_ascii=False))
+    else:  # a model's words appear as it writes them; the checked answer and its sources follow
+        stream_text(assistant.stream(args.question, k=args.k), sys.stdout)
     return 0
 
 
@@ -153,7 +163,8 @@ def _eval(args, settings: Settings) -> int:
                 settings = index_folder(corpus, settings, embedder, progress=progress.update)
     index = load_index(settings)
     embedder = embedder or embedder_for(settings)
-    configs = configurations(settings, args.ablations)
+    answerers = tuple(a.strip() for a in args.answerer.split(",") if a.strip()) if args.answerer else None
+    configs = configurations(settings, args.ablations, answerers)
     with Progress("questions", sys.stderr, unit="question") as progress:
         reports = evaluate_all(assistants(configs, index, embedder), dataset.cases, snippets, progress.update)
     runs = [(config, reports[config.name]) for config in configs]

@@ -1,4 +1,5 @@
 """The few exception types the pipeline raises. The CLI and the UI catch ``RagError`` and show its message.
+A generative answerer catches ``ModelError`` itself and falls back to quoting.
 
 >>> str(IndexProblem("no index at index/", fix="rag ingest"))
 'no index at index/: run `rag ingest`'
@@ -22,3 +23,7 @@ class IndexProblem(RagError):
 
     def __init__(self, message: str, fix: str = "rag ingest"):
         super().__init__(f"{message}: run `{fix}`" if fix else message)
+
+
+class ModelError(RagError):
+    """The language model could not answer: endpoint down, timeout, broken stream, context too long."""

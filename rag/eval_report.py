@@ -17,12 +17,12 @@ from rag.eval_setup import Config
 from rag.evaluate import RANKS, STAGES, Report
 
 QUALITY = ["questions", "hit@1", "hit@3", "hit@5", "mrr@3", "mrr@5", "ndcg@10", "grounded", "in_answer",
-           "in_citation", "citation_precision", "refused", "false_refusals", "refused_at_5pct", "boilerplate_cited",
-           "answer_words_mean"]
-LABELS = {"citation_precision": "cite_prec", "false_refusals": "false_ref", "refused_at_5pct": "ref@5%fr",
-          "boilerplate_cited": "boilerplate",
-          "answer_words_mean": "words"}
-COUNTS = {"questions", "boilerplate_cited", "answer_words_mean"}  # shown as they are; the rest are rates
+           "in_citation", "citation_precision", "cite_supported", "cite_recall", "model_written", "refused",
+           "false_refusals", "refused_at_5pct", "boilerplate_cited", "answer_words_mean", "seconds_mean"]
+LABELS = {"citation_precision": "cite_gold", "cite_supported": "cite_prec", "model_written": "by_model",
+          "seconds_mean": "s/answer", "false_refusals": "false_ref", "refused_at_5pct": "ref@5%fr",
+          "boilerplate_cited": "boilerplate", "answer_words_mean": "words"}
+COUNTS = {"questions", "boilerplate_cited", "answer_words_mean", "seconds_mean"}  # shown as they are; the rest: rates
 NAME_WIDTH = 24
 
 # Retrieval hit@1/3/5 of other pipelines on the SQuAD 2.0 five-article set, measured outside this project,

@@ -8,6 +8,8 @@ differ only in what retrieval and answering use, so they all share that one inde
 ['hybrid+extractive', 'hybrid+lead', 'dense+bm25+extractive', 'dense+bm25+lead', 'dense+extractive', ...]
 >>> configurations(Settings(lexical_weight=0.0, sentence_weight=0.0), ablations=False)[0].name
 'dense+extractive'
+>>> [c.name for c in configurations(Settings(), ablations=False, answerers=("extractive", "local"))]
+['hybrid+extractive', 'hybrid+local']
 """
 
 from __future__ import annotations
@@ -54,10 +56,11 @@ class Config:
         return f"{self.retrieval}+{self.answerer}"
 
 
-def configurations(settings: Settings, ablations: bool) -> list[Config]:
-    """The configuration ``settings`` describe, or with ``ablations`` every retrieval x answerer pair."""
+def configurations(settings: Settings, ablations: bool, answerers: Sequence[str] | None = None) -> list[Config]:
+    """The configuration ``settings`` describe (one per answerer named), or with ``ablations`` every
+    retrieval x answerer pair."""
     if not ablations:
-        return [Config(retrieval_name(settings), "extractive", settings)]
+        return [Config(retrieval_name(settings), name, settings) for name in answerers or (settings.answerer,)]
     pairs = [(r, a) for r in RETRIEVAL for a in ANSWERERS]
     return [Config(r, a, settings.replace(**RETRIEVAL[r])) for r, a in pairs]
 
@@ -76,6 +79,9 @@ def assistants(configs: list[Config], index: Index, embedder: Embedder) -> dict[
     for config in configs:
         if config.answerer == "lead":
             answerer = LeadAnswerer()
+        elif config.answerer != "extractive":  # a model: the assistant makes it, with its quotes as fallback
+            out[config.name] = Assistant(config.settings.replace(answerer=config.answerer), index, embedder)
+            continue
         else:
             answerer = ExtractiveAnswerer(embedder, index.lexical, config.settings, index.articles, index.sentences)
         out[config.name] = Assistant(config.settings, index, embedder, answerer)

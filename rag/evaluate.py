@@ -86,6 +86,9 @@ class Result:
     in_citation: bool = False
     gold_citations: int = 0  # citations whose passage holds a gold string or is from a gold document
     boilerplate_cited: int | None = None  # None: no boilerplate list was checked
+    sentences: int = 0  # sentences in the answer (0 when refused)
+    cited: int = 0  # ... that carry a citation
+    supported: int = 0  # ... that carry one backing them (rag.check)
 
     @property
     def seconds(self) -> float:
@@ -119,6 +122,8 @@ class Report:
         cited = sum(len(r.answer.citations) for r in with_gold)
         words = [len(r.answer.text.split()) for r in answerable if not r.answer.refused]
         checked = [r.boilerplate_cited for r in results if r.boilerplate_cited is not None]
+        cited_sentences = sum(r.cited for r in results)
+        sentences = sum(r.sentences for r in results)
         out.update({
             "grounded": _share(r.grounded for r in with_strings),
             "in_answer": _share(r.in_answer for r in with_strings),
@@ -128,6 +133,14 @@ class Report:
             "refused": _share(r.answer.refused for r in unanswerable),
             "refused_at_5pct": refusal_reach(answerable, unanswerable),
             "boilerplate_cited": sum(checked) if checked else None,
+            # citation precision and recall by sentence: cited sentences their citation backs; sentences cited
+            "cite_supported": (round(sum(r.supported for r in results) / cited_sentences, 4) if cited_sentences
+                               else None),
+            "cite_recall": round(cited_sentences / sentences, 4) if sentences else None,
+            "model_written": _share(r.answer.answerer not in ("extractive", "lead") for r in results
+                                    if not r.answer.refused) if any(r.answer.answerer not in ("extractive", "lead")
+                                                                    for r in results) else None,
+            "seconds_mean": _mean((r.seconds for r in results), 3),
             "answer_words_mean": round(statistics.mean(words), 1) if words else None,
             "seconds_p50": _percentile([r.seconds for r in results], 0.5, 4),
             "seconds_p95": _percentile([r.seconds for r in results], 0.95, 4),
@@ -188,9 +201,12 @@ def evaluate_all(assistants: Mapping[str, Assistant], cases: list[Case], boilerp
     and each distinct setting searched once, so configurations with the same retrieval share it. The
     stages are the ones ``Assistant.ask`` runs, timed one by one: query, retrieve, answer.
     """
+    from rag.check import Checker, citation_counts
+
     reports = {name: Report() for name in assistants}
     first = next(iter(assistants.values()))
     tokenizer = Tokenizer(first.settings.encoding)
+    checker = Checker(first.retriever.embedder, first.settings)
     for done, case in enumerate(cases, 1):
         started = time.perf_counter()
         query = first.query(case.question, list(case.history))
@@ -204,7 +220,9 @@ def evaluate_all(assistants: Mapping[str, Assistant], cases: list[Case], boilerp
             answer = assistant.answerer.answer(query, hits, assistant.index.articles)
             stages = {**timings, "embed": embedded + timings.get("embed", 0.0),
                       "answer": time.perf_counter() - started}
-            reports[name].results.append(score(case, answer, stages, ranking, tokens, boilerplate))
+            result = score(case, answer, stages, ranking, tokens, boilerplate)
+            result.sentences, result.cited, result.supported = citation_counts(answer, checker)
+            reports[name].results.append(result)
         if progress:
             progress(done, len(cases))
     return reports

@@ -7,13 +7,37 @@ The articles don't cover this.
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping
+from typing import Iterable, Mapping, TextIO
 
+from rag.prompts import render
 from rag.types import Answer, Article, Hit
 
 
-def answer_text(answer: Answer) -> str:
-    lines = [textwrap.fill(answer.text, 100)]
+def stream_text(pieces: Iterable[str | Answer], out: TextIO) -> Answer:
+    """Write a streamed answer as it comes, then the checked answer (when checking changed it) and sources."""
+    streamed = []
+    for piece in pieces:
+        if isinstance(piece, Answer):
+            if streamed:
+                out.write("\n\n")
+            out.write(answer_text(piece, " ".join("".join(streamed).split()) or None) + "\n")
+            out.flush()
+            return piece
+        streamed.append(piece)
+        out.write(piece)
+        out.flush()
+    raise ValueError("the answer stream ended without an answer")
+
+
+def answer_text(answer: Answer, streamed: str | None = None) -> str:
+    """The answer, notes and sources; after a ``streamed`` draft, the answer only where checking changed it."""
+    lines = []
+    if streamed is None:
+        lines.append(textwrap.fill(answer.text, 100))
+    elif streamed != answer.text:
+        lines += [render("CLI_CHECKED"), textwrap.fill(answer.text, 100)]
+    for sentence in answer.unsupported:
+        lines.append(f"{render('UNSUPPORTED')}: {sentence}")
     for note in answer.notes:
         lines.append(f"Note: {note}")
     if answer.citations:

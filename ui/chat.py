@@ -77,8 +77,9 @@ def check_history(history) -> list[dict]:
 
 
 def stream(service: Service, question: str, session: dict, disputes, publishers, date_from, date_to,
-           k) -> Iterator[tuple]:
-    """Answer in the chat: show the question, then the answer sentence by sentence with its sources.
+           k, answerer=None) -> Iterator[tuple]:
+    """Answer in the chat: show the question, then the answer as it is written (a model's draft token by token,
+    or a quoted answer sentence by sentence), then the checked answer with its sources.
 
     Yields (chat messages, sources panel, session, question box).
     """
@@ -88,9 +89,16 @@ def stream(service: Service, question: str, session: dict, disputes, publishers,
     if question.strip():
         shown.append({"role": "user", "content": html.question_html(" ".join(question.split()))})
         yield shown, gr.skip(), {"turns": turns, "shown": shown}, ""
+    draft = ""
     try:
         filters = make_filters(disputes, publishers, date_from, date_to)
-        answer = service.ask(question, turns, filters, check_k(k, service.settings.ui_max_k))
+        for piece in service.stream(question, turns, filters, check_k(k, service.settings.ui_max_k), answerer):
+            if isinstance(piece, Answer):
+                answer = piece
+                break
+            draft += piece
+            message = {"role": "assistant", "content": html.draft_html(draft)}
+            yield shown + [message], gr.skip(), {"turns": turns, "shown": shown}, ""
     except RagError as e:
         shown.append({"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=str(e)))})
         yield shown, gr.skip(), {"turns": turns, "shown": shown}, question  # kept, to fix and send again
@@ -101,11 +109,11 @@ def stream(service: Service, question: str, session: dict, disputes, publishers,
         yield shown, gr.skip(), {"turns": turns, "shown": shown}, ""
         return
     sources = html.sources_html(answer)
-    pieces = max(1, len(html.sentences(answer.text)))
+    pieces = 1 if draft else max(1, len(html.sentences(answer.text)))  # a streamed draft is replaced at once
     for n in range(1, pieces + 1):
         if n > 1:
             time.sleep(service.settings.ui_stream_delay)
-        message = {"role": "assistant", "content": html.answer_html(answer, n)}
+        message = {"role": "assistant", "content": html.answer_html(answer, None if draft else n)}
         if n == pieces:
             turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
         yield shown + [message], sources if n == 1 else gr.skip(), {"turns": turns, "shown": shown + [message]}, ""
@@ -153,8 +161,9 @@ def make_api(service: Service):
         "refused" (true when the articles don't cover the question), "citations": [{"n", "article_id",
         "title", "publisher", "date", "url", "dispute", "text" (the passage), "start", "end" (its offsets in
         the article), "score", "quotes" ([start, end] article offsets of the cited sentences)}], "notes",
-        "answerer"}. A question the server cannot take (empty, bad filter, bad date) fails with a readable
-        message.
+        "answerer" (who wrote the text: "extractive", or the model backend), "unsupported" (sentences of a
+        generated answer that their citations do not back)}. A question the server cannot take (empty, bad
+        filter, bad date) fails with a readable message.
 
         Example (Python, gradio_client):
             Client("http://127.0.0.1:7860/").predict("What is full pay restoration?", [],

@@ -54,11 +54,20 @@ def answer_html(answer: Answer, shown: int | None = None) -> str:
         out = f'<div class="answer refused">{body}</div>'
     else:
         titles = {c.n: c.article.title for c in answer.citations}
-        text = " ".join(pieces if done else pieces[:shown])
-        out = f'<div class="answer">{link_markers(esc(text), titles)}</div>'
+        text = link_markers(esc(" ".join(pieces if done else pieces[:shown])), titles)
+        for sentence in answer.unsupported:  # the same escaping and links, so the sentence is found as written
+            marked = link_markers(esc(sentence), titles)
+            text = text.replace(marked, f'<span class="unsupported" title="{esc(render("UNSUPPORTED"))}">'
+                                        f'{marked}</span>', 1)
+        out = f'<div class="answer">{text}</div>'
     if done:
         out += "".join(f'<p class="note">{esc(render("UI_NOTE", note=n))}</p>' for n in answer.notes)
     return out
+
+
+def draft_html(text: str) -> str:
+    """A model's answer as it is being written, before its citations are checked."""
+    return f'<div class="answer draft">{esc(text)}</div>'
 
 
 def problem_html(message: str) -> str:

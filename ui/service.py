@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -75,6 +75,11 @@ class Service:
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
             k: int | None = None) -> Answer:
         return self.assistant.ask(question, history, filters or None, k)
+
+    def stream(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
+               k: int | None = None, answerer: str | None = None) -> Iterator[str | Answer]:
+        """A model's text as it arrives, then the ``Answer`` (see ``Assistant.stream``)."""
+        return self.assistant.stream(question, history, filters or None, k, answerer or None)
 
     # --- what the Articles tab shows ---
 

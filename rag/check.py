@@ -1,0 +1,163 @@
+"""Check a generated answer's citations: every sentence against the passages its ``[n]`` markers point at.
+
+A sentence is supported by a passage when some sentence of the passage says nearly the same thing (cosine of
+the two embeddings at least ``support_cosine``) or the passage holds most of its content words (share at least
+``support_overlap``), and every number it states appears in that passage: a changed figure reads as
+similar to both measures, so numbers are checked on their own. ``bench/citation_support.py`` measures these
+rules and thresholds on sentences labelled supported or not.
+
+Markers to passages that do not exist are dropped, the rest are renumbered 1..n in order of first use, and
+sentences with no supporting citation are listed as unsupported.
+
+>>> split_claims('Talks start on Monday [2]. The BMA "agreed." [1] Hunt [9] spoke [1, 3].')
+[('Talks start on Monday [2].', [2]), ('The BMA "agreed [1]."', [1]), ('Hunt [9] spoke [1, 3].', [9, 1, 3])]
+>>> renumber("A [3]. B [1][3]. C [7].", {3: 1, 1: 2})
+'A [1]. B [2][1]. C.'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from embeddings import Embedder
+from rag.sentences import sentence_spans
+from rag.settings import Settings
+from rag.stores import words
+from rag.types import Answer, Article, Hit
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")  # "said. [1]" -> "said [1]."
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class Support:
+    supported: bool
+    cosine: float
+    overlap: float
+    span: tuple[int, int] | None  # article offsets of the passage sentence closest to the claim
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str  # markers renumbered 1..n, markers to missing passages gone
+    cited: tuple[int, ...]  # hit rank (0-based) of each new number: cited[n - 1] is passage [n]
+    quotes: dict[int, tuple[tuple[int, int], ...]]  # hit rank -> article spans of the sentences that support
+    sentences: tuple[str, ...]  # the answer's sentences, as in ``text``
+    unsupported: tuple[str, ...]  # sentences of ``text`` that no citation of theirs supports
+    with_citation: int  # sentences carrying at least one (existing) citation
+
+
+def split_claims(text: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences, each with the passage numbers it cites (markers moved before the full stop)."""
+    text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", " ".join(text.split()))
+    out: list[tuple[str, list[int]]] = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        numbers = [int(n) for m in _MARKER.finditer(sentence) for n in m.group(1).split(",")]
+        if out and not re.search(r"\w", _MARKER.sub("", sentence)):  # markers alone belong to the sentence before
+            out[-1] = (f"{out[-1][0]} {sentence}", out[-1][1] + numbers)
+        else:
+            out.append((sentence, numbers))
+    return out
+
+
+def claim(sentence: str) -> str:
+    """The sentence without its markers."""
+    return re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_MARKER.sub(" ", sentence).split()))
+
+
+def renumber(text: str, numbers: Mapping[int, int]) -> str:
+    """Markers rewritten through ``numbers`` (old -> new); markers not in it are removed."""
+
+    def swap(m: re.Match) -> str:
+        kept = [str(numbers[int(n)]) for n in m.group(1).split(",") if int(n) in numbers]
+        return "".join(f"[{n}]" for n in dict.fromkeys(kept))
+
+    return re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_MARKER.sub(swap, text).split()))
+
+
+class Checker:
+    def __init__(self, embedder: Embedder, settings: Settings):
+        self.embedder = embedder
+        self.settings = settings
+
+    def check(self, text: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> Checked:
+        """Check ``text`` whose ``[n]`` refer to ``hits[n - 1]``."""
+        claims = split_claims(text)
+        valid = [[n for n in numbers if 1 <= n <= len(hits)] for _, numbers in claims]
+        supports = self.supports([(claim(s), [hits[n - 1] for n in ns]) for (s, _), ns in zip(claims, valid)],
+                                 articles)
+        order: dict[int, int] = {}
+        for ns in valid:
+            for n in ns:
+                order.setdefault(n, len(order) + 1)
+        quotes: dict[int, set] = {}
+        sentences, unsupported = [], []
+        for (sentence, _), ns, found in zip(claims, valid, supports):
+            rewritten = renumber(sentence, order)
+            sentences.append(rewritten)
+            for n, support in zip(ns, found):
+                if support.supported and support.span:
+                    quotes.setdefault(n - 1, set()).add(support.span)
+            if not any(s.supported for s in found):
+                unsupported.append(rewritten)
+        cited = tuple(n - 1 for n in order)
+        return Checked(" ".join(sentences), cited, {r: tuple(sorted(s)) for r, s in quotes.items()},
+                       tuple(sentences), tuple(unsupported), sum(1 for ns in valid if ns))
+
+    def supports(self, pairs: list[tuple[str, list[Hit]]], articles: Mapping[str, Article]) -> list[list[Support]]:
+        """For each (claim, cited passages): how well each passage supports the claim. One embedding call."""
+        spans = {h.chunk.id: list(h.chunk.sentences) for _, cited in pairs for h in cited}
+        texts = {h.chunk.id: articles[h.chunk.article_id].text for _, cited in pairs for h in cited}
+        passage_sentences = [(cid, span) for cid, ss in spans.items() for span in ss]
+        vectors = self.embedder.embed([c for c, _ in pairs]
+                                      + [texts[cid][a:b] for cid, (a, b) in passage_sentences])
+        claim_vectors, sentence_vectors = vectors[: len(pairs)], vectors[len(pairs):]
+        rows = {cid: [i for i, (c, _) in enumerate(passage_sentences) if c == cid] for cid in spans}
+        out = []
+        for (text, cited), vector in zip(pairs, claim_vectors):
+            found = []
+            for hit in cited:
+                idx = rows[hit.chunk.id]
+                cosines = sentence_vectors[idx] @ vector if idx else np.zeros(0)
+                best = int(np.argmax(cosines)) if len(idx) else None
+                found.append(self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
+                                        passage_sentences[idx[best]][1] if best is not None else None))
+            out.append(found)
+        return out
+
+    def judge(self, text: str, passage: str, cosine: float, span: tuple[int, int] | None) -> Support:
+        s = self.settings
+        overlap = overlap_share(text, passage)
+        numbers_ok = set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage))
+        supported = numbers_ok and (cosine >= s.support_cosine or overlap >= s.support_overlap)
+        return Support(supported, cosine, overlap, span)
+
+
+def overlap_share(text: str, passage: str) -> float:
+    """Share of the text's content words (stemmed) that the passage holds.
+
+    >>> overlap_share("Doctors went on strike", "The junior doctors are striking today")  # "went" is missing
+    0.6666666666666666
+    """
+    mine = set(words(text))
+    return len(mine & set(words(passage))) / len(mine) if mine else 0.0
+
+
+def citation_counts(answer: Answer, checker: Checker) -> tuple[int, int, int]:
+    """(sentences, sentences citing a passage, cited sentences that a citation of theirs backs) of an answer;
+    all 0 for a refusal. The same test for every answerer, so their citation precision compares."""
+    if answer.refused:
+        return 0, 0, 0
+    by_number = {c.n: c for c in answer.citations}
+    pairs = [(claim(s), [Hit(by_number[n].chunk, by_number[n].score) for n in numbers if n in by_number])
+             for s, numbers in split_claims(answer.text)]
+    found = checker.supports(pairs, {c.article.id: c.article for c in answer.citations})
+    cited = sum(1 for _, hits in pairs if hits)
+    backed = sum(1 for (_, hits), f in zip(pairs, found) if hits and any(x.supported for x in f))
+    return len(pairs), cited, backed

@@ -1,0 +1,91 @@
+"""Citation checking of generated text with the real model: markers to missing passages go, the rest are
+renumbered in order of use, and sentences that their citations do not back are flagged."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.check import Checker, citation_counts
+from rag.generate import passage, refuses
+from rag.types import Answer, Citation, Hit
+from ui.render import answer_html
+
+
+@pytest.fixture(scope="module")
+def setup(seed_settings, seed_index, embedder):
+    from rag.assistant import Assistant
+
+    assistant = Assistant(seed_settings, seed_index, embedder)
+    query = assistant.query("What rise in basic pay did the Government offer junior doctors?")
+    hits = assistant.retrieve(query, k=3)
+    return Checker(embedder, seed_settings), hits, seed_index.articles
+
+
+def sentence_of(hit, articles, n=0) -> str:
+    start, end = hit.chunk.sentences[n]
+    return articles[hit.chunk.article_id].text[start:end]
+
+
+def test_supported_sentences_are_renumbered_in_order_of_use(setup):
+    checker, hits, articles = setup
+    first, third = sentence_of(hits[0], articles), sentence_of(hits[2], articles)
+    result = checker.check(f"{third.rstrip('.')} [3]. {first.rstrip('.')} [1].", hits, articles)
+    assert result.cited == (2, 0) and result.unsupported == ()
+    assert result.text.count("[1]") == 1 and result.text.index("[1]") < result.text.index("[2]")
+    assert result.quotes[2] == (hits[2].chunk.sentences[0],)  # the passage sentence that backs it
+
+
+def test_missing_passages_lose_their_markers_and_unbacked_sentences_are_flagged(setup):
+    checker, hits, articles = setup
+    quote = sentence_of(hits[0], articles).rstrip(".")
+    text = f"{quote} [1][9]. The health secretary resigned in disgrace [7]. Penguins live in Antarctica [2]."
+    result = checker.check(text, hits, articles)
+    assert "[9]" not in result.text and "[7]" not in result.text
+    assert result.cited == (0, 1)
+    assert result.unsupported == ("The health secretary resigned in disgrace.", "Penguins live in Antarctica [2].")
+    assert result.with_citation == 2
+
+
+def test_a_changed_number_is_not_supported(setup, seed_index):
+    checker, _, articles = setup
+    hit, quote = next((Hit(c, 1.0), articles[c.article_id].text[a:b]) for c in seed_index.chunks
+                      for a, b in c.sentences if re.search(r"\b\d\d\b", articles[c.article_id].text[a:b]))
+    number = re.search(r"\b\d\d\b", quote).group(0)
+    assert not checker.check(f"{quote} [1]", [hit], articles).unsupported
+    changed = re.sub(rf"\b{number}\b", str(int(number) + 7), quote, count=1)
+    assert checker.check(f"{changed} [1]", [hit], articles).unsupported
+
+
+def test_citation_counts_of_an_extractive_answer(seed_settings, seed_index, embedder):
+    from rag.assistant import Assistant
+
+    answer = Assistant(seed_settings, seed_index, embedder).ask("Who invited the BMA to pay talks in 2023?")
+    sentences, cited, supported = citation_counts(answer, Checker(embedder, seed_settings))
+    assert sentences >= 1 and sentences == cited == supported  # quotes always back themselves
+
+
+def test_refusals_are_recognised():
+    assert refuses("The passages don't say.") and refuses("the passages do not contain that information")
+    assert not refuses("The offer was 11 per cent [1].")
+
+
+def test_passage_text_is_quoted_data(seed_index):
+    hit_chunk = seed_index.chunks[0]
+    text = passage(4, Hit(hit_chunk, 1.0), seed_index.articles)
+    head, *lines = text.splitlines()
+    assert head.startswith("Passage [4]: ") and seed_index.articles[hit_chunk.article_id].title in head
+    assert lines and all(line.startswith("> ") for line in lines)
+
+
+def test_unsupported_sentences_are_marked_in_the_chat(seed_index):
+    chunk = seed_index.chunks[0]
+    article = seed_index.articles[chunk.article_id]
+    answer = Answer("Q?", "Talks resumed [1]. Doctors <b>won</b> [1].", (Citation(1, article, chunk, 1.0),),
+                    answerer="openai", unsupported=("Doctors <b>won</b> [1].",))
+    html = answer_html(answer)
+    assert '<span class="unsupported" title="Not backed by the cited passages">Doctors &lt;b&gt;won&lt;/b&gt; ' in html
+    assert html.count('class="unsupported"') == 1 and "<b>" not in html
+
+
