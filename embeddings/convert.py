@@ -55,7 +55,7 @@ def converted(source: Path, model: str, precision: str, cache_dir: Path) -> Path
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
-            log.warning("converting %s to OpenVINO %s in %s (once; takes a minute)", model, precision, folder)
+            log.info("converting %s to OpenVINO %s in %s (once; takes a minute)", model, precision, folder)
             _convert(source, precision, tmp)
             sums = {name: _sha256(tmp / name) for name in FILES}
             (tmp / "checksums.json").write_text(json.dumps({"files": sums, "precision": precision,

@@ -5,8 +5,8 @@ row each. Columns that no row has a value for (nDCG without gold documents, boil
 snippets) are left out:
 
 >>> print(table([("all", {"questions": 3, "hit@1": 0.5, "ndcg@10": None})], ["questions", "hit@1", "ndcg@10"]))
-                    questions  hit@1
-all                         3  0.500
+                        questions  hit@1
+all                             3  0.500
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from gradio_client import Client
 from rag.retrieve import Filters
 
 MARKER = re.compile(r"\[(\d+)\]")
-KEYS = {"question", "answer", "refused", "citations", "notes", "answerer", "unsupported"}
+KEYS = {"question", "answer", "refused", "citations", "notes", "answerer", "unsupported", "confidence"}
 CITATION_KEYS = {"n", "article_id", "title", "publisher", "date", "url", "dispute", "text", "start", "end", "score",
                  "quotes"}
 
