@@ -68,7 +68,7 @@ def small_queue(ui_server, ui_embedder):
     from ui.service import Service
 
     # Slow streaming keeps the one worker busy long enough for a burst to fill the queue.
-    settings = ui_server.settings.replace(ui_concurrency=1, ui_queue_limit=2, ui_stream_delay=0.5)
+    settings = ui_server.settings.replace(ui_concurrency=1, ui_queue_limit=2, ui_stream_delay=1.0)
     demo, url = launch(Service(settings, ui_embedder), "127.0.0.1", free_port())
     try:
         yield url
