@@ -65,7 +65,14 @@ class OpenVINOEmbedder:
                   # fp32 gives the torch model's vectors; bf16 only where asked (it differs slightly).
                   "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
                   "CACHE_DIR": str(folder / "compiled")}  # the compiled model, reused: halves start-up
-        self._model = ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
+        try:
+            self._model = ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
+        except RuntimeError as e:
+            # Two processes starting at once may both write the compiled-model cache and trip over each
+            # other's files; compiling without the cache always works, only slower.
+            log.info("compiling without the cache (%s)", str(e).strip().splitlines()[-1][:200])
+            del config["CACHE_DIR"]
+            self._model = ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
         self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
         log.info("loaded %s on OpenVINO %s (%d dimensions) from %s", name, precision, self.dimension, folder)
 

@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a fault of ours or of a library: one line, the traceback only with -v
+        if args.verbose:
+            raise
+        first = (str(e).strip().splitlines() or [""])[-1][:300]
+        print(f"rag: unexpected error ({type(e).__name__}: {first}); run again with -v for details", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
