@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterator
 
 from rag.errors import UsageError
+from rag.storage import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def converted(source: Path, model: str, precision: str, cache_dir: Path) -> Path
         try:
             log.info("converting %s to OpenVINO %s in %s (once; takes a minute)", model, precision, folder)
             _convert(source, precision, tmp)
-            sums = {name: _sha256(tmp / name) for name in FILES}
+            sums = {name: file_sha256(tmp / name) for name in FILES}
             (tmp / "checksums.json").write_text(json.dumps({"files": sums, "precision": precision,
                                                              "source": str(source)}, indent=1))
             os.rename(tmp, folder)
@@ -93,17 +94,9 @@ def _fingerprint(source: Path) -> str:
 def _intact(folder: Path) -> bool:
     try:
         sums = json.loads((folder / "checksums.json").read_text())["files"]
-        return all(_sha256(folder / name) == sums[name] for name in FILES)
+        return all(file_sha256(folder / name) == sums[name] for name in FILES)
     except (OSError, ValueError, KeyError):
         return False
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager

@@ -84,7 +84,7 @@ def fsync_dir(path: Path) -> None:
 
 def checksums(folder: Path) -> dict[str, str]:
     """sha256 of every file below ``folder``, by relative path."""
-    return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def seal(record: dict) -> dict:
@@ -112,12 +112,13 @@ def verify(folder: Path, expected: dict[str, str]) -> str:
         return "manifest.json"
     for name, digest in expected.items():
         path = folder / name
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or file_sha256(path) != digest:
             return name
     return ""
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
