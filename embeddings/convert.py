@@ -24,11 +24,11 @@ import logging
 import os
 import re
 import shutil
-import sys
 import warnings
 from pathlib import Path
 from typing import Iterator
 
+from embeddings.offline import import_openvino
 from rag.errors import UsageError
 from rag.storage import file_sha256
 
@@ -110,16 +110,9 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _no_telemetry() -> None:
-    """Keep OpenVINO's converter and NNCF from reporting usage to Google Analytics (they do unless a user
-    opted out): both fall back to a no-op when the telemetry package cannot be imported."""
-    sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]
-
-
 def _convert(source: Path, precision: str, out: Path) -> None:
     """Trace the torch model with pooling and normalisation into OpenVINO IR, quantized for int8."""
-    _no_telemetry()
-    import openvino as ov
+    ov = import_openvino()
     import torch
     from transformers import AutoModel
 

@@ -18,6 +18,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from embeddings.offline import import_openvino
+
 log = logging.getLogger(__name__)
 
 # Instruction sets that make int8 faster than fp32 (VNNI, AMX); without them int8 gains nothing on CPU.
@@ -54,7 +56,7 @@ def int8_pays(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
 class OpenVINOEmbedder:
     def __init__(self, folder: Path, name: str, precision: str, max_len: int, batch_size: int = 16,
                  threads: int | None = None):
-        import openvino as ov
+        ov = import_openvino()
 
         _one_torch_thread()
         self.name = name
