@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.prompts import render
-from rag.question import counted, counts, expected_answer, holds
+from rag.question import counted, counts, dated, expected_answer, holds, years_in
 from rag.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.stores import LexicalStore, words
@@ -60,7 +60,6 @@ class Scored:
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
 
@@ -105,7 +104,7 @@ class ExtractiveAnswerer:
                 name = name.partition(" ")[2]
             if name and not _DEMONYM.search(name) and any(self._unseen(s) for s in words(name)):
                 unknown.append(name)
-        unknown += [y for y in _YEAR.findall(question) if self._unseen(y)]
+        unknown += [y for y in years_in(question) if self._unseen(y)]
         return unknown
 
     def _unseen(self, stem: str) -> bool:
@@ -132,7 +131,7 @@ class ExtractiveAnswerer:
         if query.context:  # a follow-up: the question and its context both count
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
         kind, nouns = expected_answer(query.question), counted(query.question)
-        years = frozenset(_YEAR.findall(query.question))
+        years = frozenset(years_in(query.question))
         scored = []
         for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors):
             terms = frozenset(words(sentence))
@@ -152,7 +151,7 @@ class ExtractiveAnswerer:
 
     def _off_year(self, sentence: str, date: str, years: frozenset[str]) -> float:
         """Penalty for a sentence from an article dated outside the years the question names."""
-        return self.settings.year_penalty if years and not _dated(date, sentence, years) else 0.0
+        return self.settings.year_penalty if years and not dated(date, sentence, years) else 0.0
 
     def vectors(self, rows: list[tuple[int, tuple[int, int], str]], hits: list[Hit]) -> np.ndarray:
         """Vectors of the candidate sentences: from the index's sentence store, the model for the rest."""
@@ -220,7 +219,7 @@ class ExtractiveAnswerer:
         weights = {**self._idf(words(others), 0.5), **self._idf(words(text), 1.0)}
         # "How long was X compared with Y?": Y, with no question word of its own, asks what X asks.
         kind = expected_answer(text) or (None if _ASKING.match(text) else expected_answer(parts[0][0]))
-        nouns, years = counted(text), frozenset(_YEAR.findall(text))
+        nouns, years = counted(text), frozenset(years_in(text))
         return [_relevance(float(c.vector @ (vector + question_vector)) / 2, _overlap(weights, c.words), s.word_share)
                 + self._fit(c.text, kind, nouns) - self._off_year(c.text, c.date, years) for c in pool]
 
@@ -239,12 +238,6 @@ class ExtractiveAnswerer:
     def _idf(self, terms: list[str], scale: float) -> dict[str, float]:
         n = max(self.lexical.size, 1)
         return {t: scale * math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
-
-
-def _dated(date: str, sentence: str, years: frozenset[str]) -> bool:
-    """Whether a sentence speaks of one of the years a question names: it says so, or its article is dated
-    then (or has no date to go by)."""
-    return not date or date[:4] in years or any(y in sentence for y in years)
 
 
 def _relevance(cosine: float, overlap: float, word_share: float) -> float:

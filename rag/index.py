@@ -38,7 +38,8 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored
+FORMAT = 4  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
+# indexed joined ("walk-out" as "walkout")
 
 
 @dataclass(frozen=True)

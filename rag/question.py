@@ -150,3 +150,21 @@ def counts(sentence: str, nouns: frozenset[str], reach: int = 3) -> bool:
         if _QUANTITY.match(token) and nouns & set(words(" ".join(tokens[i + 1 : i + 1 + reach]))):
             return True
     return False
+
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def years_in(text: str) -> list[str]:
+    """The years a text names.
+
+    >>> years_in("Did they strike in 2016 or in 2023?")
+    ['2016', '2023']
+    """
+    return _YEAR.findall(text)
+
+
+def dated(date: str, text: str, years: frozenset[str]) -> bool:
+    """Whether a sentence or passage speaks of one of the years a question names: it says so, or its article
+    is dated then (or has no date to go by)."""
+    return not date or date[:4] in years or any(y in text for y in years)

@@ -22,6 +22,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.index import Index
 from rag.settings import Settings
+from rag.question import dated, years_in
 from rag.types import Article, Hit
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Retriever:
         searched = time.perf_counter()
         fused = fuse([[r for r, _ in dense], [r for r, _ in lexical], sentences],
                      [s.dense_weight, s.lexical_weight, s.sentence_weight], s.rrf_k)
+        fused = self._prefer_years(fused, query)
         bm25 = dict(lexical)
         # The candidates' vectors, read once (the vectors of a large index are a memory map).
         # Dot products of single vectors only: a multi-threaded BLAS call here costs more than it saves.
@@ -99,6 +101,17 @@ class Retriever:
                                    ("fuse", time.perf_counter() - searched)):
                 timings[stage] = timings.get(stage, 0.0) + seconds
         return hits
+
+    def _prefer_years(self, fused: list[tuple[int, float]], query: str) -> list[tuple[int, float]]:
+        """Passages from articles dated outside the years the question names, unless they name the year
+        themselves, keep only ``off_year_share`` of their score: "in 2023" asks about 2023's reports."""
+        years = frozenset(years_in(query))
+        if not years or self.settings.off_year_share >= 1:
+            return fused
+        articles, chunks, share = self.index.articles, self.index.chunks, self.settings.off_year_share
+        scored = [(row, score if dated(articles[chunks[row].article_id].date, chunks[row].text, years)
+                   else score * share) for row, score in fused]
+        return sorted(scored, key=lambda item: -item[1])
 
     def _by_sentence(self, rows: set[int], vector: np.ndarray) -> list[int]:
         """The candidate passages ranked by their best sentence's cosine to the question."""

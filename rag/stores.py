@@ -126,6 +126,7 @@ def _faiss():
 
 
 _WORD = re.compile(r"(?u)\b\w+\b")
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
 _STOPWORDS = frozenset(
     "a an and are as at be but by for from had has have he her his i if in into is it its of on or our she "
     "so than that the their them then there these they this those to was we were what when where which who "
@@ -146,7 +147,10 @@ def words(text: str) -> list[str]:
     >>> words("The doctors were striking")
     ['doctor', 'strike']
     """
-    tokens = [t for t in _WORD.findall(text.lower()) if t not in _STOPWORDS]
+    text = text.lower()
+    tokens = [t for t in _WORD.findall(text) if t not in _STOPWORDS]
+    # "walk-out" also counts as "walkout", "re-ballot" as "reballot": writers hyphenate such words or not.
+    tokens += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(text)]
     return _stemmer().stemWords(tokens)
 
 

@@ -1,0 +1,55 @@
+"""Retrieval on small real corpora: the years a question names, and words written with or without a hyphen."""
+
+from pathlib import Path
+
+import pytest
+from conftest import write_corpus
+
+from rag.assistant import Assistant
+from rag.ingest import ingest
+from rag.settings import Settings
+from rag.stores import words
+
+STRIKE = ("Junior doctors in England walked out over pay on Monday, the British Medical Association said. "
+          "Hospitals postponed operations and outpatient appointments across the country.")
+
+
+def article(date: str, body: str) -> str:
+    return f"---\ntitle: Doctors strike\npublisher: Test Wire\ndate: {date}\n---\n{body}\n"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, embedder) -> Assistant:
+    root: Path = tmp_path_factory.mktemp("years")
+    corpus = write_corpus(root / "corpus", {
+        "a2016.md": article("2016-01-12", STRIKE),
+        "b2023.md": article("2023-03-13", "Junior doctors began a three-day strike over pay restoration, the BMA "
+                                          "said. Clinics were cancelled as trainee medics joined picket lines."),
+        "c2016.md": article("2016-02-10", "Registrars joined a 24-hour walk-out at the Kite Unit. "
+                                          "Managers said cover was arranged by consultants."),
+    })
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
+    ingest(corpus, settings, embedder=embedder)
+    return Assistant.open(settings, embedder=embedder)
+
+
+@pytest.mark.parametrize("year", ["2016", "2023"])
+def test_a_named_year_prefers_articles_dated_then(assistant, year):
+    hits = assistant.search(f"Why did junior doctors walk out over pay in {year}?")
+    assert hits[0].chunk.article_id.startswith(("a" if year == "2016" else "b") + year)
+
+
+def test_without_a_year_both_reports_are_found(assistant):
+    hits = assistant.search("Why did junior doctors walk out over pay?")
+    assert {h.chunk.article_id[:5] for h in hits[:2]} == {"a2016", "b2023"}
+
+
+def test_hyphenated_and_joined_spellings_match():
+    assert "walkout" in words("a 24-hour walk-out") and "walkout" in words("the walkout")
+    assert "reballot" in words("they will re-ballot members")
+
+
+def test_lexical_search_finds_the_other_spelling(assistant):
+    found = assistant.index.lexical.search("walkout", 3)
+    rows = [row for row, _ in found]
+    assert assistant.index.chunks[rows[0]].article_id.startswith("c2016")
