@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from embeddings import load_embedder  # noqa: E402
 from rag.check import _NUMBER, overlap_share  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.sentences import sentence_spans  # noqa: E402
 from rag.index import load_index  # noqa: E402
+from rag.sentences import sentence_spans  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 

@@ -11,8 +11,8 @@ import random
 import time
 
 import numpy as np
-
 import synthetic
+
 from embeddings import load_embedder
 from embeddings.openvino_embedder import load_tokenizer
 from embeddings.sentence_transformer import model_path

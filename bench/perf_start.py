@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-
 import synthetic
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,9 +17,9 @@ from typing import Iterator, Sequence
 from embeddings import Embedder, embedder_for
 from rag.answer import Answerer, ExtractiveAnswerer, Query
 from rag.errors import UsageError
-from rag.question import compares, context, parts, plain, said_before
 from rag.index import Index, load_index
 from rag.prompts import render
+from rag.question import compares, context, parts, plain, said_before
 from rag.retrieve import Filters, Retriever
 from rag.settings import Settings
 from rag.types import Answer, Hit

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-
 from embeddings import Embedder
 from rag.answer import ExtractiveAnswerer
 from rag.assistant import Assistant

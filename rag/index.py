@@ -31,8 +31,8 @@ import numpy as np
 
 from rag import storage
 from rag.errors import IndexProblem
-from rag.settings import Settings
 from rag.sentence_store import SentenceStore, sentence_key, sentence_texts
+from rag.settings import Settings
 from rag.stores import DenseStore, LexicalStore
 from rag.types import Article, Chunk
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.index import Index
-from rag.settings import Settings
 from rag.question import dated, years_in
+from rag.settings import Settings
 from rag.types import Article, Hit
 
 log = logging.getLogger(__name__)

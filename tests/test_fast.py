@@ -11,18 +11,18 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, cli_env
+
 from embeddings import load_embedder, openvino_available
 from embeddings.convert import converted
 from embeddings.openvino_embedder import int8_pays
 from embeddings.sentence_transformer import model_path
 from rag.embed import embed_input
-from rag.ingest import ingest
 from rag.index import load_index
+from rag.ingest import ingest
 from rag.retrieve import Filters, Retriever
-from rag.settings import Settings
 from rag.sentences import sentence_spans
+from rag.settings import Settings
 from rag.stores import DenseStore
 
 pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")

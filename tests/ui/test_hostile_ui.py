@@ -8,7 +8,6 @@ import json
 import re
 
 import httpx
-
 import pytest
 from gradio_client import Client
 
