@@ -84,7 +84,7 @@ class CannedServer:
             self.connections.append(conn)
             conn.settimeout(2)
             try:
-                conn.recv(65536)  # the request; its content does not matter here
+                _read_request(conn)  # all of it: closing with unread bytes would reset the connection
                 if self.reply is not None:
                     conn.sendall(self.reply)
                 if not self.hold:
@@ -114,3 +114,22 @@ def sse_reply(*events: str) -> bytes:
 
 def delta(text: str) -> str:
     return 'data: {"choices": [{"index": 0, "delta": {"content": "%s"}, "finish_reason": null}]}' % text
+
+
+def _read_request(conn: socket.socket) -> None:
+    """Read one HTTP request, headers and body, and drop it: only its arrival matters to these servers."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        body += chunk
+
