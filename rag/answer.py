@@ -60,6 +60,7 @@ class Scored:
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
+_CLOSED = re.compile(r"[.!?\"”’')\]…:;]\s*$")  # how a sentence that states something ends
 _ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
 
@@ -137,6 +138,8 @@ class ExtractiveAnswerer:
             terms = frozenset(words(sentence))
             date = articles[hits[rank].chunk.article_id].date or ""
             bonus = self._fit(sentence, kind, nouns) + 0.02 / (1 + rank) - self._off_year(sentence, date, years)
+            if not _CLOSED.search(sentence):  # a heading or caption names a topic; it does not report a fact
+                bonus -= self.settings.heading_penalty
             relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
             scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms, date))
         return sorted(scored, key=lambda c: -c.score)

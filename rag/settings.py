@@ -53,6 +53,7 @@ class Settings:
     type_bonus: float = 0.06  # added to a sentence holding the kind of answer asked for (number, date, name)
     count_bonus: float = 0.1  # added to a sentence with a number next to what a "how many" question counts
     year_penalty: float = 0.1  # taken off a sentence when the question names years its article is not dated in
+    heading_penalty: float = 0.1  # taken off a line with no closing punctuation: a heading or caption, not a report
     refuse_below: float = 0.30  # refuse when the best sentence's relevance is under this
     max_question_chars: int = 1000  # longer questions are cut to this length, with a note
     max_article_bytes: int = 5_000_000  # larger article files are skipped with a warning

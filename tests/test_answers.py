@@ -98,6 +98,14 @@ def test_near_duplicate_passages_collapse(assistant):
                 assert float(vectors[rows[a]] @ vectors[rows[b]]) <= assistant.settings.dedupe_similarity
 
 
+def test_a_heading_is_not_quoted_as_the_answer(assistant):
+    # "The invitation from the health secretary" heads a section of one article: it shares the question's
+    # words but names no one. The answer quotes a sentence that reports.
+    answer = assistant.ask("Who is the health secretary?")
+    first = answer.text.split(" [")[0].rstrip()
+    assert first[-1] in ".!?\"”’)" and ("Barclay" in first or "Hunt" in first), answer.text
+
+
 def test_fusion_rewards_agreement():
     fused = dict(fuse([[1, 2, 3], [3, 4]], [1.0, 1.0], 20))
     assert max(fused, key=fused.get) == 3
