@@ -55,6 +55,7 @@ class Scored:
     cosine: float
     words: frozenset[str]
     date: str = ""  # the article's date, to judge questions that name years
+    bonus: float = 0.0  # what ``score`` adds to relevance: answer kind, year, heading, passage rank
 
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
@@ -141,7 +142,7 @@ class ExtractiveAnswerer:
             if not _CLOSED.search(sentence):  # a heading or caption names a topic; it does not report a fact
                 bonus -= self.settings.heading_penalty
             relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
-            scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms, date))
+            scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms, date, bonus))
         return sorted(scored, key=lambda c: -c.score)
 
     def _fit(self, sentence: str, kind: str | None, nouns: frozenset[str]) -> float:
@@ -182,7 +183,7 @@ class ExtractiveAnswerer:
         while pool and len(chosen) < s.answer_sentences:
             rest = {t: w for t, w in weights.items() if t not in covered}
             total = sum(weights.values())
-            gain = {id(c): _relevance(c.cosine, _overlap(rest, c.words, total), s.word_share) for c in pool}
+            gain = {id(c): _relevance(c.cosine, _overlap(rest, c.words, total), s.word_share) + c.bonus for c in pool}
             best = max(pool, key=lambda c: gain[id(c)])
             if gain[id(best)] < bar:
                 break
