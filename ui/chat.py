@@ -116,7 +116,10 @@ def stream(service: Service, question: str, session: dict, disputes, publishers,
         message = {"role": "assistant", "content": html.answer_html(answer, None if draft else n)}
         if n == pieces:
             turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
-        yield shown + [message], sources if n == 1 else gr.skip(), {"turns": turns, "shown": shown + [message]}, ""
+        # Sources with the first sentence, for the page, and again with the last: an API caller gets the
+        # final values only, and a skipped update would leave it none.
+        panel = sources if n in (1, pieces) else gr.skip()
+        yield shown + [message], panel, {"turns": turns, "shown": shown + [message]}, ""
 
 
 def api_ask(service: Service, question: str, history: list[dict] | None = None, filters: dict | None = None,
