@@ -19,9 +19,8 @@ ANSWER_METRICS = ["grounded", "in_answer", "in_citation", "citation_precision", 
 
 def plot(runs: list[tuple[Config, Report]], path: Path, title: str = "") -> None:
     """Write the chart as a PNG to ``path``."""
-    from matplotlib.figure import (
-        Figure,  # imported here: only a run with --plot pays for matplotlib
-    )
+    # Imported here: only a run with --plot pays for matplotlib.
+    from matplotlib.figure import Figure
 
     summaries = [(config, report.summary()) for config, report in runs]
     figure = Figure(figsize=(12, 4.8), layout="constrained")

@@ -20,12 +20,7 @@ from rag.embed import chunk_inputs, embed_cached
 from rag.errors import IndexProblem
 from rag.index import Index, build_manifest, checked_manifest, load_index, write_index
 from rag.load import Skipped, corpus_fingerprint, load_corpus
-from rag.sentence_store import (
-    SentenceStore,
-    sentence_key,
-    sentence_table,
-    sentence_texts,
-)
+from rag.sentence_store import SentenceStore, sentence_key, sentence_table, sentence_texts
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
