@@ -86,3 +86,27 @@ def start_cli(*args: str, stdin: str | None = None, console: bool = False) -> su
 def finish(proc: subprocess.Popen, timeout: float = 180) -> subprocess.CompletedProcess:
     out, err = proc.communicate(proc.stdin_text, timeout=timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount real tmpfs file systems of a given size, unmounted afterwards; skips where mounting needs root.
+
+    ``tmpfs("64k")`` returns the mounted folder.
+    """
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        disk = tmp_path / f"disk{len(mounted)}"
+        disk.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {done.stderr.strip()}")
+        mounted.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted:
+        subprocess.run(["umount", str(disk)], check=True)
+

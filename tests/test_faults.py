@@ -194,15 +194,8 @@ def test_two_ingest_processes_at_once_never_mix(tmp_path, seed_settings):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True,
-                           text=True)
-    if mount.returncode:
-        pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {mount.stderr.strip()}")
-    yield disk
-    subprocess.run(["umount", str(disk)], check=True)
+def small_disk(tmpfs):
+    return tmpfs("256k")
 
 
 def test_full_disk_through_the_command(small_disk, tmp_path, embedder):

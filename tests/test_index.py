@@ -129,16 +129,9 @@ def test_second_ingest_is_refused_while_one_is_writing(tmp_path, seed_settings, 
 
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk(tmpfs):
     """A 64 KiB tmpfs: room for one small index version, not for a second one."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True,
-                           text=True)
-    if mount.returncode:
-        pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {mount.stderr.strip()}")
-    yield disk
-    subprocess.run(["umount", str(disk)], check=True)
+    return tmpfs("64k")
 
 
 @pytest.mark.parametrize("added_words", [40, 1000])  # fails writing the bm25 files / vectors.npy

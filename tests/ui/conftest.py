@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest  # noqa: E402
+from llm_servers import free_port  # noqa: E402  (tests here import it from this conftest)
 
 from embeddings import load_embedder  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -30,12 +30,6 @@ class Server:
     service: object  # ui.service.Service
     settings: Settings
     demo: object  # gradio.Blocks
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
