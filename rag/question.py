@@ -12,7 +12,7 @@ questions and the last answer; a self-contained question is searched alone.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rag.stores import words
 
@@ -150,6 +150,37 @@ def counts(sentence: str, nouns: frozenset[str], reach: int = 3) -> bool:
         if _QUANTITY.match(token) and nouns & set(words(" ".join(tokens[i + 1 : i + 1 + reach]))):
             return True
     return False
+
+
+# Questions whose answer has a telltale shape: "which year" wants a year; "how long since" wants the time
+# since something last happened, which news writes as "the first strike in 40 years" or "since 1975".
+_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\bin what year\b", re.I)
+_ASKS_ELAPSED = re.compile(r"\bhow long (?:had|has) it been\b|\bhow long since\b|\bhow (?:long|many years) ago\b|"
+                           r"\bwhen (?:was|did) the (?:last|previous)\b", re.I)
+_ELAPSED = re.compile(rf"\b(?:first|last|only)\b[^.;:]{{0,60}}?\b(?:in|for) (?:more than |over |nearly |almost |"
+                      rf"about |some )?(?:\d+|{_NUMBER_WORDS}) (?:years|decades)\b|\bsince (?:1[89]|20)\d\d\b|"
+                      rf"\b(?:\d+|{_NUMBER_WORDS}) (?:years|decades) ago\b", re.I)
+
+
+def exact_slot(question: str) -> Callable[[str], bool] | None:
+    """A test for a sentence that fills exactly the slot the question asks about, for the questions that have
+    one: a number next to what "how many" counts, a year the question does not name, an elapsed time.
+
+    >>> fills = exact_slot("In which year did pay peak, before the 2023 strikes?")
+    >>> fills("Pay peaked in 2008."), fills("The 2023 strikes began."), fills("Pay peaked in March.")
+    (True, False, False)
+    >>> exact_slot("How long had it been since doctors last struck?")("It is the first strike in 40 years.")
+    True
+    """
+    nouns = counted(question)
+    if nouns:
+        return lambda sentence: counts(sentence, nouns)
+    if _ASKS_ELAPSED.search(question):
+        return lambda sentence: bool(_ELAPSED.search(sentence))
+    if _ASKS_YEAR.search(question):
+        named = set(years_in(question))
+        return lambda sentence: any(y not in named for y in years_in(sentence))
+    return None
 
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")

@@ -51,7 +51,7 @@ class Settings:
     answer_extra: float = 0.5  # a further sentence must score this share of the best one on what it adds
     word_share: float = 0.4  # share of a sentence's score from the question words it holds; the rest is cosine
     type_bonus: float = 0.06  # added to a sentence holding the kind of answer asked for (number, date, name)
-    count_bonus: float = 0.1  # added to a sentence with a number next to what a "how many" question counts
+    exact_bonus: float = 0.1  # added to a sentence filling a question's exact slot: "how many X", "which year", ...
     year_penalty: float = 0.1  # taken off a sentence when the question names years its article is not dated in
     heading_penalty: float = 0.1  # taken off a line with no closing punctuation: a heading or caption, not a report
     refuse_below: float = 0.30  # refuse when the best sentence's relevance is under this
