@@ -154,7 +154,7 @@ def counts(sentence: str, nouns: frozenset[str], reach: int = 3) -> bool:
 
 # Questions whose answer has a telltale shape: "which year" wants a year; "how long since" wants the time
 # since something last happened, which news writes as "the first strike in 40 years" or "since 1975".
-_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|\bin what year\b", re.I)
+_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b", re.I)
 _ASKS_ELAPSED = re.compile(r"\bhow long (?:had|has) it been\b|\bhow long since\b|\bhow (?:long|many years) ago\b|"
                            r"\bwhen (?:was|did) the (?:last|previous)\b", re.I)
 _ELAPSED = re.compile(rf"\b(?:first|last|only)\b[^.;:]{{0,60}}?\b(?:in|for) (?:more than |over |nearly |almost |"
