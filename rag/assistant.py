@@ -97,15 +97,19 @@ class Assistant:
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
             k: int | None = None, answerer: str | None = None) -> Answer:
         query = self.query(question, history)
-        chosen = self.answerer_for(answerer) if answerer else self.answerer
+        chosen = self._chosen(answerer)
         return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
+
+    def _chosen(self, answerer: str | None) -> Answerer:
+        """The answerer a request names, or this assistant's own (which a caller may have handed in)."""
+        return self.answerer_for(answerer) if answerer else self.answerer
 
     def stream(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
                k: int | None = None, answerer: str | None = None) -> Iterator[str | Answer]:
         """Like ``ask``, but a generative answerer's text arrives piece by piece first; the last item is the
         ``Answer``. An extractive answer comes whole."""
         query = self.query(question, history)
-        chosen = self.answerer_for(answerer) if answerer else self.answerer
+        chosen = self._chosen(answerer)
         hits = self.retrieve(query, filters, k)
         if hasattr(chosen, "stream"):
             yield from chosen.stream(query, hits, self.index.articles)

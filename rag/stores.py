@@ -32,8 +32,7 @@ class DenseStore:
     """
 
     def __init__(self, vectors: np.ndarray, index=None, nprobe: int = 32):
-        import faiss
-
+        faiss = _faiss()
         self.vectors = vectors
         self.nprobe = nprobe
         self._index = index
@@ -47,8 +46,7 @@ class DenseStore:
         """An exact store for fewer than ``exact_below`` vectors, else an IVF-SQ8 one (trained here)."""
         if len(vectors) < exact_below:
             return cls(vectors, nprobe=nprobe)
-        import faiss
-
+        faiss = _faiss()
         lists = int(2 * np.sqrt(len(vectors)))  # about 2 sqrt(n) lists, each of about sqrt(n) / 2 vectors
         index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
                                               faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
@@ -63,9 +61,7 @@ class DenseStore:
         """The store saved at ``path`` (an approximate one), or an exact one over ``vectors`` if none is."""
         if not path.is_file():
             return cls(vectors, nprobe=nprobe)
-        import faiss
-
-        return cls(vectors, faiss.read_index(str(path)), nprobe)
+        return cls(vectors, _faiss().read_index(str(path)), nprobe)
 
     @property
     def approximate(self) -> bool:
