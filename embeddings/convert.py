@@ -7,8 +7,9 @@ directory, named after the source files it came from::
 
     <cache>/<model>-<fingerprint>-<fp32|int8>/model.xml, model.bin, tokenizer.json, checksums.json
 
-A folder is written under a temporary name and renamed when complete; a lock keeps two processes from
-converting at once; a folder whose files fail their checksums is converted again.
+The fingerprint comes from the source files' content, so a reinstalled model reuses its conversion. A folder
+is written under a temporary name and renamed when complete; a lock keeps two processes from converting at
+once; a folder whose files fail their checksums is converted again.
 
 >>> _folder_name("all-MiniLM-L6-v2", "0123456789abcdef", "int8")
 'all-minilm-l6-v2-0123456789ab-int8'
@@ -38,6 +39,7 @@ PRECISIONS = ("fp32", "int8")  # the variants on disk; bf16 runs the fp32 graph 
 SOURCE_FILES = ("config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json")
 CALIBRATION = Path(__file__).with_name("calibration.txt")
 FILES = ("model.xml", "model.bin", "tokenizer.json")
+CONVERT_VERSION = 2  # raised when the conversion below changes, so older conversions are made again
 
 
 def converted(source: Path, model: str, precision: str, cache_dir: Path) -> Path:
@@ -82,14 +84,29 @@ def _folder_name(model: str, fingerprint: str, precision: str) -> str:
 
 
 def _fingerprint(source: Path) -> str:
-    """Identifies the source files cheaply (path, size, mtime): a changed model gets a new folder."""
-    parts = [str(source.resolve())]
+    """Identifies the source files by content, cheaply: the same model installed anywhere shares one folder.
+
+    Small files are hashed whole; a large one by its size and evenly spaced samples, which differ between
+    any two trained models (reading all of a 90 MB weights file would cost every start 0.1 s).
+    """
+    h = hashlib.sha256(f"convert-{CONVERT_VERSION}".encode())
     for name in SOURCE_FILES:
         path = source / name
         if path.is_file():
-            stat = path.stat()
-            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            h.update(f"{name}:{path.stat().st_size}:".encode() + _sampled(path))
+    return h.hexdigest()
+
+
+def _sampled(path: Path, block: int = 1 << 16, samples: int = 16) -> bytes:
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if size <= block * samples:
+            return f.read()
+        parts = []
+        for i in range(samples):
+            f.seek((size - block) * i // (samples - 1))
+            parts.append(f.read(block))
+    return b"".join(parts)
 
 
 def _intact(folder: Path) -> bool:

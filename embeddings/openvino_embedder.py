@@ -10,8 +10,12 @@ vectors as the torch model), so a question is answered without paying torch's st
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import platform
+import shutil
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -46,10 +50,7 @@ def model_inputs(tokenizer, texts: Sequence[str]) -> dict[str, np.ndarray]:
 
 def int8_pays(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Whether this CPU has int8 dot-product instructions (where int8 beats fp32 on OpenVINO)."""
-    try:
-        flags = cpuinfo.read_text().split()
-    except OSError:
-        return False
+    flags = _cpuinfo(cpuinfo).split()
     return any(flag in flags for flag in INT8_FLAGS)
 
 
@@ -65,16 +66,8 @@ class OpenVINOEmbedder:
         self._tokenizer = load_tokenizer(folder / "tokenizer.json", max_len)
         config = {"INFERENCE_NUM_THREADS": threads or os.cpu_count() or 1, "PERFORMANCE_HINT": "LATENCY",
                   # fp32 gives the torch model's vectors; bf16 only where asked (it differs slightly).
-                  "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
-                  "CACHE_DIR": str(folder / "compiled")}  # the compiled model, reused: halves start-up
-        try:
-            self._model = ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
-        except RuntimeError as e:
-            # Two processes starting at once may both write the compiled-model cache and trip over each
-            # other's files; compiling without the cache always works, only slower.
-            log.info("compiling without the cache (%s)", str(e).strip().splitlines()[-1][:200])
-            del config["CACHE_DIR"]
-            self._model = ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
+                  "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
+        self._model = compile_cached(ov, folder, config)
         self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
         log.info("loaded %s on OpenVINO %s (%d dimensions) from %s", name, precision, self.dimension, folder)
 
@@ -88,6 +81,41 @@ class OpenVINOEmbedder:
             if progress:
                 progress(len(rows))
         return out
+
+
+def compile_cached(ov, folder: Path, config: dict):
+    """Compile ``folder/model.xml`` for the CPU, through a compiled-model cache that is written only once.
+
+    OpenVINO's cache maps its files into memory, so a process rewriting a cache file while another maps it
+    kills the reader (SIGBUS). Each configuration therefore gets its own cache folder, filled by one process
+    in a private folder and renamed into place when complete; a complete folder is only ever read.
+    """
+    core = ov.Core()
+    cache = folder / f"compiled-{_cache_key(ov, config)}"
+    if cache.is_dir():
+        return core.compile_model(str(folder / "model.xml"), "CPU", {**config, "CACHE_DIR": str(cache)})
+    private = folder / f".{cache.name}.{os.getpid()}.tmp"
+    shutil.rmtree(private, ignore_errors=True)
+    model = core.compile_model(str(folder / "model.xml"), "CPU", {**config, "CACHE_DIR": str(private)})
+    try:
+        os.rename(private, cache)
+    except OSError:  # another process renamed its own copy first; it is as good as this one
+        shutil.rmtree(private, ignore_errors=True)
+    return model
+
+
+def _cache_key(ov, config: dict) -> str:
+    """What a compiled model depends on: the OpenVINO version, the settings and the CPU it was made for."""
+    cpu = [line for line in _cpuinfo().splitlines() if line.startswith(("model name", "flags"))][:2]
+    text = json.dumps([ov.__version__, sorted(config.items()), cpu, platform.machine()])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _cpuinfo(path: Path = Path("/proc/cpuinfo")) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def _one_torch_thread() -> None:

@@ -107,6 +107,41 @@ def test_a_corrupted_converted_model_is_converted_again(tmp_path, cache_dir):
     assert (again / "model.bin").read_bytes() == (folder / "model.bin").read_bytes()
 
 
+def test_the_same_model_installed_elsewhere_reuses_its_conversion(tmp_path, cache_dir):
+    source = model_path(MODEL)
+    folder = converted(source, MODEL, "fp32", cache_dir)
+    elsewhere = shutil.copytree(source, tmp_path / "reinstalled")
+    assert converted(elsewhere, MODEL, "fp32", cache_dir) == folder
+    config = json.loads((elsewhere / "config.json").read_text())
+    (elsewhere / "config.json").write_text(json.dumps({**config, "hidden_act": "relu"}))
+    assert converted(elsewhere, MODEL, "fp32", tmp_path / "cache").name != folder.name  # a changed model
+
+
+COLD_START = ("import sys; from pathlib import Path; from embeddings.openvino_embedder import OpenVINOEmbedder;"
+              "e = OpenVINOEmbedder(Path(sys.argv[1]), 'm', 'fp32', 256);"
+              "print(e.embed(['junior doctors strike'])[0, :4].round(4).tolist())")
+
+
+def start_together(folder, count: int = 3) -> dict:
+    """Cold-start ``count`` processes on one converted model at once; the files of its compiled cache after."""
+    procs = [subprocess.Popen([sys.executable, "-c", COLD_START, str(folder)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, env=cli_env()) for _ in range(count)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * count, [err for _, err in outs]
+    assert len({out for out, _ in outs}) == 1  # the same vector from every process
+    [cache] = [p for p in folder.iterdir() if p.name.startswith(("compiled", "."))]  # one, no leftovers
+    return {f: f.stat().st_mtime_ns for f in cache.rglob("*")}
+
+
+def test_processes_starting_together_share_a_compiled_model_cache_written_once(tmp_path, cache_dir):
+    """Several cold starts at once on a model with no compiled cache (as the first `rag ask` runs do)."""
+    folder = converted(model_path(MODEL), MODEL, "fp32", cache_dir)
+    copy = shutil.copytree(folder, tmp_path / "model", ignore=shutil.ignore_patterns("compiled*", ".*"))
+    written = start_together(copy)
+    assert written
+    assert start_together(copy) == written  # a complete cache is only read
+
+
 def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("flags\t\t: fpu sse avx2 fma\n")
