@@ -10,6 +10,7 @@ vectors as the torch model), so a question is answered without paying torch's st
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -90,18 +91,26 @@ def compile_cached(ov, folder: Path, config: dict):
     kills the reader (SIGBUS). Each configuration therefore gets its own cache folder, filled by one process
     in a private folder and renamed into place when complete; a complete folder is only ever read.
     """
-    core = ov.Core()
+    core, xml = ov.Core(), str(folder / "model.xml")
     cache = folder / f"compiled-{_cache_key(ov, config)}"
     if cache.is_dir():
-        return core.compile_model(str(folder / "model.xml"), "CPU", {**config, "CACHE_DIR": str(cache)})
+        return _compile(core, xml, config, cache)
     private = folder / f".{cache.name}.{os.getpid()}.tmp"
     shutil.rmtree(private, ignore_errors=True)
-    model = core.compile_model(str(folder / "model.xml"), "CPU", {**config, "CACHE_DIR": str(private)})
-    try:
-        os.rename(private, cache)
-    except OSError:  # another process renamed its own copy first; it is as good as this one
-        shutil.rmtree(private, ignore_errors=True)
+    model = _compile(core, xml, config, private)
+    if any(blob.stat().st_size for blob in private.glob("*.blob")):  # keep only a cache that was written
+        with contextlib.suppress(OSError):  # another process renamed its copy first; it is as good as this one
+            os.rename(private, cache)
+    shutil.rmtree(private, ignore_errors=True)
     return model
+
+
+def _compile(core, xml: str, config: dict, cache: Path):
+    try:
+        return core.compile_model(xml, "CPU", {**config, "CACHE_DIR": str(cache)})
+    except RuntimeError as e:  # an unwritable folder or a damaged cache; compiling without one always works
+        log.warning("compiling the model without its cache (%s)", str(e).strip().splitlines()[-1][:200])
+        return core.compile_model(xml, "CPU", config)
 
 
 def _cache_key(ov, config: dict) -> str:

@@ -142,6 +142,19 @@ def test_processes_starting_together_share_a_compiled_model_cache_written_once(t
     assert start_together(copy) == written  # a complete cache is only read
 
 
+def test_a_model_on_a_read_only_disk_loads_without_a_compiled_cache(tmpfs, cache_dir):
+    folder = converted(model_path(MODEL), MODEL, "fp32", cache_dir)
+    disk = tmpfs("200m")
+    for name in ("model.xml", "model.bin", "tokenizer.json"):
+        shutil.copyfile(folder / name, disk / name)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    done = subprocess.run([sys.executable, "-c", COLD_START, str(disk)], capture_output=True, text=True,
+                          cwd=ROOT, env=cli_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 4
+    assert sorted(p.name for p in disk.iterdir()) == ["model.bin", "model.xml", "tokenizer.json"]
+
+
 def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("flags\t\t: fpu sse avx2 fma\n")
