@@ -25,6 +25,8 @@ import perf_embed
 import perf_start
 import synthetic
 
+from rag.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,7 +41,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else \
         ([1_000, 10_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000])
     work = Path(tempfile.mkdtemp(prefix="rag-perf-"))
-    cache = Path("~/.cache/rag-news")
+    cache = Settings.from_env().model_cache_dir
     results: dict = {"machine": _machine(), "command": " ".join(["python", "bench/perf.py"] + sys.argv[1:])}
 
     print(f"# {results['command']}\n\nmachine: {results['machine']}\n", flush=True)
