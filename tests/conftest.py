@@ -6,6 +6,7 @@ Nothing here is mocked: the model, FAISS, BM25, tiktoken and the files on disk a
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,23 @@ def seed_index(seed_settings):
     from rag.index import load_index
 
     return load_index(seed_settings)
+
+
+def copy_index(seed_settings: Settings, folder: Path) -> Settings:
+    """A private copy of the session's seed index in ``folder``, safe to change or break."""
+    shutil.copytree(seed_settings.index_dir, folder)
+    return Settings(index_dir=folder)
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def flip_bit(path: Path) -> None:
+    """Flip one bit in the middle of the file (for vectors.npy: inside a float, past the header)."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
 
 
 def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:

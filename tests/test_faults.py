@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, ROOT, cli, cli_env
+from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, truncate
 
 from rag.assistant import Assistant
 from rag.cli import main
@@ -26,22 +26,6 @@ from rag.settings import Settings
 from rag.stores import DenseStore
 
 QUESTION = "What pay rise did the Government offer junior doctors?"
-
-
-def copy_index(seed_settings, folder: Path) -> Settings:
-    shutil.copytree(seed_settings.index_dir, folder)
-    return Settings(index_dir=folder)
-
-
-def truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def flip_bit(path: Path) -> None:
-    """Flip one bit in the middle of the file (for vectors.npy: inside a float, past the header)."""
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x10
-    path.write_bytes(bytes(data))
 
 
 def delete(path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, ROOT, cli, cli_env
+from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, truncate
 
 from rag import storage
 from rag.assistant import Assistant
@@ -29,12 +29,6 @@ Hospital consultants in England will vote on whether to strike over pay, the Bri
 
 The ballot opens next week and closes in June. Consultants said their take-home pay had fallen sharply.
 """
-
-
-def copy_index(seed_settings, tmp_path: Path) -> Settings:
-    """A private copy of the session's seed index, safe to change or break."""
-    shutil.copytree(seed_settings.index_dir, tmp_path / "index")
-    return Settings(index_dir=tmp_path / "index")
 
 
 def test_manifest_records_how_the_index_was_built(seed_index, seed_settings):
@@ -73,7 +67,7 @@ def test_every_passage_sentence_has_its_model_vector(seed_index, embedder):
 
 
 def test_adding_an_article_embeds_only_its_chunks(tmp_path, seed_settings, seed_index, embedder):
-    settings = copy_index(seed_settings, tmp_path)
+    settings = copy_index(seed_settings, tmp_path / "index")
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
     (corpus / "new.txt").write_text(NEW_ARTICLE)
     report = ingest(corpus, settings, embedder=embedder)
@@ -101,27 +95,17 @@ def test_missing_index(tmp_path):
         load_index(Settings(index_dir=tmp_path / "nothing"))
 
 
-def truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def flip_bit(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
 @pytest.mark.parametrize("damage", [truncate, flip_bit, Path.unlink])
 @pytest.mark.parametrize("name", ["vectors.npy", "chunks.jsonl", "bm25/vocab.index.json", "bm25/data.csc.index.npy"])
 def test_damaged_file_fails_its_checksum(tmp_path, seed_settings, name, damage):
-    settings = copy_index(seed_settings, tmp_path)
+    settings = copy_index(seed_settings, tmp_path / "index")
     damage(current_version(settings) / name)
     with pytest.raises(IndexProblem, match=rf"corrupted \({name} fails its checksum\).*rag ingest"):
         load_index(settings)
 
 
 def test_second_ingest_is_refused_while_one_is_writing(tmp_path, seed_settings, embedder):
-    settings = copy_index(seed_settings, tmp_path)
+    settings = copy_index(seed_settings, tmp_path / "index")
     with storage.ingest_lock(settings.index_dir):
         with pytest.raises(IndexProblem, match="another ingest is writing"):
             ingest(CORPUS, settings, embedder=embedder)
@@ -195,7 +179,7 @@ def kill_ingest(corpus: Path, settings: Settings, when) -> str:
 
 
 def test_kill_9_during_ingest_leaves_a_working_index(tmp_path, seed_settings, embedder):
-    settings = copy_index(seed_settings, tmp_path)
+    settings = copy_index(seed_settings, tmp_path / "index")
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
     article = corpus / "003_99db8737d1d6729b.txt"
     original = article.read_text()
