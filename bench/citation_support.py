@@ -1,4 +1,4 @@
-"""Measure the rules that decide whether a passage supports a sentence (rag/check.py), on labelled pairs.
+"""Measure the rules that decide whether a passage supports a sentence (rag/ask/check.py), on labelled pairs.
 
 Pairs are made from the indexed corpus, so no labels are typed by hand:
   supported:   a passage sentence as it is; a contiguous 60% of its words (a model shortening it); the
@@ -11,7 +11,7 @@ Synthetic pairs miss what a model does: reword, and state wrong things in the pa
 faithful rewording and a plausible claim the passage does not make (changed actor, outcome or negation).
 ``--dump QUESTIONS`` writes a model's cited sentences with their passages, to label the same way.
 
-For cosine alone, word overlap alone, and either of the two (the rule rag/check.py uses), each with and
+For cosine alone, word overlap alone, and either of the two (the rule rag/ask/check.py uses), each with and
 without the rule that every number of the sentence must be in the passage, it prints precision, recall and
 F1 over a sweep of thresholds and the best F1; then the scores at the current settings.
 
@@ -33,10 +33,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from embeddings import load_embedder  # noqa: E402
-from rag.check import _NUMBER, overlap_share  # noqa: E402
+from rag.ask.check import _NUMBER, overlap_share  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.index import load_index  # noqa: E402
-from rag.sentences import sentence_spans  # noqa: E402
+from rag.index.versions import load_index  # noqa: E402
+from rag.text.sentences import sentence_spans  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 
@@ -97,9 +97,9 @@ def labelled_pairs(path: Path, index):
 
 def dump(questions: Path, answerer: str, settings: Settings) -> None:
     """Every cited sentence of the model's raw answers, with its passage, as JSON lines to label."""
-    from rag.assistant import Assistant
-    from rag.check import claim, split_claims
-    from rag.evaluate import read_cases
+    from rag.ask.assistant import Assistant
+    from rag.ask.check import claim, split_claims
+    from rag.eval.evaluate import read_cases
 
     assistant = Assistant.open(settings.replace(answerer=answerer))
     generative = assistant.answerer

@@ -73,8 +73,8 @@ def _machine() -> str:
 
 def _seed_stages(index: Path, count: int) -> dict:
     """Per-stage query times on the seed corpus through the public API (the answer stage included)."""
-    from rag.assistant import Assistant
-    from rag.ingest import ingest
+    from rag.ask.assistant import Assistant
+    from rag.index.ingest import ingest
     from rag.settings import Settings
 
     settings = Settings(index_dir=index)

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index import Index
-from rag.retrieve import Filters, Retriever
-from rag.sentence_store import SentenceStore
+from rag.index.versions import Index
+from rag.ask.retrieve import Filters, Retriever
+from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
-from rag.stores import DenseStore, LexicalStore, _bm25s, _vocab_ids, words
+from rag.index.lexical_store import LexicalStore, _bm25s, _vocab_ids
+from rag.index.vector_store import DenseStore
+from rag.text.words import words
 from rag.types import Article, Chunk
 
 PUBLISHERS = ["The Daily Ledger", "Northern Post", "City Herald", "The Evening Courier", "Coastal Times"]

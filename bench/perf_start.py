@@ -91,7 +91,7 @@ class HashEmbedder:
 def reingest(work: Path, articles: int) -> dict:
     """Seconds to re-ingest an unchanged corpus of ``articles`` articles: in-process, and as `rag ingest`
     minus the start-up of a `rag` process that does nothing."""
-    from rag.ingest import ingest
+    from rag.index.ingest import ingest
     from rag.settings import Settings
 
     corpus = work / "reingest-corpus"

@@ -31,7 +31,7 @@ from typing import Iterator
 
 from embeddings.offline import import_openvino
 from rag.errors import UsageError
-from rag.storage import file_sha256
+from rag.index.storage import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -101,12 +101,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args, settings: Settings) -> int:
-    from rag.ingest import ingest
+    from rag.index.ingest import ingest
     from rag.progress import Progress
 
     corpus = args.corpus or settings.corpus_dir
     if not args.verbose:  # skipped files are listed once, below; a failed ingest stays a one-line error
-        logging.getLogger("rag.load").setLevel(logging.ERROR)
+        logging.getLogger("rag.text.load").setLevel(logging.ERROR)
     with Progress("embedding", sys.stderr) as progress:
         report = ingest(corpus, settings, progress.update)
     state = "unchanged, nothing to do" if report.unchanged else f"embedded {report.embedded} new passages"
@@ -118,9 +118,9 @@ def _ingest(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
-    from rag.assistant import Assistant
-    from rag.question import plain
-    from rag.render import stream_text
+    from rag.ask.assistant import Assistant
+    from rag.ask.question import plain
+    from rag.terminal import stream_text
 
     if args.question == "-" and not args.json:
         raise UsageError("reading questions from stdin needs --json: rag ask --json -")
@@ -130,7 +130,7 @@ def _ask(args, settings: Settings) -> int:
         settings = settings.replace(answerer=args.answerer)
     assistant = Assistant.open(settings)
     if args.question == "-":
-        from rag.jsonl import answer_stream
+        from rag.stdin_batch import answer_stream
 
         answer_stream(assistant, sys.stdin.buffer, sys.stdout, args.k)  # bytes: a bad line is reported, not fatal
         return 0
@@ -143,11 +143,11 @@ def _ask(args, settings: Settings) -> int:
 
 def _eval(args, settings: Settings) -> int:
     from embeddings import embedder_for
-    from rag.datasets import load_dataset
-    from rag.eval_report import report_json, report_text
-    from rag.eval_setup import assistants, configurations, index_documents, index_folder
-    from rag.evaluate import evaluate_all
-    from rag.index import load_index
+    from rag.eval.datasets import load_dataset
+    from rag.eval.report import report_json, report_text
+    from rag.eval.setup import assistants, configurations, index_documents, index_folder
+    from rag.eval.evaluate import evaluate_all
+    from rag.index.versions import load_index
     from rag.progress import Progress
 
     dataset = load_dataset(args.questions)
@@ -182,7 +182,7 @@ def _eval(args, settings: Settings) -> int:
         report = report_json(runs, about, reference)
         args.json_out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     if args.plot:
-        from rag.eval_plot import plot
+        from rag.eval.plot import plot
 
         plot(runs, args.plot, args.questions.name)
     grounded = runs[0][1].summary()["grounded"]
@@ -193,8 +193,8 @@ def _eval(args, settings: Settings) -> int:
 
 
 def _search(args, settings: Settings) -> int:
-    from rag.assistant import Assistant
-    from rag.render import hits_text
+    from rag.ask.assistant import Assistant
+    from rag.terminal import hits_text
 
     assistant = Assistant.open(settings)
     hits = assistant.search(args.question, k=args.k or settings.top_k)

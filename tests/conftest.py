@@ -19,7 +19,7 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 for _name in [n for n in os.environ if n.startswith("RAG_")]:
     del os.environ[_name]  # the suite runs with default settings, whatever the shell has set
 
-from rag.ingest import ingest  # noqa: E402  (after the environment is settled)
+from rag.index.ingest import ingest  # noqa: E402  (after the environment is settled)
 from rag.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def seed_settings(tmp_path_factory, embedder) -> Settings:
 
 @pytest.fixture(scope="session")
 def seed_index(seed_settings):
-    from rag.index import load_index
+    from rag.index.versions import load_index
 
     return load_index(seed_settings)
 

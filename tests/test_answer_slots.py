@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from conftest import write_corpus
 
-from rag.assistant import Assistant
-from rag.ingest import ingest
-from rag.question import exact_slot
+from rag.ask.assistant import Assistant
+from rag.index.ingest import ingest
+from rag.ask.question import exact_slot
 from rag.settings import Settings
 
 PORTERS = ("Porters at the Royal Infirmary began a strike over pay and hours on Monday, the union said. "

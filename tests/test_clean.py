@@ -7,8 +7,8 @@ from conftest import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.clean import clean_text, repair
-from rag.load import load_corpus
+from rag.text.clean import clean_text, repair
+from rag.text.load import load_corpus
 
 BOILERPLATE = ["Your support", "donation", "paywall", "commenting forum", "Leave a Reply", "RELATED ARTICLES",
                "More from LabourList", "doc_markwinter", "24840146636_cf386e7737_k", "Credit:", "(pic:",

@@ -10,11 +10,11 @@ import sys
 import pytest
 from conftest import ROOT, cli_env
 
-from rag.assistant import Assistant
-from rag.datasets import load_dataset
-from rag.eval_setup import index_documents
-from rag.evaluate import Case, Result, evaluate, refusal_reach, score
-from rag.index import load_index
+from rag.ask.assistant import Assistant
+from rag.eval.datasets import load_dataset
+from rag.eval.setup import index_documents
+from rag.eval.evaluate import Case, Result, evaluate, refusal_reach, score
+from rag.index.versions import load_index
 from rag.settings import Settings
 from rag.types import Answer, Chunk, Hit
 

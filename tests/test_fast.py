@@ -17,13 +17,13 @@ from embeddings import load_embedder, openvino_available
 from embeddings.convert import converted
 from embeddings.openvino_embedder import int8_pays
 from embeddings.sentence_transformer import model_path
-from rag.embed import embed_input
-from rag.index import load_index
-from rag.ingest import ingest
-from rag.retrieve import Filters, Retriever
-from rag.sentences import sentence_spans
+from rag.index.vector_cache import embed_input
+from rag.index.versions import load_index
+from rag.index.ingest import ingest
+from rag.ask.retrieve import Filters, Retriever
+from rag.text.sentences import sentence_spans
 from rag.settings import Settings
-from rag.stores import DenseStore
+from rag.index.vector_store import DenseStore
 
 pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")
 

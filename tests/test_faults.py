@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, truncate
 
-from rag.assistant import Assistant
+from rag.ask.assistant import Assistant
 from rag.cli import main
 from rag.errors import IndexProblem
-from rag.index import current_version, load_index
-from rag.ingest import ingest
-from rag.load import load_corpus
+from rag.index.versions import current_version, load_index
+from rag.index.ingest import ingest
+from rag.text.load import load_corpus
 from rag.settings import Settings
-from rag.stores import DenseStore
+from rag.index.vector_store import DenseStore
 
 QUESTION = "What pay rise did the Government offer junior doctors?"
 

@@ -19,11 +19,11 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip 
 from conftest import CORPUS, ROOT, cli_env, write_corpus  # noqa: E402
 from llm_servers import CannedServer, LlamaServer, delta, free_port, sse_reply  # noqa: E402
 
-from rag.assistant import Assistant  # noqa: E402
-from rag.check import Checker, citation_counts  # noqa: E402
-from rag.index import load_index  # noqa: E402
-from rag.ingest import ingest  # noqa: E402
-from rag.llm import packaged_gguf  # noqa: E402
+from rag.ask.assistant import Assistant  # noqa: E402
+from rag.ask.check import Checker, citation_counts  # noqa: E402
+from rag.index.versions import load_index  # noqa: E402
+from rag.index.ingest import ingest  # noqa: E402
+from rag.ask.llm import packaged_gguf  # noqa: E402
 from rag.types import Answer  # noqa: E402
 
 PAY = "What rise in basic pay did the Government offer junior doctors under the new contract?"

@@ -12,13 +12,13 @@ from conftest import CORPUS, ROOT, cli, cli_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.assistant import Assistant
-from rag.chunk import Tokenizer, chunk_article
-from rag.clean import clean_text
+from rag.ask.assistant import Assistant
+from rag.text.chunk import Tokenizer, chunk_article
+from rag.text.clean import clean_text
 from rag.errors import UsageError
-from rag.index import load_index
-from rag.ingest import ingest
-from rag.load import load_corpus, load_file
+from rag.index.versions import load_index
+from rag.index.ingest import ingest
+from rag.text.load import load_corpus, load_file
 from rag.settings import Settings
 
 PAY = "What pay rise did the Government offer junior doctors?"

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, truncate
 
-from rag import storage
-from rag.assistant import Assistant
-from rag.chunk import Tokenizer, chunk_article
+from rag.index import storage
+from rag.ask.assistant import Assistant
+from rag.text.chunk import Tokenizer, chunk_article
 from rag.errors import IndexProblem, RagError
-from rag.index import FORMAT, chunking_settings, current_version, load_index
-from rag.ingest import ingest
-from rag.load import load_corpus
+from rag.index.versions import FORMAT, chunking_settings, current_version, load_index
+from rag.index.ingest import ingest
+from rag.text.load import load_corpus
 from rag.settings import Settings
 
 NEW_ARTICLE = """---

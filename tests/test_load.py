@@ -7,7 +7,7 @@ import pytest
 from conftest import CORPUS
 
 from rag.errors import CorpusError, UsageError
-from rag.load import load_corpus
+from rag.text.load import load_corpus
 
 BODY = "Junior doctors walked out on Monday over pay. The BMA said talks had failed. Hospitals coped."
 
@@ -121,7 +121,7 @@ def test_unusable_files_are_skipped_with_reasons(corpus_writer, caplog):
         "copy.txt": BODY,  # the same article under another name
         "broken.md": "---\ntitle: [unclosed\n---\nSome text about a strike.",
     })
-    with caplog.at_level(logging.WARNING, logger="rag.load"):
+    with caplog.at_level(logging.WARNING, logger="rag.text.load"):
         articles, skipped = load_corpus(folder)
     assert [a.id for a in articles] == ["copy"]  # files load in name order; good.txt is its duplicate
     reasons = {s.source.rsplit("/", 1)[-1]: s.reason for s in skipped}

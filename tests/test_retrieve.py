@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from conftest import write_corpus
 
-from rag.assistant import Assistant
-from rag.ingest import ingest
+from rag.ask.assistant import Assistant
+from rag.index.ingest import ingest
 from rag.settings import Settings
-from rag.stores import words
+from rag.text.words import words
 
 STRIKE = ("Junior doctors in England walked out over pay on Monday, the British Medical Association said. "
           "Hospitals postponed operations and outpatient appointments across the country.")

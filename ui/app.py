@@ -14,10 +14,10 @@ import logging
 import gradio as gr
 
 from rag.errors import RagError
-from rag.generate import ANSWERERS
-from rag.prompts import EXAMPLE_QUESTIONS, render
+from rag.ask.generate import ANSWERERS
+from rag.messages import EXAMPLE_QUESTIONS, render
 from ui import chat
-from ui import render as html
+from ui import html
 from ui.articles import ALLOWED, Draft
 from ui.service import Service
 

@@ -25,9 +25,9 @@ import frontmatter
 import yaml
 
 from rag.errors import UsageError
-from rag.formats import read_html
-from rag.load import READERS, load_file
-from rag.prompts import render
+from rag.text.formats import read_html
+from rag.text.load import READERS, load_file
+from rag.messages import render
 from rag.settings import Settings
 from rag.types import Article
 

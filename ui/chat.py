@@ -11,10 +11,10 @@ from typing import Iterator
 import gradio as gr
 
 from rag.errors import RagError, UsageError
-from rag.prompts import render
-from rag.retrieve import Filters
+from rag.messages import render
+from rag.ask.retrieve import Filters
 from rag.types import Answer
-from ui import render as html
+from ui import html
 from ui.articles import valid_date
 from ui.service import Service
 

@@ -1,4 +1,4 @@
-"""A Content-Security-Policy on every response: a backstop behind the escaping in ``ui.render``.
+"""A Content-Security-Policy on every response: a backstop behind the escaping in ``ui.html``.
 
 Scripts may come only from this server, and inline scripts only with a fresh per-page nonce, which this
 middleware adds to the ``<script>`` tags of Gradio's own page template (user text inside that page is

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 
-from rag.prompts import render
+from rag.messages import render
 
 _FILE_ROUTE = re.compile(r"/(?:file[=/]|proxy=)(?P<target>.*)$")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)

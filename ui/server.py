@@ -21,7 +21,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from rag.errors import UsageError
-from rag.prompts import render
+from rag.messages import render
 from rag.settings import Settings
 from ui.app import CSS, build, theme
 from ui.csp import ContentSecurityPolicy

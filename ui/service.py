@@ -21,12 +21,12 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from embeddings import Embedder, embedder_for
-from rag.assistant import Assistant
+from rag.ask.assistant import Assistant
 from rag.errors import RagError, UsageError
-from rag.index import load_index
-from rag.ingest import IngestReport, ingest
-from rag.prompts import render
-from rag.retrieve import Filters
+from rag.index.versions import load_index
+from rag.index.ingest import IngestReport, ingest
+from rag.messages import render
+from rag.ask.retrieve import Filters
 from rag.settings import Settings
 from rag.types import Answer, Article
 from ui import articles

@@ -7,7 +7,7 @@ import re
 import pytest
 from gradio_client import Client
 
-from rag.retrieve import Filters
+from rag.ask.retrieve import Filters
 
 MARKER = re.compile(r"\[(\d+)\]")
 KEYS = {"question", "answer", "refused", "citations", "notes", "answerer", "unsupported", "confidence"}

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ui.render import sentences
+from ui.html import sentences
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -241,7 +241,7 @@ def test_busy_chat_says_so_in_the_page(browser, small_queue):
     """While the queue is full the page shows the chat's own "busy, try again" text, and then answers."""
     from gradio_client import Client
 
-    from rag.prompts import render
+    from rag.messages import render
 
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     page = context.new_page()

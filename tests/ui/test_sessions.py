@@ -12,7 +12,7 @@ import httpx
 from conftest import REPO
 from gradio_client import Client
 
-from rag.prompts import render
+from rag.messages import render
 from ui.guard import RETRY_AFTER
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from rag.eval_setup import Config
-from rag.evaluate import RANKS, Report
+from rag.eval.setup import Config
+from rag.eval.evaluate import RANKS, Report
 
 log = logging.getLogger(__name__)
 

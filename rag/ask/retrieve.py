@@ -20,8 +20,8 @@ from functools import cached_property
 import numpy as np
 
 from embeddings import Embedder
-from rag.index import Index
-from rag.question import dated, years_in
+from rag.index.versions import Index
+from rag.ask.question import dated, years_in
 from rag.settings import Settings
 from rag.types import Article, Hit
 

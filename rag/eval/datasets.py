@@ -1,4 +1,4 @@
-"""Question sets for `rag eval`, whatever their format, as cases (``rag.evaluate.Case``) plus the documents
+"""Question sets for `rag eval`, whatever their format, as cases (``rag.eval.evaluate.Case``) plus the documents
 they are about. ``load_dataset`` tells the formats apart:
 
 - a folder holding ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/test.tsv``: BEIR. The corpus lines are the
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import UsageError
-from rag.evaluate import Case, read_cases
+from rag.eval.evaluate import Case, read_cases
 
 log = logging.getLogger(__name__)
 

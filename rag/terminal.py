@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Iterable, Mapping, TextIO
 
-from rag.prompts import render
+from rag.messages import render
 from rag.types import Answer, Article, Hit
 
 

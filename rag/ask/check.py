@@ -24,9 +24,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from embeddings import Embedder
-from rag.sentences import sentence_spans
+from rag.text.sentences import sentence_spans
 from rag.settings import Settings
-from rag.stores import words
+from rag.text.words import words
 from rag.types import Answer, Article, Hit
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")

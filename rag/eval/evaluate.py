@@ -5,7 +5,7 @@ A case says what counts as right: gold strings (``answers``: any one; ``answers_
 documents with graded relevance (``gold_docs``: BEIR qrels, or a question file's ``article_ids``), or
 ``refuse`` when the articles cannot answer. The project's question file is JSON lines with ``question``,
 ``answers``, optional ``answers_all``, ``refuse``, ``history``, ``kind`` and ``article_ids``;
-``rag.datasets`` turns SQuAD and BEIR into the same cases.
+``rag.eval.datasets`` turns SQuAD and BEIR into the same cases.
 
 hit@k is the share of answerable cases whose first k passages hold the gold: a gold string (all of
 ``answers_all``, possibly spread over the k) or, for a case with gold documents only, a passage from one of
@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-from rag.chunk import Tokenizer
+from rag.text.chunk import Tokenizer
 from rag.errors import UsageError
 from rag.types import Answer, Chunk, Hit
 
 if TYPE_CHECKING:
-    from rag.answer import Query
-    from rag.assistant import Assistant
+    from rag.ask.question import Query
+    from rag.ask.assistant import Assistant
 
 RANKS = (1, 3, 5)  # the k of hit@k and MRR@k
 NDCG_DEPTH = 10
@@ -88,7 +88,7 @@ class Result:
     boilerplate_cited: int | None = None  # None: no boilerplate list was checked
     sentences: int = 0  # sentences in the answer (0 when refused)
     cited: int = 0  # ... that carry a citation
-    supported: int = 0  # ... that carry one backing them (rag.check)
+    supported: int = 0  # ... that carry one backing them (rag.ask.check)
 
     @property
     def seconds(self) -> float:
@@ -201,7 +201,7 @@ def evaluate_all(assistants: Mapping[str, Assistant], cases: list[Case], boilerp
     and each distinct setting searched once, so configurations with the same retrieval share it. The
     stages are the ones ``Assistant.ask`` runs, timed one by one: query, retrieve, answer.
     """
-    from rag.check import Checker, citation_counts
+    from rag.ask.check import Checker, citation_counts
 
     reports = {name: Report() for name in assistants}
     first = next(iter(assistants.values()))

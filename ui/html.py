@@ -17,7 +17,7 @@ import html
 import re
 from typing import Iterable, Mapping
 
-from rag.prompts import render
+from rag.messages import render
 from rag.types import Answer, Article, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -15,12 +15,14 @@ import threading
 from typing import Iterator, Sequence
 
 from embeddings import Embedder, embedder_for
-from rag.answer import Answerer, ExtractiveAnswerer, Query
+from rag.ask.answerer import Answerer
+from rag.ask.extractive import ExtractiveAnswerer
+from rag.ask.question import Query
 from rag.errors import UsageError
-from rag.index import Index, load_index
-from rag.prompts import render
-from rag.question import compares, context, parts, plain, said_before
-from rag.retrieve import Filters, Retriever
+from rag.index.versions import Index, load_index
+from rag.messages import render
+from rag.ask.question import compares, context, parts, plain, said_before
+from rag.ask.retrieve import Filters, Retriever
 from rag.settings import Settings
 from rag.types import Answer, Hit
 
@@ -39,7 +41,7 @@ class Assistant:
 
     def answerer_for(self, name: str | None = None) -> Answerer:
         """The answerer called ``name`` (``settings.answerer`` by default), made on first use and kept."""
-        from rag.generate import make_answerer
+        from rag.ask.generate import make_answerer
 
         name = name or self.settings.answerer
         with self._making:

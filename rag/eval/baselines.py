@@ -2,9 +2,9 @@
 
 ``LeadAnswerer`` quotes the opening sentences of the best passage, whatever the question, the way a
 "show the top search result" system would. It implements the same ``Answerer`` protocol as
-``rag.answer.ExtractiveAnswerer``, so an evaluation can swap one for the other:
+``rag.ask.extractive.ExtractiveAnswerer``, so an evaluation can swap one for the other:
 
->>> from rag.answer import Query
+>>> from rag.ask.question import Query
 >>> from rag.types import Chunk, Hit
 >>> article = Article(id="a", title="T", text="One fact. Two facts. Three.")
 >>> chunk = Chunk("a#0", "a", article.text, 0, 27, ((0, 9), (10, 20), (21, 27)))
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from rag.answer import Query, refusal
-from rag.prompts import render
+from rag.ask.extractive import refusal
+from rag.ask.question import Query
+from rag.messages import render
 from rag.types import Answer, Article, Citation, Hit
 
 

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from embeddings import Embedder
-from rag.answer import ExtractiveAnswerer
-from rag.assistant import Assistant
-from rag.baselines import LeadAnswerer
-from rag.datasets import write_corpus
-from rag.index import Index, chunking_settings
-from rag.ingest import ingest
+from rag.ask.extractive import ExtractiveAnswerer
+from rag.ask.assistant import Assistant
+from rag.eval.baselines import LeadAnswerer
+from rag.eval.datasets import write_corpus
+from rag.index.versions import Index, chunking_settings
+from rag.index.ingest import ingest
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Answers written by a language model from the retrieved passages, every citation checked afterwards.
 
-The model sees the passages as numbered, quoted data (``rag/prompts.py``), writes an answer with ``[n]``
-markers, and ``rag.check`` tests each sentence against the passages it cites. Whenever the model cannot be
+The model sees the passages as numbered, quoted data (``rag/ask/prompts.py``), writes an answer with ``[n]``
+markers, and ``rag.ask.check`` tests each sentence against the passages it cites. Whenever the model cannot be
 trusted with the question, the extractive answer is given instead (``answerer`` says "extractive"), with a
 note saying why: retrieval found nothing relevant (the extractive answerer refuses, so the model is not
 asked), the model failed (down, timed out, broken stream, context too long), or none of its sentences is
@@ -20,12 +20,14 @@ import time
 from typing import Iterator, Mapping, Union
 
 from embeddings import Embedder
-from rag.answer import ExtractiveAnswerer, Query
-from rag.check import Checker
-from rag.chunk import Tokenizer
+from rag.ask.extractive import ExtractiveAnswerer
+from rag.ask.question import Query
+from rag.ask.check import Checker
+from rag.text.chunk import Tokenizer
 from rag.errors import ModelError, UsageError
-from rag.llm import BACKENDS, ChatModel, Messages, open_model
-from rag.prompts import render
+from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
+from rag.ask.prompts import prompt
+from rag.messages import render
 from rag.settings import Settings
 from rag.types import Answer, Article, Citation, Hit
 
@@ -82,7 +84,7 @@ class GenerativeAnswerer:
                 fallback: Answer, notes: tuple[str, ...]) -> Answer:
         notes = query.notes + notes
         if not text or refuses(text):
-            return Answer(query.question, text or render("LLM_REFUSAL"), (), True, notes, self.name)
+            return Answer(query.question, text or prompt("LLM_REFUSAL"), (), True, notes, self.name)
         result = self.checker.check(text, hits, articles)
         if len(result.unsupported) == len(result.sentences):
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
@@ -113,10 +115,10 @@ class GenerativeAnswerer:
         return int(self.tokenizer.count_many([text])[0] * _TOKEN_MARGIN) + 1
 
     def messages(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Messages:
-        conversation = render("LLM_CONVERSATION", context=query.context) if query.context else ""
-        user = render("LLM_USER", passages="\n\n".join(passage(n, h, articles) for n, h in enumerate(hits, 1)),
+        conversation = prompt("LLM_CONVERSATION", context=query.context) if query.context else ""
+        user = prompt("LLM_USER", passages="\n\n".join(passage(n, h, articles) for n, h in enumerate(hits, 1)),
                       conversation=conversation, question=query.question)
-        return [{"role": "system", "content": render("LLM_SYSTEM", refusal=render("LLM_REFUSAL"))},
+        return [{"role": "system", "content": prompt("LLM_SYSTEM", refusal=prompt("LLM_REFUSAL"))},
                 {"role": "user", "content": user}]
 
 
@@ -144,7 +146,7 @@ def passage(n: int, hit: Hit, articles: Mapping[str, Article]) -> str:
     """
     article = articles[hit.chunk.article_id]
     quoted = "\n".join(f"> {line}" for line in hit.chunk.text.splitlines() if line.strip())
-    return render("LLM_PASSAGE", n=n, title=article.title, publisher=article.publisher or "publisher unknown",
+    return prompt("LLM_PASSAGE", n=n, title=article.title, publisher=article.publisher or "publisher unknown",
                   date=article.date or "date unknown", quoted=quoted)
 
 
@@ -155,7 +157,7 @@ def refuses(text: str) -> bool:
     (True, True, False)
     """
     said = " ".join(text.split()).lower()
-    return said.startswith(render("LLM_REFUSAL").lower().rstrip(".")) or bool(_REFUSAL.search(said))
+    return said.startswith(prompt("LLM_REFUSAL").lower().rstrip(".")) or bool(_REFUSAL.search(said))
 
 
 def _fall_back(extractive: Answer, note: str) -> Answer:

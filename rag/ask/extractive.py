@@ -13,36 +13,18 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping
 
 import numpy as np
 
 from embeddings import Embedder
-from rag.prompts import render
-from rag.question import dated, exact_slot, expected_answer, holds, years_in
-from rag.sentence_store import SentenceStore
+from rag.messages import render
+from rag.ask.question import Query, dated, exact_slot, expected_answer, holds, years_in
+from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
-from rag.stores import LexicalStore, words
+from rag.index.lexical_store import LexicalStore
+from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
-
-
-@dataclass(frozen=True)
-class Query:
-    question: str  # what the user typed (after trimming)
-    text: str  # what is searched: the question with any context a follow-up needs
-    vector: np.ndarray  # embedding of ``text``
-    question_vector: np.ndarray  # embedding of the question alone (``vector`` when there is no context)
-    context: str = ""  # earlier turns a follow-up leans on
-    said: str = ""  # what the assistant already said in this conversation
-    notes: tuple[str, ...] = ()
-    parts: tuple[tuple[str, np.ndarray], ...] = ()  # sub-questions of a two-part question, with embeddings
-    compare: bool = False  # the question sets sources side by side: answer from more than one article
-
-
-class Answerer(Protocol):
-    name: str
-
-    def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer: ...
 
 
 @dataclass(frozen=True)

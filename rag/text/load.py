@@ -1,6 +1,6 @@
 """Load articles from a corpus folder: `.txt`, `.md` (optional front matter), `.html` and `.jsonl`.
 
-Each file is read, its metadata gathered, its text cleaned (see ``rag.clean``). Files that cannot be read
+Each file is read, its metadata gathered, its text cleaned (see ``rag.text.clean``). Files that cannot be read
 are skipped with a warning naming them; the rest of the corpus goes on.
 
 >>> articles, skipped = load_corpus(Path("corpus"))  # doctest: +SKIP
@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.clean import clean_text
+from rag.text.clean import clean_text
 from rag.errors import CorpusError, UsageError
-from rag.formats import RawArticle, read_html, read_jsonl, read_markdown, read_text
+from rag.text.formats import RawArticle, read_html, read_jsonl, read_markdown, read_text
 from rag.settings import DISPUTES, Settings
 from rag.types import Article
 

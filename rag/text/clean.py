@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
 
-from rag import boilerplate
+from rag.text import boilerplate
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import storage
+from rag.index import storage
 from rag.errors import IndexProblem
-from rag.sentence_store import SentenceStore, sentence_key, sentence_texts
+from rag.index.sentence_store import SentenceStore, sentence_key, sentence_texts
 from rag.settings import Settings
-from rag.stores import DenseStore, LexicalStore
+from rag.index.lexical_store import LexicalStore
+from rag.index.vector_store import DenseStore
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)

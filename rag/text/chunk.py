@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import tiktoken
 
-from rag.sentences import sentence_spans
+from rag.text.sentences import sentence_spans
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,25 @@ questions and the last answer; a self-contained question is searched alone.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from rag.stores import words
+import numpy as np
+
+from rag.text.words import words
+
+@dataclass(frozen=True)
+class Query:
+    question: str  # what the user typed (after trimming)
+    text: str  # what is searched: the question with any context a follow-up needs
+    vector: np.ndarray  # embedding of ``text``
+    question_vector: np.ndarray  # embedding of the question alone (``vector`` when there is no context)
+    context: str = ""  # earlier turns a follow-up leans on
+    said: str = ""  # what the assistant already said in this conversation
+    notes: tuple[str, ...] = ()
+    parts: tuple[tuple[str, np.ndarray], ...] = ()  # sub-questions of a two-part question, with embeddings
+    compare: bool = False  # the question sets sources side by side: answer from more than one article
+
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEANS_ON_CONTEXT = re.compile(

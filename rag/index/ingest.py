@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Callable
 
 from embeddings import Embedder, embedder_for
-from rag import storage
-from rag.chunk import Tokenizer, chunk_articles
-from rag.embed import chunk_inputs, embed_cached
+from rag.index import storage
+from rag.text.chunk import Tokenizer, chunk_articles
+from rag.index.vector_cache import chunk_inputs, embed_cached
 from rag.errors import IndexProblem
-from rag.index import Index, build_manifest, checked_manifest, load_index, write_index
-from rag.load import Skipped, corpus_fingerprint, load_corpus
-from rag.sentence_store import SentenceStore, sentence_key, sentence_table, sentence_texts
+from rag.index.versions import Index, build_manifest, checked_manifest, load_index, write_index
+from rag.text.load import Skipped, corpus_fingerprint, load_corpus
+from rag.index.sentence_store import SentenceStore, sentence_key, sentence_table, sentence_texts
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)

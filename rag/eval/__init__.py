@@ -1,0 +1,1 @@
+"""Measure: question sets (ours, SQuAD, BEIR), scores, baselines, reports and charts."""

@@ -1,0 +1,34 @@
+"""Words as the whole pipeline matches them: lower-cased, stop words dropped, stemmed.
+
+>>> words("The doctors were striking")
+['doctor', 'strike']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"(?u)\b\w+\b")
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
+_STOPWORDS = frozenset(
+    "a an and are as at be but by for from had has have he her his i if in into is it its of on or our she "
+    "so than that the their them then there these they this those to was we were what when where which who "
+    "whom why will with would you your did do does how".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased, stemmed content words, the unit of lexical matching everywhere in the pipeline."""
+    text = text.lower()
+    tokens = [t for t in _WORD.findall(text) if t not in _STOPWORDS]
+    # "walk-out" also counts as "walkout", "re-ballot" as "reballot": writers hyphenate such words or not.
+    tokens += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(text)]
+    return _stemmer().stemWords(tokens)
