@@ -20,8 +20,8 @@ from rag.index.versions import Index
 from rag.ask.retrieve import Filters, Retriever
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
-from rag.index.lexical_store import LexicalStore, _bm25s, _vocab_ids
-from rag.index.vector_store import DenseStore
+from rag.index.bm25_store import Bm25Store as LexicalStore, _bm25s, _vocab_ids
+from rag.index.faiss_store import DenseStore
 from rag.text.words import words
 from rag.types import Article, Chunk
 

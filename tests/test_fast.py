@@ -23,7 +23,7 @@ from rag.index.ingest import ingest
 from rag.ask.retrieve import Filters, Retriever
 from rag.text.sentences import sentence_spans
 from rag.settings import Settings
-from rag.index.vector_store import DenseStore
+from rag.index.faiss_store import DenseStore
 
 pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")
 

@@ -23,7 +23,7 @@ from rag.index.versions import current_version, load_index
 from rag.index.ingest import ingest
 from rag.text.load import load_corpus
 from rag.settings import Settings
-from rag.index.vector_store import DenseStore
+from rag.index.faiss_store import DenseStore
 
 QUESTION = "What pay rise did the Government offer junior doctors?"
 

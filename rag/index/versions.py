@@ -33,8 +33,8 @@ from rag.index import storage
 from rag.errors import IndexProblem
 from rag.index.sentence_store import SentenceStore, sentence_key, sentence_texts
 from rag.settings import Settings
-from rag.index.lexical_store import LexicalStore
-from rag.index.vector_store import DenseStore
+from rag.index.bm25_store import Bm25Store as LexicalStore
+from rag.index.faiss_store import DenseStore
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
