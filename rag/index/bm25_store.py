@@ -29,14 +29,16 @@ class Bm25Store:
     """BM25 (bm25s) over the stemmed words of each passage."""
 
     def __init__(self, model, rows: Rows):
-        self._model = model
+        self._model = model  # None for no passages: bm25s cannot index an empty corpus
         self._rows = rows
-        self.vocabulary = frozenset(model.vocab_dict)
+        self.vocabulary = frozenset(model.vocab_dict) if model is not None else frozenset()
 
     @classmethod
     def build(cls, records: Sequence[Record], texts: Sequence[str]) -> "Bm25Store":
         if len(records) != len(texts):
             raise ValueError(f"{len(records)} records for {len(texts)} texts")
+        if not records:
+            return cls(None, Rows.of([]))
         bm25s = _bm25s()
         model = bm25s.BM25()
         model.index(bm25s.tokenization.Tokenized(*_vocab_ids([words(t) for t in texts])), show_progress=False)
@@ -44,23 +46,27 @@ class Bm25Store:
 
     @classmethod
     def open(cls, folder: Path, settings: Settings) -> "Bm25Store":
-        model = _bm25s().BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
         rows = Rows.from_json((folder / "bm25" / "rows.json").read_bytes())
+        if not len(rows):
+            return cls(None, rows)
+        model = _bm25s().BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
         if len(rows) != int(model.scores["num_docs"]):
             raise ValueError(f"{model.scores['num_docs']} BM25 documents for {len(rows)} rows")
         return cls(model, rows)
 
     def save(self, folder: Path) -> None:
-        self._model.save(str(folder / "bm25"), show_progress=False)  # bm25s writes these files itself
+        (folder / "bm25").mkdir(exist_ok=True)
+        if self._model is not None:
+            self._model.save(str(folder / "bm25"), show_progress=False)  # bm25s writes these files itself
         storage.write_bytes(folder / "bm25" / "rows.json", self._rows.to_json())
         storage.settle(folder / "bm25")
 
     @property
     def size(self) -> int:
-        return int(self._model.scores["num_docs"])
+        return len(self._rows)
 
     def doc_freq(self, word: str) -> int:
-        column = self._model.vocab_dict.get(word)
+        column = self._model.vocab_dict.get(word) if self._model is not None else None
         if column is None:
             return 0
         indptr = self._model.scores["indptr"]
