@@ -1,73 +1,63 @@
-"""BM25 (bm25s) over the stemmed words of each passage.
+"""The lexical store seam: passages searched by their words (BM25), with the same filters as the vector store.
 
-``search(text, k, allowed)`` returns (row, score) pairs, best first, like the vector store.
+Rows are passages by chunk id, each with the ``Record`` filters use (see rag/index/vector_store.py). Words
+are the stemmed words of ``rag.text.words.words``; a store built from texts indexes those and searches with
+the same function, so "walk-out" also matches "walkout".
+
+>>> from rag.index.bm25_store import Bm25Store
+>>> store = Bm25Store.build([Record("a#0", "a"), Record("b#0", "b")], ["Doctors walk-out.", "Pay talks."])
+>>> store.search("walkout", k=5)  # doctest: +ELLIPSIS
+[('a#0', ...)]
+>>> store.doc_freq("walkout"), store.size
+(1, 2)
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+from rag.index.vector_store import Record, StoreFilter
 
-from rag.text.words import words
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 
-class LexicalStore:
-    """BM25 (bm25s) over the stemmed words of each passage."""
-
-    def __init__(self, model):
-        self._model = model
-        self.vocabulary = frozenset(model.vocab_dict) if model is not None else frozenset()
-
-    @classmethod
-    def build(cls, texts: list[str]) -> "LexicalStore":
-        bm25s = _bm25s()
-        model = bm25s.BM25()
-        model.index(bm25s.tokenization.Tokenized(*_vocab_ids([words(t) for t in texts])), show_progress=False)
-        return cls(model)
-
-    @classmethod
-    def load(cls, folder: Path) -> "LexicalStore":
-        return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0))
-
-    def save(self, folder: Path) -> None:
-        self._model.save(str(folder), show_progress=False)
+class LexicalStore(Protocol):
+    """BM25-style search over passage texts, by chunk id."""
 
     @property
     def size(self) -> int:
-        return int(self._model.scores["num_docs"]) if self._model is not None else 0
+        """How many passages are indexed."""
+        ...
 
     def doc_freq(self, word: str) -> int:
-        """How many passages contain ``word`` (a stemmed word from ``words``)."""
-        column = self._model.vocab_dict.get(word)
-        if column is None:
-            return 0
-        indptr = self._model.scores["indptr"]
-        return int(indptr[column + 1] - indptr[column])
+        """How many passages contain ``word`` (a stemmed word from ``rag.text.words.words``); 0 if none."""
+        ...
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        terms = [t for t in words(query) if t in self.vocabulary]
-        n_docs = self._model.scores["num_docs"]
-        if not terms or n_docs == 0:
-            return []
-        scores = self._model.get_scores(terms)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        k = min(k, n_docs)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+    def search(self, text: str, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
+        """At most ``k`` (id, score) pairs among the rows ``where`` admits, best first, only passages sharing
+        a word with ``text`` (score > 0). Scores rank; their scale is the store's own (never threshold them)."""
+        ...
+
+    def save(self, folder: Path) -> None:
+        """Persist into the index version folder being written, so ``open(folder, settings)`` gives the
+        same store."""
+        ...
 
 
-def _bm25s():
-    import bm25s
+class LexicalStoreKind(Protocol):
+    """How to make a lexical store (implemented by its class): built from all passages, or opened."""
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
-    return bm25s
+    def build(self, records: Sequence[Record], texts: Sequence[str]) -> LexicalStore: ...
+
+    def open(self, folder: Path, settings: Settings) -> LexicalStore: ...
 
 
-def _vocab_ids(docs: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
-    vocab: dict[str, int] = {}
-    ids = [[vocab.setdefault(w, len(vocab)) for w in doc] for doc in docs]
-    return ids, vocab
+def lexical_store_kind(settings: Settings) -> LexicalStoreKind:
+    """The implementation the settings choose (bm25s is the only one so far)."""
+    from rag.index.bm25_store import Bm25Store
+
+    return Bm25Store
+

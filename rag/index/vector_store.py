@@ -1,118 +1,160 @@
-"""Dense vectors searched by inner product (cosine on unit vectors) with FAISS.
+"""The vector store seam: passage vectors kept by chunk id, searched by inner product, with filters pushed in.
 
-``search(query, k, allowed)`` returns (row, score) pairs, best first; ``allowed`` is an optional boolean mask
-over rows that restricts the search (filters by facet, publisher, date).
+Every stored row is one passage: its chunk id (``"article#3"``), its unit vector, and a ``Record`` of the
+metadata filters use. A search takes a ``StoreFilter`` and returns (chunk id, inner product) pairs, best
+first; each implementation turns the filter into its own mechanism (FAISS: a row mask / IDSelector; a
+database: a filter expression). ``admits`` is the reference meaning of a filter that every store must match
+(tests/test_store_contract.py checks each implementation against it).
 
->>> store = DenseStore(np.eye(3, dtype=np.float32))
->>> store.search(np.array([0, 1, 0], dtype=np.float32), k=1)
-[(1, 1.0)]
+>>> record = Record("a#0", "a", publisher="BBC", date="2016-02", facets=(("dispute", "2016 contract"),))
+>>> admits(StoreFilter(date_from="2016-02-15", facets=(("dispute", frozenset({"2016 contract"})),)), record)
+True
+>>> admits(StoreFilter(publishers=frozenset({"Guardian"})), record)
+False
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
-class Store(Protocol):
-    def search(self, query, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
+# Sorts after every character of an ISO date (digits and "-"): ``date + LATEST`` is the last moment of the
+# period a partial date names ("2016-02" + "~" comes after every day of February 2016).
+LATEST = "~"
 
 
-class DenseStore:
-    """Inner-product search over unit vectors (cosine similarity): exact, or approximate for large indexes.
+@dataclass(frozen=True)
+class Record:
+    """The metadata stored beside one vector: what filters look at. Empty strings mean "unknown".
 
-    Below ``exact_below`` passages the search is exact (a flat index); from there on an inverted-file index
-    with 8-bit codes (IVF-SQ8, a quarter of the memory) proposes candidates, which are re-ranked by their
-    exact cosine. ``vectors`` may be a read-only memory map: only the rows a search touches are read.
+    ``date`` is ISO and may be partial ("2016", "2016-02"); ``facets`` are (name, value) pairs, at most one
+    per name, such as ("dispute", "2023 pay"). Every passage of an article carries the article's metadata.
     """
 
-    def __init__(self, vectors: np.ndarray, index=None, nprobe: int = 32):
-        faiss = _faiss()
-        self.vectors = vectors
-        self.nprobe = nprobe
-        self._index = index
-        if index is None:
-            self._index = faiss.IndexFlatIP(vectors.shape[1])
-            if len(vectors):
-                self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    id: str  # the chunk id, "<article id>#<n>"
+    article_id: str
+    publisher: str = ""
+    date: str = ""
+    facets: tuple[tuple[str, str], ...] = ()
 
-    @classmethod
-    def build(cls, vectors: np.ndarray, exact_below: int, nprobe: int = 32) -> "DenseStore":
-        """An exact store for fewer than ``exact_below`` vectors, else an IVF-SQ8 one (trained here)."""
-        if len(vectors) < exact_below:
-            return cls(vectors, nprobe=nprobe)
-        faiss = _faiss()
-        lists = int(2 * np.sqrt(len(vectors)))  # about 2 sqrt(n) lists, each of about sqrt(n) / 2 vectors
-        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
-                                              faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * lists), replace=False)
-        index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
-        for begin in range(0, len(vectors), 100_000):  # in slices: no second full copy in memory
-            index.add(np.ascontiguousarray(vectors[begin : begin + 100_000], dtype=np.float32))
-        return cls(vectors, index, nprobe)
+    def facet(self, name: str) -> str:
+        return dict(self.facets).get(name, "")
 
-    @classmethod
-    def load(cls, path: Path, vectors: np.ndarray, nprobe: int = 32) -> "DenseStore":
-        """The store saved at ``path`` (an approximate one), or an exact one over ``vectors`` if none is."""
-        if not path.is_file():
-            return cls(vectors, nprobe=nprobe)
-        return cls(vectors, _faiss().read_index(str(path)), nprobe)
+
+@dataclass(frozen=True)
+class StoreFilter:
+    """Which rows a search may return. Fields combine with AND; an empty field does not filter.
+
+    - ``publishers``: the row's publisher is one of these.
+    - ``date_from`` / ``date_to``: ISO dates, possibly partial, both inclusive. A row without a date is
+      excluded as soon as either is set. A partial date stands for its whole period, and the row is admitted
+      when its period overlaps the filter's: as plain string comparisons,
+      ``row.date + LATEST >= date_from`` and ``row.date <= date_to + LATEST``
+      (so "2016-02" passes date_from="2016-02-15", and "2016-02-20" passes date_to="2016-02").
+    - ``facets``: (name, allowed values) pairs; the row's value of each named facet is one of the allowed
+      values (a row without that facet is excluded). An empty set of values does not filter.
+    - ``article_ids``: ``None`` does not filter; otherwise only rows of these articles (an empty set admits
+      nothing).
+
+    Filters are hashable, so a store may cache what it derives from one (the FAISS store keeps row masks).
+    """
+
+    publishers: frozenset[str] = frozenset()
+    date_from: str | None = None
+    date_to: str | None = None
+    facets: tuple[tuple[str, frozenset[str]], ...] = ()
+    article_ids: frozenset[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.publishers or self.date_from or self.date_to or any(v for _, v in self.facets)
+                    or self.article_ids is not None)
+
+
+def admits(where: StoreFilter | None, record: Record) -> bool:
+    """Whether ``where`` lets a search return ``record``: the meaning every store implements."""
+    if where is None:
+        return True
+    if where.article_ids is not None and record.article_id not in where.article_ids:
+        return False
+    if where.publishers and record.publisher not in where.publishers:
+        return False
+    if any(values and record.facet(name) not in values for name, values in where.facets):
+        return False
+    if (where.date_from or where.date_to) and not record.date:
+        return False
+    if where.date_from and record.date + LATEST < where.date_from:
+        return False
+    return not (where.date_to and record.date > where.date_to + LATEST)
+
+
+class VectorStore(Protocol):
+    """Unit vectors by chunk id, searched by inner product (cosine), with the metadata filters use.
+
+    ``store.upsert([Record("a#0", "a")], np.eye(1, 384, dtype=np.float32))`` then
+    ``store.search(query, k=5)`` gives ``[("a#0", 0.42)]``.
+    """
 
     @property
-    def approximate(self) -> bool:
-        return not isinstance(self._index, _faiss().IndexFlat)
+    def dimension(self) -> int:
+        """The length of every vector."""
+        ...
 
-    def save(self, path: Path) -> None:
-        _faiss().write_index(self._index, str(path))
+    def count(self) -> int:
+        """How many rows are stored."""
+        ...
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        faiss = _faiss()
-        threads = faiss.omp_get_max_threads()
-        # One query gains nothing from threads, and OpenMP threads left spinning after a search slow the
-        # numpy work around it tenfold on a busy 2-core machine: search on this thread alone.
-        faiss.omp_set_num_threads(1)
-        try:
-            return self._search(faiss, np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, allowed)
-        finally:
-            faiss.omp_set_num_threads(threads)
+    def upsert(self, records: Sequence[Record], vectors: np.ndarray) -> None:
+        """Store ``vectors[i]`` (float32, shape (n, dimension)) with ``records[i]``; a row with the same id is
+        replaced (vector and metadata). Ids within one call are distinct."""
+        ...
 
-    def _search(self, faiss, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        k = min(k, self._index.ntotal)
-        if k <= 0:
-            return []
-        params, bits = None, None
-        if allowed is not None:
-            count = int(np.count_nonzero(allowed))
-            if not count:
-                return []
-            if self.approximate and count <= 20_000:  # few enough to score them all, exactly
-                return _best(np.flatnonzero(allowed), self.vectors, query[0], k)
-            bits = np.packbits(allowed, bitorder="little")  # FAISS reads bit i of byte i // 8
-            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-            params = faiss.SearchParameters(sel=selector)
-        if self.approximate:
-            # A filter leaves fewer vectors in each list: probe more lists to find as many.
-            share = 1.0 if allowed is None else count / len(allowed)
-            nprobe = min(self._index.nlist, int(np.ceil(self.nprobe / max(share, 1e-3))))
-            params = faiss.SearchParametersIVF(sel=params.sel if params else None, nprobe=nprobe)
-            _, ids = self._index.search(query, min(2 * k, self._index.ntotal), params=params)
-            return _best(ids[0][ids[0] >= 0], self.vectors, query[0], k)
-        scores, ids = self._index.search(query, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove the rows with these ids; unknown ids are ignored."""
+        ...
+
+    def search(self, query: np.ndarray, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
+        """At most ``k`` (id, inner product) pairs among the rows ``where`` admits, best first.
+
+        Fewer when fewer rows are admitted (``[]`` for an empty store, ``k <= 0`` or a filter admitting
+        nothing). Exact stores return the exact top k; approximate ones return exact inner products of the
+        candidates they find. The order among equal scores is not specified.
+        """
+        ...
+
+    def fetch(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order, as float32 of shape (len(ids), dimension).
+        Raises ``KeyError`` for an id that is not stored."""
+        ...
+
+    def save(self, folder: Path) -> None:
+        """Persist the store so that ``open(folder, settings)`` gives the same rows. ``folder`` is an index
+        version being written (it exists, and is checksummed and switched to atomically afterwards); write
+        plain files there, or, for a store that lives elsewhere, what names its data (e.g. a collection)."""
+        ...
 
 
-def _best(rows: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The ``k`` of ``rows`` with the highest exact inner product with ``query``, best first."""
-    rows = np.sort(rows)  # in file order: reads a memory map sequentially
-    # einsum, not BLAS: a threaded matrix-vector product thrashes on a busy machine for no gain at this size.
-    scores = np.einsum("ij,j->i", np.asarray(vectors[rows], dtype=np.float32), query)
-    top = np.argsort(-scores, kind="stable")[:k]
-    return [(int(rows[i]), float(scores[i])) for i in top]
+class VectorStoreKind(Protocol):
+    """How to make a store (implemented by the store's class): a new empty one, or the one saved in a folder.
+
+    >>> kind = vector_store_kind(settings)  # doctest: +SKIP
+    >>> kind.open(version_folder, settings).count()  # doctest: +SKIP
+    19
+    """
+
+    def create(self, dimension: int, settings: Settings) -> VectorStore: ...
+
+    def open(self, folder: Path, settings: Settings) -> VectorStore: ...
 
 
-def _faiss():
-    import faiss
+def vector_store_kind(settings: Settings) -> VectorStoreKind:
+    """The implementation the settings choose (FAISS is the only one so far)."""
+    from rag.index.faiss_store import FaissStore
 
-    return faiss
+    return FaissStore
