@@ -104,8 +104,6 @@ TEMPLATES: dict[str, str] = {
     # Note: none of the model's sentences was backed by the passage it cited.
     "LLM_UNSUPPORTED": "The model's answer was not backed by the passages it cited, so this answer quotes the "
                        "articles instead.",
-    # Note: some passages were left out to fit the model's context window.
-    "LLM_TRIMMED": "Only {kept} of {total} passages fit in the model's context.",
     # Note: some sentences are not backed by their citations (the chat marks them; the CLI lists them).
     "LLM_FLAGGED": "{count} of {total} sentences are not backed by the passages they cite.",
     # Title of a sentence marked as unsupported in the chat, and the CLI's label for it.
@@ -159,7 +157,6 @@ FIELDS: dict[str, frozenset[str]] = {
     "SERVE_READY": frozenset({"url"}),
     "LLM_FAILED": frozenset({"answerer", "reason"}),
     "LLM_UNSUPPORTED": frozenset(),
-    "LLM_TRIMMED": frozenset({"kept", "total"}),
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),

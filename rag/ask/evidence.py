@@ -1,0 +1,96 @@
+"""What a model reads: the best sentences of the retrieved passages with their neighbours, not whole passages.
+
+A small model on a laptop CPU reads prompt tokens at tens per second, so every token shown costs time. The
+extractive answerer already scores every sentence of the retrieved passages against the question; the
+excerpts take the best of them, each with ``neighbours`` sentences either side (a pronoun's referent, the
+figure in the next sentence), until ``budget`` tokens are used. Each excerpt stays tied to its passage, so a
+marker the model writes opens a real passage, and the citation check reads the whole passage.
+
+>>> from rag.types import Chunk
+>>> text = "One fact. Two facts here. Three. Four more facts."
+>>> chunk = Chunk("a#0", "a", text, 0, len(text), ((0, 9), (10, 25), (26, 32), (33, 49)))
+>>> [e.text for e in excerpts([(0, (33, 49))], [Hit(chunk, 1.0)], {"a": text}, 100, len, neighbours=0)]
+['... Four more facts.']
+>>> [e.text for e in excerpts([(0, (10, 25))], [Hit(chunk, 1.0)], {"a": text}, 100, len)]
+['One fact. Two facts here. Three. ...']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from rag.types import Hit
+
+
+Ranked = Sequence[tuple[int, tuple[int, int]]]  # (hit rank, sentence span) pairs, best first
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    hit: Hit  # the passage it is cut from: what the model's marker for it cites
+    spans: tuple[tuple[int, int], ...]  # the sentences shown, article offsets, in text order
+    text: str  # those sentences, with "..." where the passage goes on or skips some
+
+
+def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
+             budget: int, count: Callable[[str], int], neighbours: int = 1,
+             heading: Callable[[int], int] = lambda rank: 0) -> list[Excerpt]:
+    """Excerpts of ``hits`` from ``ranked`` sentences, best first, as (hit rank, sentence span) pairs.
+
+    ``texts`` maps article ids to their text; ``count`` measures a string in tokens, ``heading`` what the
+    first excerpt of the passage at a rank costs besides its sentences (its number, title, date). A sentence whose window
+    does not fit in what is left of ``budget`` is passed over for a shorter one further down. Excerpts come
+    in the order of their passages' ranks.
+    """
+    shown: dict[int, set[tuple[int, int]]] = {}
+    used = 0
+    for rank, span in ranked:
+        chunk = hits[rank].chunk
+        if span not in chunk.sentences:
+            continue
+        i = chunk.sentences.index(span)
+        window = chunk.sentences[max(0, i - neighbours): i + neighbours + 1]
+        new = [s for s in window if s not in shown.get(rank, set())]
+        if not new:
+            continue
+        cost = count(" ".join(texts[chunk.article_id][a:b] for a, b in new))
+        cost += 0 if rank in shown else heading(rank)
+        if used + cost > budget:
+            continue
+        shown.setdefault(rank, set()).update(new)
+        used += cost
+    return [_excerpt(hits[rank], sorted(spans), texts[hits[rank].chunk.article_id])
+            for rank, spans in sorted(shown.items())]
+
+
+def _excerpt(hit: Hit, spans: list[tuple[int, int]], text: str) -> Excerpt:
+    order = hit.chunk.sentences
+    pieces: list[str] = []
+    previous = -1
+    for span in spans:
+        at = order.index(span)
+        if at != previous + 1:
+            pieces.append("...")
+        pieces.append(text[span[0]: span[1]])
+        previous = at
+    if previous != len(order) - 1:
+        pieces.append("...")
+    return Excerpt(hit, tuple(spans), " ".join(pieces))
+
+
+def across_articles(ranked: Ranked, hits: Sequence[Hit]) -> list[tuple[int, tuple[int, int]]]:
+    """The same sentences, the best of each article first: a comparison needs every side it names.
+
+    >>> from rag.types import Chunk
+    >>> hits = [Hit(Chunk("a#0", "a", "", 0, 0, ()), 1.0), Hit(Chunk("b#0", "b", "", 0, 0, ()), 0.5)]
+    >>> across_articles([(0, (0, 1)), (0, (2, 3)), (1, (0, 1))], hits)
+    [(0, (0, 1)), (1, (0, 1)), (0, (2, 3))]
+    """
+    seen: set[str] = set()
+    firsts, rest = [], []
+    for item in ranked:
+        article = hits[item[0]].chunk.article_id
+        (rest if article in seen else firsts).append(item)
+        seen.add(article)
+    return firsts + rest
