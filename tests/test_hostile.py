@@ -270,3 +270,47 @@ def test_loading_twice_gives_the_same_articles(tmp_path):
     first, _ = load_corpus(CORPUS)
     second, _ = load_corpus(shutil.copytree(CORPUS, tmp_path / "corpus"))
     assert [(a.id, a.checksum, a.text) for a in first] == [(a.id, a.checksum, a.text) for a in second]
+
+
+def laughs(levels: int = 9, width: int = 9) -> str:
+    """A "billion laughs" header: each alias level repeats the one before ``width`` times."""
+    lines = ["a0: &a0 lol"]
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [{', '.join(f'*a{n - 1}' for _ in range(width))}]")
+    return "---\n" + "\n".join(lines) + f"\ntitle: *a{levels - 1}\n---\nDoctors at the Ibis Unit voted to strike.\n"
+
+
+def test_yaml_alias_bomb_is_refused_by_the_real_ingest(tmp_path):
+    """A ~460-byte alias bomb grew `rag ingest` to 23.8 GB before; now the file is refused, named in one line,
+    and the ingest stays at its usual size and time (the model's memory included)."""
+    import resource
+    import time
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    bomb = laughs()
+    assert len(bomb) < 600
+    (corpus / "laughs.md").write_text(bomb)
+    (corpus / "deep.md").write_text("---\ntitle: " + "[" * 50 + "]" * 50 + "\n---\nA nested header.\n")
+    (corpus / "long.txt").write_text(f"---\ntitle: {'x' * 100_000}\n---\nA long title.\n")
+    started = time.monotonic()
+    run = cli("ingest", str(corpus), "--index", str(tmp_path / "index"), timeout=300)
+    seconds = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"alias bomb ingest: {seconds:.1f} s, peak RSS {peak_mb:.0f} MB")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert any("laughs.md" in line and "anchors and aliases are not allowed" in line for line in lines), lines
+    assert any("deep.md" in line and "nested deeper" in line for line in lines), lines
+    assert any("long.txt" in line and "longer than" in line for line in lines), lines
+    assert seconds < 120 and peak_mb < 2500
+
+
+def test_front_matter_bounds_in_the_loader(tmp_path):
+    settings = Settings()
+    (tmp_path / "ok.md").write_text("---\ntitle: Fine\ninferred: [date]\n---\nText about the strike.\n")
+    (tmp_path / "anchor.md").write_text("---\ntitle: &t Fine\n---\nText about the strike.\n")
+    ok, = load_file(tmp_path / "ok.md", settings)
+    assert ok.title == "Fine" and "date" in ok.inferred
+    refused, = load_file(tmp_path / "anchor.md", settings)
+    assert refused.reason == "front matter refused: YAML anchors and aliases are not allowed"

@@ -21,11 +21,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import frontmatter
 import yaml
 
 from rag.errors import UsageError
 from rag.text.formats import read_html
+from rag.text.front_matter import read_front_matter
 from rag.text.load import READERS, load_file
 from rag.messages import render
 from rag.settings import Settings
@@ -110,14 +110,10 @@ def form_meta(draft: Draft) -> dict[str, str]:
 
 def front_matter(raw: str) -> tuple[dict, str]:
     """Metadata a pasted or uploaded text already states in its own front matter, and its body."""
-    if not raw.lstrip().startswith("---"):
-        return {}, raw
-    try:
-        post = frontmatter.loads(raw)
-    except (yaml.YAMLError, ValueError) as e:
-        raise UsageError(render("ADD_UNREADABLE", reason=f"malformed front matter ({str(e).splitlines()[0]})"))
-    meta = post.metadata if isinstance(post.metadata, dict) else {}
-    return {k: str(v) for k, v in meta.items() if k in _META_KEYS and v is not None}, post.content
+    meta, body, error = read_front_matter(raw)
+    if error:
+        raise UsageError(render("ADD_UNREADABLE", reason=error))
+    return {k: str(v) for k, v in meta.items() if k in _META_KEYS and v is not None}, body
 
 
 def with_front_matter(meta: dict, body: str) -> bytes:
