@@ -14,7 +14,6 @@ from pathlib import Path
 
 from rag.text.front_matter import read_front_matter
 
-
 log = logging.getLogger(__name__)
 
 _META_KEYS = ("title", "publisher", "date", "url", "dispute", "inferred")
