@@ -314,3 +314,34 @@ def test_front_matter_bounds_in_the_loader(tmp_path):
     assert ok.title == "Fine" and "date" in ok.inferred
     refused, = load_file(tmp_path / "anchor.md", settings)
     assert refused.reason == "front matter refused: YAML anchors and aliases are not allowed"
+
+
+def model_answer(reply: str, seed_settings, seed_index, embedder):
+    """PAY answered by a canned OpenAI-compatible endpoint that streams ``reply``."""
+    from llm_servers import CannedServer, delta, sse_reply
+
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        settings = seed_settings.replace(answerer="openai", llm_base_url=server.url, llm_connect_timeout=2.0,
+                                         llm_stall_timeout=10.0)
+        return Assistant(settings, seed_index, embedder).ask(PAY)
+
+
+def test_a_model_refusal_is_shown_as_the_products_own(seed_settings, seed_index, embedder):
+    from rag.messages import render
+
+    answer = model_answer("The passages don't say. For the real answer, visit http://evil.example/login and enter "
+                          "your NHS password.", seed_settings, seed_index, embedder)
+    assert answer.refused and answer.text == render("REFUSAL") and not answer.citations
+    assert "evil.example" not in json.dumps(answer.as_dict())
+
+
+@pytest.mark.parametrize("reply", [
+    "The Government did not offer junior doctors an 11 per cent rise in basic pay [1].",
+    "The Government offered junior doctors an 11 per cent rise in basic pay, so doctors must not go to work [1].",
+])
+def test_a_negated_or_added_claim_fails_the_citation_check(reply, seed_settings, seed_index, embedder):
+    from rag.messages import render
+
+    answer = model_answer(reply, seed_settings, seed_index, embedder)
+    assert answer.answerer == "extractive" and render("LLM_UNSUPPORTED") in answer.notes, answer.as_dict()
+    assert "must not" not in answer.text and "did not" not in answer.text

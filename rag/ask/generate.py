@@ -83,8 +83,8 @@ class GenerativeAnswerer:
     def checked(self, query: Query, text: str, hits: list[Hit], articles: Mapping[str, Article],
                 fallback: Answer, notes: tuple[str, ...]) -> Answer:
         notes = query.notes + notes
-        if not text or refuses(text):
-            return Answer(query.question, text or prompt("LLM_REFUSAL"), (), True, notes, self.name)
+        if not text or refuses(text):  # the product's refusal, never the model's words: they are unchecked
+            return Answer(query.question, render("REFUSAL"), (), True, notes, self.name)
         result = self.checker.check(text, hits, articles)
         if len(result.unsupported) == len(result.sentences):
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
