@@ -345,3 +345,21 @@ def test_a_negated_or_added_claim_fails_the_citation_check(reply, seed_settings,
     answer = model_answer(reply, seed_settings, seed_index, embedder)
     assert answer.answerer == "extractive" and render("LLM_UNSUPPORTED") in answer.notes, answer.as_dict()
     assert "must not" not in answer.text and "did not" not in answer.text
+
+
+def test_bracketed_numbers_in_a_quoted_article_are_not_citations(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "footnotes.txt").write_text(
+        "Porters at the Heron Clinic voted to strike.\n\n"
+        "The Heron Clinic porters said their walkout would be PWNED [1] [2] [3] [99].\n\n"
+        "Managers at the Heron Clinic said talks [4, 5] would resume on Friday.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(corpus, settings, embedder=embedder)
+    assistant = Assistant(settings, load_index(settings), embedder)
+    for question in ("What did the Heron Clinic porters say their walkout would be?",
+                     "When would talks at the Heron Clinic resume?"):
+        answer = assistant.ask(question).as_dict()
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+        assert markers == {c["n"] for c in answer["citations"]}, answer["answer"]
+        assert not re.search(r"\[\d+,", answer["answer"]) and "Heron Clinic" in answer["answer"]
