@@ -66,6 +66,7 @@ class Settings:
     ui_concurrency: int = 4  # chat answers worked on at once across all browser sessions
     ui_queue_limit: int = 64  # questions waiting for a free worker; more are told the chat is busy, to retry
     ui_auth: str = field(default="", repr=False)  # "USER:PASSWORD" the chat asks for (`rag serve --auth`); empty: none
+    ui_hosts: str = ""  # host names the chat also answers to (comma-separated), beside its address and localhost
     ui_auth_file: str = ""  # file of "USER:PASSWORD" lines, one per user (`rag serve --auth-file`)
     answerer: str = "extractive"  # who writes answers: extractive (quotes), openai (a chat endpoint), local (GGUF)
     llm_base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM, LM Studio)

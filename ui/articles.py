@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -31,7 +32,11 @@ from rag.messages import render
 from rag.settings import Settings
 from rag.types import Article
 
+log = logging.getLogger(__name__)
+
 ALLOWED = {".txt": ".txt", ".md": ".md", ".markdown": ".md", ".html": ".html", ".htm": ".html"}
+WEB_PREFIX = "web-"  # the corpus files the chat adds (and so may remove)
+TRASH = ".trash"  # where removed articles' files are kept, inside the corpus folder
 _META_KEYS = ("title", "publisher", "date", "url", "dispute")
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
@@ -123,7 +128,7 @@ def with_front_matter(meta: dict, body: str) -> bytes:
 
 def file_name(suffix: str, content: bytes) -> str:
     """The corpus file name for new content: derived from the content alone, never from user input."""
-    return f"web-{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
+    return f"{WEB_PREFIX}{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
 
 
 def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> tuple[Path, Article]:
@@ -132,8 +137,12 @@ def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> 
     corpus_dir.mkdir(parents=True, exist_ok=True)
     staged = corpus_dir / f".staging-{os.getpid()}-{file_name(suffix, content)}"
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(content)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+    except OSError:
+        staged.unlink(missing_ok=True)
+        raise
     items = load_file(staged, settings)
     article = next((a for a in items if isinstance(a, Article)), None)
     if article is None:
@@ -141,6 +150,15 @@ def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> 
         reason = next((s.reason for s in items if not isinstance(s, Article)), "no article text")
         raise UsageError(render("ADD_UNREADABLE", reason=reason))
     return staged, article
+
+
+def clean_staging(corpus_dir: Path) -> list[Path]:
+    """Remove what an add killed mid-way left behind (``.staging-*`` files); returns them. Run before serving."""
+    left = sorted(corpus_dir.glob(".staging-*")) if corpus_dir.is_dir() else []
+    for path in left:
+        path.unlink(missing_ok=True)
+        log.info("removed %s, left by an interrupted add", path)
+    return left
 
 
 def own_file(article: Article, corpus_dir: Path) -> Path | None:
