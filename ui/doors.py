@@ -26,7 +26,8 @@ from ui.guard import _reply
 LOGIN_TRIES = 10  # login attempts per address per minute: a person mistyping never meets it, a guesser does
 UPLOADS_PER_MINUTE = 10  # files per address per minute
 _OPEN_PATHS = ("/", "/login", "/login/", "/config", "/config/", "/theme.css", "/favicon.ico")
-_OPEN_PREFIXES = ("/assets/", "/static/", "/login_check", "/gradio_api/login", "/gradio_api/theme.css")
+_OPEN_PREFIXES = ("/assets/", "/static/", "/login_check", "/gradio_api/login", "/gradio_api/theme.css",
+                  "/gradio_api/startup-events")  # the last: Gradio calls it itself as it starts
 _API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.DOTALL)
 
 
