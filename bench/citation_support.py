@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from embeddings import load_embedder  # noqa: E402
-from rag.ask.check import _NUMBER, overlap_share  # noqa: E402
+from rag.ask.check import _NUMBER, overlap_share, same_facts  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.index.versions import load_index  # noqa: E402
 from rag.text.sentences import sentence_spans  # noqa: E402
@@ -119,7 +119,8 @@ def dump(questions: Path, answerer: str, settings: Settings) -> None:
 
 
 def scores(pairs, embedder, index):
-    """Best cosine to a passage sentence, word-overlap share, and whether the numbers hold, for each pair."""
+    """Best cosine to a passage sentence, word-overlap share, and whether numbers, negation and obligations
+    hold (``same_facts``), for each pair."""
     chunk_sentences = {}
     for _, chunk, ss in sentences_of(index):
         chunk_sentences[chunk.text] = ss
@@ -130,9 +131,8 @@ def scores(pairs, embedder, index):
     vectors = dict(zip(texts, embedder.embed(texts)))
     rows = []
     for sentence, passage, label, kind in pairs:
-        cos = max(float(vectors[sentence] @ vectors[s]) for s in chunk_sentences[passage])
-        numbers = set(_NUMBER.findall(sentence)) <= set(_NUMBER.findall(passage))
-        rows.append((cos, overlap_share(sentence, passage), numbers, label, kind))
+        cos, closest = max((float(vectors[sentence] @ vectors[s]), s) for s in chunk_sentences[passage])
+        rows.append((cos, overlap_share(sentence, passage), same_facts(sentence, passage, closest), label, kind))
     return rows
 
 
@@ -189,12 +189,12 @@ def measure(rows, settings: Settings) -> None:
                     if best is None or f > best[0]:
                         best = (f, c, o, p, r)
             f, c, o, p, r = best
-            label = name + (" + numbers" if numbers else "")
+            label = name + (" + same facts" if numbers else "")
             print(f"{label:32} {c:6.2f} {o:7.2f} {p:6.3f} {r:6.3f} {f:6.3f}")
     c, o = settings.support_cosine, settings.support_overlap
     predicted = [(row[0] >= c or row[1] >= o) and row[2] for row in rows]
     p, r, f = prf(predicted, labels)
-    print(f"\nsettings (support_cosine={c}, support_overlap={o}, numbers): precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+    print(f"\nsettings (support_cosine={c}, support_overlap={o}, same facts): precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
     print(f"{'kind':30} {'pairs':>5} {'judged supported':>16}")
     for kind in dict.fromkeys(r[4] for r in rows):
         share = np.mean([pr for pr, row in zip(predicted, rows) if row[4] == kind])

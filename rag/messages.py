@@ -29,6 +29,14 @@ TEMPLATES: dict[str, str] = {
     "UI_REFUSED": "No answer:",
     # A problem the user can fix (a RagError), shown in the chat or under the Articles form.
     "UI_ERROR": "That did not work: {message}",
+    # A request for another host name than the chat is served on (DNS rebinding).
+    "UI_WRONG_HOST": "This chat answers only at the address it is served on.",
+    # Too many login attempts from one address.
+    "UI_LOGIN_LIMIT": "Too many login attempts: wait a minute, then try again.",
+    # Upload refusals: from another site's page; more than one file or too large; too many files a minute.
+    "UI_UPLOAD_ORIGIN": "Uploads are accepted only from this chat's own page.",
+    "UI_UPLOAD_ONE": "Upload one file of at most {limit} bytes at a time.",
+    "UI_UPLOAD_LIMIT": "At most {files} files a minute may be uploaded: wait a minute, then try again.",
     # Any other failure; the traceback goes to the server log only.
     "UI_UNEXPECTED": "Something went wrong on the server (details are in its log). Please try again.",
     # Prefix of a note attached to an answer.
@@ -54,6 +62,8 @@ TEMPLATES: dict[str, str] = {
     "DATE_ORDER": "The start date {start} is after the end date {end}.",
     # The API got a filter it does not know.
     "BAD_FILTER": "Unknown filter '{name}': use disputes, publishers, date_from and date_to.",
+    # The API got a filter whose value is not a list of names.
+    "BAD_FILTER_VALUE": "disputes and publishers must be lists of names, e.g. [\"2023 pay\"].",
     # The API got a history that is not a list of turns.
     "BAD_HISTORY": "The history must be a list of turns, each with a role ('user' or 'assistant') and a text "
                    "content.",
@@ -71,6 +81,8 @@ TEMPLATES: dict[str, str] = {
     "ADD_NOT_UTF8": "That file is not UTF-8 text.",
     # Adding an article: the loader could not make an article of it.
     "ADD_UNREADABLE": "That article could not be read: {reason}.",
+    # Adding an article failed on the server's disk (full, read-only); nothing was added.
+    "ADD_DISK": "The article could not be saved on the server ({reason}); nothing was added.",
     # Adding an article that is already there.
     "ADD_DUPLICATE": "That article is already in the corpus as \"{title}\".",
     # Adding an article worked.
@@ -81,8 +93,9 @@ TEMPLATES: dict[str, str] = {
     "REMOVE_GONE": "That article is no longer in the index.",
     # Removing the only article.
     "REMOVE_LAST": "The corpus needs at least one article: add another before removing this one.",
-    # Removing an article whose file is outside the corpus folder or holds other articles too.
-    "REMOVE_NOT_FILE": "\"{title}\" does not have a corpus file of its own ({source}); edit the corpus by hand.",
+    # Removing an article the chat did not add (a seed article, a hand-placed file, a .jsonl line).
+    "REMOVE_NOT_ADDED": "\"{title}\" was not added from the chat, so the chat does not remove it; its file is "
+                        "in the corpus folder.",
     # Removing worked.
     "REMOVE_DONE": "Removed \"{title}\". Answers no longer use it.",
     # More questions are waiting than the chat takes (ui_queue_limit).
@@ -122,6 +135,11 @@ FIELDS: dict[str, frozenset[str]] = {
     "UI_REFUSED": frozenset(),
     "UI_ERROR": frozenset({"message"}),
     "UI_UNEXPECTED": frozenset(),
+    "UI_WRONG_HOST": frozenset(),
+    "UI_LOGIN_LIMIT": frozenset(),
+    "UI_UPLOAD_ORIGIN": frozenset(),
+    "UI_UPLOAD_ONE": frozenset({"limit"}),
+    "UI_UPLOAD_LIMIT": frozenset({"files"}),
     "UI_NOTE": frozenset({"note"}),
     "UI_SOURCES": frozenset(),
     "UI_SOURCES_EMPTY": frozenset(),
@@ -136,18 +154,20 @@ FIELDS: dict[str, frozenset[str]] = {
     "BAD_FILTER": frozenset({"name"}),
     "BAD_HISTORY": frozenset(),
     "BAD_K": frozenset({"most"}),
+    "BAD_FILTER_VALUE": frozenset(),
     "ADD_EMPTY": frozenset(),
     "ADD_BOTH": frozenset(),
     "ADD_TOO_BIG": frozenset({"size", "limit"}),
     "ADD_TYPE": frozenset({"types"}),
     "ADD_NOT_UTF8": frozenset(),
     "ADD_UNREADABLE": frozenset({"reason"}),
+    "ADD_DISK": frozenset({"reason"}),
     "ADD_DUPLICATE": frozenset({"title"}),
     "ADD_DONE": frozenset({"title", "chunks"}),
     "REMOVE_CHOOSE": frozenset(),
     "REMOVE_GONE": frozenset(),
     "REMOVE_LAST": frozenset(),
-    "REMOVE_NOT_FILE": frozenset({"title", "source"}),
+    "REMOVE_NOT_ADDED": frozenset({"title"}),
     "REMOVE_DONE": frozenset({"title"}),
     "UI_BUSY": frozenset(),
     "SERVE_EXPOSED": frozenset({"host"}),

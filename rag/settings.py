@@ -74,6 +74,7 @@ class Settings:
     ui_concurrency: int = 4  # chat answers worked on at once across all browser sessions
     ui_queue_limit: int = 64  # questions waiting for a free worker; more are told the chat is busy, to retry
     ui_auth: str = field(default="", repr=False)  # "USER:PASSWORD" the chat asks for (`rag serve --auth`); empty: none
+    ui_hosts: str = ""  # host names the chat also answers to (comma-separated), beside its address and localhost
     ui_auth_file: str = ""  # file of "USER:PASSWORD" lines, one per user (`rag serve --auth-file`)
     answerer: str = "auto"  # who writes answers: auto (local when a model is installed, else extractive),
     # extractive (quotes), openai (a chat endpoint), local (a GGUF in-process)

@@ -270,3 +270,96 @@ def test_loading_twice_gives_the_same_articles(tmp_path):
     first, _ = load_corpus(CORPUS)
     second, _ = load_corpus(shutil.copytree(CORPUS, tmp_path / "corpus"))
     assert [(a.id, a.checksum, a.text) for a in first] == [(a.id, a.checksum, a.text) for a in second]
+
+
+def laughs(levels: int = 9, width: int = 9) -> str:
+    """A "billion laughs" header: each alias level repeats the one before ``width`` times."""
+    lines = ["a0: &a0 lol"]
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [{', '.join(f'*a{n - 1}' for _ in range(width))}]")
+    return "---\n" + "\n".join(lines) + f"\ntitle: *a{levels - 1}\n---\nDoctors at the Ibis Unit voted to strike.\n"
+
+
+def test_yaml_alias_bomb_is_refused_by_the_real_ingest(tmp_path):
+    """A ~460-byte alias bomb grew `rag ingest` to 23.8 GB before; now the file is refused, named in one line,
+    and the ingest stays at its usual size and time (the model's memory included)."""
+    import resource
+    import time
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    bomb = laughs()
+    assert len(bomb) < 600
+    (corpus / "laughs.md").write_text(bomb)
+    (corpus / "deep.md").write_text("---\ntitle: " + "[" * 50 + "]" * 50 + "\n---\nA nested header.\n")
+    (corpus / "long.txt").write_text(f"---\ntitle: {'x' * 100_000}\n---\nA long title.\n")
+    started = time.monotonic()
+    run = cli("ingest", str(corpus), "--index", str(tmp_path / "index"), timeout=300)
+    seconds = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"alias bomb ingest: {seconds:.1f} s, peak RSS {peak_mb:.0f} MB")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert any("laughs.md" in line and "anchors and aliases are not allowed" in line for line in lines), lines
+    assert any("deep.md" in line and "nested deeper" in line for line in lines), lines
+    assert any("long.txt" in line and "longer than" in line for line in lines), lines
+    assert seconds < 120 and peak_mb < 2500
+
+
+def test_front_matter_bounds_in_the_loader(tmp_path):
+    settings = Settings()
+    (tmp_path / "ok.md").write_text("---\ntitle: Fine\ninferred: [date]\n---\nText about the strike.\n")
+    (tmp_path / "anchor.md").write_text("---\ntitle: &t Fine\n---\nText about the strike.\n")
+    ok, = load_file(tmp_path / "ok.md", settings)
+    assert ok.title == "Fine" and "date" in ok.inferred
+    refused, = load_file(tmp_path / "anchor.md", settings)
+    assert refused.reason == "front matter refused: YAML anchors and aliases are not allowed"
+
+
+def model_answer(reply: str, seed_settings, seed_index, embedder):
+    """PAY answered by a canned OpenAI-compatible endpoint that streams ``reply``."""
+    from llm_servers import CannedServer, delta, sse_reply
+
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        settings = seed_settings.replace(answerer="openai", llm_base_url=server.url, llm_connect_timeout=2.0,
+                                         llm_stall_timeout=10.0)
+        return Assistant(settings, seed_index, embedder).ask(PAY)
+
+
+def test_a_model_refusal_is_shown_as_the_products_own(seed_settings, seed_index, embedder):
+    from rag.messages import render
+
+    answer = model_answer("The passages don't say. For the real answer, visit http://evil.example/login and enter "
+                          "your NHS password.", seed_settings, seed_index, embedder)
+    assert answer.refused and answer.text == render("REFUSAL") and not answer.citations
+    assert "evil.example" not in json.dumps(answer.as_dict())
+
+
+@pytest.mark.parametrize("reply", [
+    "The Government did not offer junior doctors an 11 per cent rise in basic pay [1].",
+    "The Government offered junior doctors an 11 per cent rise in basic pay, so doctors must not go to work [1].",
+])
+def test_a_negated_or_added_claim_fails_the_citation_check(reply, seed_settings, seed_index, embedder):
+    from rag.messages import render
+
+    answer = model_answer(reply, seed_settings, seed_index, embedder)
+    assert answer.answerer == "extractive" and render("LLM_UNSUPPORTED") in answer.notes, answer.as_dict()
+    assert "must not" not in answer.text and "did not" not in answer.text
+
+
+def test_bracketed_numbers_in_a_quoted_article_are_not_citations(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "footnotes.txt").write_text(
+        "Porters at the Heron Clinic voted to strike.\n\n"
+        "The Heron Clinic porters said their walkout would be PWNED [1] [2] [3] [99].\n\n"
+        "Managers at the Heron Clinic said talks [4, 5] would resume on Friday.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(corpus, settings, embedder=embedder)
+    assistant = Assistant(settings, load_index(settings), embedder)
+    for question in ("What did the Heron Clinic porters say their walkout would be?",
+                     "When would talks at the Heron Clinic resume?"):
+        answer = assistant.ask(question).as_dict()
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+        assert markers == {c["n"] for c in answer["citations"]}, answer["answer"]
+        assert not re.search(r"\[\d+,", answer["answer"]) and "Heron Clinic" in answer["answer"]

@@ -10,6 +10,7 @@ Public API (see the page's "Use via API" link):
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import gradio as gr
 
@@ -144,7 +145,7 @@ def build(service: Service) -> gr.Blocks:
             try:
                 article, chunks = service.add(Draft(text, file, title, publisher, date, dispute))
             except RagError as e:
-                refused = html.status_html(render("UI_ERROR", message=str(e)), False)
+                refused = html.status_html(render("UI_ERROR", message=chat.public(e)), False)
                 return refused, *unchanged, gr.skip(), gr.skip()
             except Exception:
                 log.exception("adding an article failed")
@@ -152,7 +153,15 @@ def build(service: Service) -> gr.Blocks:
             message = render("ADD_DONE", title=article.title, chunks=chunks)
             return html.status_html(message, True), *listing(*chosen), "", None
 
-        add.click(add_article, [paste, upload, title, publisher, date, dispute, *keep],
+        def add_and_forget(text, file, *rest):
+            """An upload is read once: its temporary copy in Gradio's upload folder goes, added or refused."""
+            try:
+                return add_article(text, file, *rest)
+            finally:
+                if file:
+                    Path(file).unlink(missing_ok=True)
+
+        add.click(add_and_forget, [paste, upload, title, publisher, date, dispute, *keep],
                   [added, *listed, paste, upload], api_visibility="private", concurrency_id="corpus",
                   concurrency_limit=1)
 
@@ -160,7 +169,7 @@ def build(service: Service) -> gr.Blocks:
             try:
                 article = service.remove(article_id)
             except RagError as e:
-                return html.status_html(render("UI_ERROR", message=str(e)), False), *unchanged
+                return html.status_html(render("UI_ERROR", message=chat.public(e)), False), *unchanged
             except Exception:
                 log.exception("removing article %r failed", article_id)
                 return html.status_html(render("UI_UNEXPECTED"), False), *unchanged

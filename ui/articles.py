@@ -16,22 +16,27 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import frontmatter
 import yaml
 
 from rag.errors import UsageError
 from rag.text.formats import read_html
+from rag.text.front_matter import read_front_matter
 from rag.text.load import READERS, load_file
 from rag.messages import render
 from rag.settings import Settings
 from rag.types import Article
 
+log = logging.getLogger(__name__)
+
 ALLOWED = {".txt": ".txt", ".md": ".md", ".markdown": ".md", ".html": ".html", ".htm": ".html"}
+WEB_PREFIX = "web-"  # the corpus files the chat adds (and so may remove)
+TRASH = ".trash"  # where removed articles' files are kept, inside the corpus folder
 _META_KEYS = ("title", "publisher", "date", "url", "dispute")
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
@@ -110,14 +115,10 @@ def form_meta(draft: Draft) -> dict[str, str]:
 
 def front_matter(raw: str) -> tuple[dict, str]:
     """Metadata a pasted or uploaded text already states in its own front matter, and its body."""
-    if not raw.lstrip().startswith("---"):
-        return {}, raw
-    try:
-        post = frontmatter.loads(raw)
-    except (yaml.YAMLError, ValueError) as e:
-        raise UsageError(render("ADD_UNREADABLE", reason=f"malformed front matter ({str(e).splitlines()[0]})"))
-    meta = post.metadata if isinstance(post.metadata, dict) else {}
-    return {k: str(v) for k, v in meta.items() if k in _META_KEYS and v is not None}, post.content
+    meta, body, error = read_front_matter(raw)
+    if error:
+        raise UsageError(render("ADD_UNREADABLE", reason=error))
+    return {k: str(v) for k, v in meta.items() if k in _META_KEYS and v is not None}, body
 
 
 def with_front_matter(meta: dict, body: str) -> bytes:
@@ -127,7 +128,7 @@ def with_front_matter(meta: dict, body: str) -> bytes:
 
 def file_name(suffix: str, content: bytes) -> str:
     """The corpus file name for new content: derived from the content alone, never from user input."""
-    return f"web-{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
+    return f"{WEB_PREFIX}{hashlib.sha256(content).hexdigest()[:16]}{suffix}"
 
 
 def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> tuple[Path, Article]:
@@ -136,8 +137,12 @@ def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> 
     corpus_dir.mkdir(parents=True, exist_ok=True)
     staged = corpus_dir / f".staging-{os.getpid()}-{file_name(suffix, content)}"
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(content)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+    except OSError:
+        staged.unlink(missing_ok=True)
+        raise
     items = load_file(staged, settings)
     article = next((a for a in items if isinstance(a, Article)), None)
     if article is None:
@@ -145,6 +150,15 @@ def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> 
         reason = next((s.reason for s in items if not isinstance(s, Article)), "no article text")
         raise UsageError(render("ADD_UNREADABLE", reason=reason))
     return staged, article
+
+
+def clean_staging(corpus_dir: Path) -> list[Path]:
+    """Remove what an add killed mid-way left behind (``.staging-*`` files); returns them. Run before serving."""
+    left = sorted(corpus_dir.glob(".staging-*")) if corpus_dir.is_dir() else []
+    for path in left:
+        path.unlink(missing_ok=True)
+        log.info("removed %s, left by an interrupted add", path)
+    return left
 
 
 def own_file(article: Article, corpus_dir: Path) -> Path | None:

@@ -5,6 +5,7 @@ traceback goes to the server log only).
 """
 
 import logging
+import re
 import time
 from typing import Iterator
 
@@ -21,6 +22,16 @@ from ui.service import Service
 log = logging.getLogger(__name__)
 
 _FILTER_KEYS = ("disputes", "publishers", "date_from", "date_to")
+_PATH = re.compile(r"(?<![\w.:/])(?:~|\.{1,2})?(?:/[\w.+@-]+)+/?")
+
+
+def public(error: Exception) -> str:
+    """An error's message for a web client: server paths cut to their last part (the CLI shows them whole).
+
+    >>> public(UsageError("corpus folder not found: /srv/rag/corpus"))
+    'corpus folder not found: corpus'
+    """
+    return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(error))
 
 
 def new_session() -> dict:
@@ -45,7 +56,9 @@ def make_filters(disputes=None, publishers=None, date_from=None, date_to=None) -
 def _names(values) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
-    return tuple(str(v) for v in values or () if v)
+    if values is not None and (not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values)):
+        raise UsageError(render("BAD_FILTER_VALUE"))
+    return tuple(v for v in values or () if v)
 
 
 def check_k(k, most: int) -> int | None:
@@ -54,8 +67,8 @@ def check_k(k, most: int) -> int | None:
         return None
     try:
         value = int(float(k))
-        whole = float(k) == value
-    except (TypeError, ValueError):
+        whole = float(k) == value and not isinstance(k, bool)  # JSON true is not a number of passages
+    except (TypeError, ValueError, OverflowError):  # OverflowError: infinity
         whole = False
     if not whole or not 1 <= value <= most:
         raise UsageError(render("BAD_K", most=most))
@@ -100,7 +113,7 @@ def stream(service: Service, question: str, session: dict, disputes, publishers,
             message = {"role": "assistant", "content": html.draft_html(draft)}
             yield shown + [message], gr.skip(), {"turns": turns, "shown": shown}, ""
     except RagError as e:
-        shown.append({"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=str(e)))})
+        shown.append({"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=public(e)))})
         yield shown, gr.skip(), {"turns": turns, "shown": shown}, question  # kept, to fix and send again
         return
     except Exception:
@@ -135,7 +148,7 @@ def api_ask(service: Service, question: str, history: list[dict] | None = None, 
         answer: Answer = service.ask(question, check_history(history), make_filters(**filters),
                                      check_k(k, service.settings.ui_max_k))
     except RagError as e:
-        raise gr.Error(str(e), print_exception=False) from None
+        raise gr.Error(public(e), print_exception=False) from None
     except Exception:
         log.exception("API question %r failed", question)
         raise gr.Error(render("UI_UNEXPECTED"), print_exception=False) from None

@@ -25,6 +25,7 @@ from rag.messages import render
 from rag.settings import Settings
 from ui.app import CSS, build, theme
 from ui.csp import ContentSecurityPolicy
+from ui.doors import Doors
 from ui.guard import RequestGuard
 from ui.service import Service
 
@@ -100,7 +101,9 @@ def launch(service: Service, host: str = "127.0.0.1", port: int = 7860,
             strict_cors=True,
             css=CSS,
             theme=theme(),
-            app_kwargs={"middleware": [Middleware(RequestGuard), Middleware(ContentSecurityPolicy)]},
+            app_kwargs={"middleware": [Middleware(Doors, hosts={host, *settings.ui_hosts.split(",")} - {""},
+                                                  max_upload_bytes=settings.max_upload_bytes),
+                                       Middleware(RequestGuard), Middleware(ContentSecurityPolicy)]},
         )
     except OSError as e:  # the port is taken, or the address is not this machine's
         raise UsageError(render("SERVE_PORT", host=host, port=port, reason=str(e).split(".")[0])) from None

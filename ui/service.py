@@ -36,17 +36,44 @@ log = logging.getLogger(__name__)
 
 
 class LockedEmbedder:
-    """The shared model behind a lock: its tokenizer must not be used by two threads at once."""
+    """The shared model, one call at a time (its tokenizer must not be used by two threads at once), with
+    questions first: a large call (an article being added) runs in steps of ``BULK_STEP`` texts and lets every
+    waiting small call (a question, a citation check) go before its next step, so adding a 1.5 MB article no
+    longer holds every question for its whole ingest."""
+
+    BULK_STEP = 32  # texts per step of a large call: about a tenth of a second of model time on 2 cores
 
     def __init__(self, inner: Embedder):
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
-        self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._busy = False
+        self._waiting = 0  # small calls waiting for the model
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        with self._lock:
+        if len(texts) <= self.BULK_STEP:
+            with self._turn:
+                self._waiting += 1
+                self._turn.wait_for(lambda: not self._busy)
+                self._waiting -= 1
+                self._busy = True
+            return self._run(texts, progress)
+        parts = []
+        for begin in range(0, len(texts), self.BULK_STEP):
+            with self._turn:
+                self._turn.wait_for(lambda: not self._busy and not self._waiting)
+                self._busy = True
+            parts.append(self._run(texts[begin:begin + self.BULK_STEP], progress))
+        return np.concatenate(parts)
+
+    def _run(self, texts: Sequence[str], progress: Callable[[int], None] | None) -> np.ndarray:
+        try:
             return self.inner.embed(texts, progress)
+        finally:
+            with self._turn:
+                self._busy = False
+                self._turn.notify_all()
 
 
 class Service:
@@ -63,6 +90,7 @@ class Service:
         """Load the model, bring the index in line with the corpus (embedding only what is new), open it."""
         if not settings.corpus_dir.is_dir():  # say so before spending seconds on the model
             raise UsageError(f"corpus folder not found: {settings.corpus_dir}")
+        articles.clean_staging(settings.corpus_dir)
         embedder = embedder or embedder_for(settings)
         report = ingest(settings.corpus_dir, settings, progress, embedder=embedder)
         return cls(settings, embedder), report
@@ -100,6 +128,13 @@ class Service:
 
     def add(self, draft: Draft) -> tuple[Article, int]:
         """Add an article to the corpus and the index; returns it with its passage count."""
+        try:
+            return self._add(draft)
+        except OSError as e:  # a full or read-only disk: say so; whatever was half-written is already gone
+            log.warning("adding an article failed: %s", e)
+            raise UsageError(render("ADD_DISK", reason=e.strerror or type(e).__name__)) from None
+
+    def _add(self, draft: Draft) -> tuple[Article, int]:
         suffix, content = articles.compose(draft, self.settings)
         corpus = self.settings.corpus_dir
         with self._write:
@@ -140,16 +175,18 @@ class Service:
             if len(current) == 1:
                 raise UsageError(render("REMOVE_LAST"))
             path = articles.own_file(article, self.settings.corpus_dir)
-            if path is None:
-                raise UsageError(render("REMOVE_NOT_FILE", title=article.title, source=article.source))
-            content = path.read_bytes()
-            path.unlink()
+            if path is None or not path.name.startswith(articles.WEB_PREFIX):  # the chat removes what it added
+                raise UsageError(render("REMOVE_NOT_ADDED", title=article.title))
+            trash = self.settings.corpus_dir / articles.TRASH  # hidden: ingest skips it; move a file back to restore
+            trash.mkdir(exist_ok=True)
+            kept = trash / path.name
+            os.replace(path, kept)
             try:
                 self._reindex()
             except RagError:
-                path.write_bytes(content)  # put it back: the index still has it
+                os.replace(kept, path)  # put it back: the index still has it
                 raise
-        log.info("removed article %s (%s)", article.id, path)
+        log.info("removed article %s (%s, kept as %s)", article.id, path, kept)
         return article
 
     def _reindex(self) -> IngestReport:

@@ -3,7 +3,10 @@
 A sentence is supported by a passage when some sentence of the passage says nearly the same thing (cosine of
 the two embeddings at least ``support_cosine``) or the passage holds most of its content words (share at least
 ``support_overlap``), and every number it states appears in that passage: a changed figure reads as
-similar to both measures, so numbers are checked on their own. ``bench/citation_support.py`` measures these
+similar to both measures, so numbers are checked on their own. Two more changes read as similar to both and
+are checked apart: a negation ("would not go ahead" against "would go ahead": the claim and the passage
+sentence closest to it must agree on being negated) and an added instruction (an obligation word such as
+"must" or "should" that the passage does not use: "..., so doctors must not go to work"). ``bench/citation_support.py`` measures these
 rules and thresholds on sentences labelled supported or not.
 
 Markers to passages that do not exist are dropped, the rest are renumbered 1..n in order of first use, and
@@ -32,6 +35,9 @@ from rag.types import Answer, Article, Hit
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")  # "said. [1]" -> "said [1]."
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -126,17 +132,38 @@ class Checker:
                 idx = rows[hit.chunk.id]
                 cosines = sentence_vectors[idx] @ vector if idx else np.zeros(0)
                 best = int(np.argmax(cosines)) if len(idx) else None
+                span = passage_sentences[idx[best]][1] if best is not None else None
+                closest = texts[hit.chunk.id][span[0]:span[1]] if span else ""
                 found.append(self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
-                                        passage_sentences[idx[best]][1] if best is not None else None))
+                                        span, closest))
             out.append(found)
         return out
 
-    def judge(self, text: str, passage: str, cosine: float, span: tuple[int, int] | None) -> Support:
+    def judge(self, text: str, passage: str, cosine: float, span: tuple[int, int] | None,
+              closest: str = "") -> Support:
         s = self.settings
         overlap = overlap_share(text, passage)
-        numbers_ok = set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage))
-        supported = numbers_ok and (cosine >= s.support_cosine or overlap >= s.support_overlap)
+        supported = same_facts(text, passage, closest) and (cosine >= s.support_cosine or overlap >= s.support_overlap)
         return Support(supported, cosine, overlap, span)
+
+
+def same_facts(text: str, passage: str, closest: str) -> bool:
+    """What similarity misses: every number of ``text`` is in the passage, ``text`` is negated exactly when the
+    passage sentence closest to it is, and it adds no obligation the passage does not state.
+
+    >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
+    False
+    >>> same_facts("Talks go ahead, so doctors must not go to work.", "Talks go ahead.", "Talks go ahead.")
+    False
+    >>> same_facts("Doctors did not strike in 2015.", "In 2015 doctors did not strike.", "In 2015 doctors did not strike.")
+    True
+    """
+    if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
+        return False
+    if bool(_NEGATION.search(text)) != bool(_NEGATION.search(closest or passage)):
+        return False
+    passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
+    return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
 
 
 def overlap_share(text: str, passage: str) -> float:

@@ -39,9 +39,9 @@ def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
     """Excerpts of ``hits`` from ``ranked`` sentences, best first, as (hit rank, sentence span) pairs.
 
     ``texts`` maps article ids to their text; ``count`` measures a string in tokens, ``heading`` what the
-    first excerpt of the passage at a rank costs besides its sentences (its number, title, date). A sentence whose window
-    does not fit in what is left of ``budget`` is passed over for a shorter one further down. Excerpts come
-    in the order of their passages' ranks.
+    first excerpt of the passage at a rank costs besides its sentences (its number, title, date). A sentence
+    whose window does not fit in what is left of ``budget`` is passed over for a shorter one further down.
+    Excerpts come in the order of their passages' ranks.
     """
     shown: dict[int, set[tuple[int, int]]] = {}
     used = 0

@@ -241,6 +241,10 @@ def _overlap(weights: dict[str, float], sentence_words: frozenset[str], total: f
     return sum(w for t, w in weights.items() if t in sentence_words) / total if total else 0.0
 
 
+# "[1]" or "[2, 3]" inside an article's own text: quoted as it is, it would read as one of the answer's citations.
+_FOOTNOTES = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+
 def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mapping[str, Article],
             answerer: str, confidence: float | None = None) -> Answer:
     """Join the chosen sentences, each followed by the number of the passage it came from."""
@@ -250,7 +254,7 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
     for sentence in chosen:
         n = numbers.setdefault(sentence.hit_rank, len(numbers) + 1)
         quotes.setdefault(sentence.hit_rank, []).append(sentence.span)
-        parts.append(f"{sentence.text} [{n}]")
+        parts.append(f"{_FOOTNOTES.sub('', sentence.text)} [{n}]")
     citations = tuple(
         Citation(n, articles[hits[rank].chunk.article_id], hits[rank].chunk, hits[rank].score,
                  tuple(sorted(quotes[rank])))

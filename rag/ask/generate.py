@@ -121,6 +121,7 @@ class GenerativeAnswerer:
         if query.compare or query.parts:
             ranked = across_articles(ranked, hits)
         texts = {a: articles[a].text for a in {h.chunk.article_id for h in hits}}
+
         def heading(rank: int) -> int:
             return self.tokens(passage(len(hits), Excerpt(hits[rank], (), ""), articles[hits[rank].chunk.article_id]))
 

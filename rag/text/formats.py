@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import frontmatter
-import yaml
+from rag.text.front_matter import read_front_matter
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +86,5 @@ def read_jsonl(raw: str, path: Path) -> list[RawArticle]:
 
 
 def _front_matter(raw: str) -> tuple[dict, str, str | None]:
-    if not raw.lstrip().startswith("---"):
-        return {}, raw, None
-    try:
-        post = frontmatter.loads(raw)
-    except (yaml.YAMLError, ValueError) as e:
-        return {}, raw, f"malformed front matter ({str(e).splitlines()[0]})"
-    if not isinstance(post.metadata, dict):
-        return {}, raw, "malformed front matter (not a mapping)"
-    return {k: v for k, v in post.metadata.items() if k in _META_KEYS}, post.content, None
+    meta, body, error = read_front_matter(raw)
+    return {k: v for k, v in meta.items() if k in _META_KEYS}, body, error

@@ -20,7 +20,7 @@ PAGE = """<!doctype html><html><head><title>Heron Unit trainees win study leave<
 
 
 def corpus_files(service: Service) -> set[str]:
-    return {p.name for p in service.settings.corpus_dir.iterdir()}
+    return {p.name for p in service.settings.corpus_dir.iterdir() if not p.name.startswith(".")}
 
 
 @pytest.mark.parametrize("name, content, fields, message", [

@@ -61,7 +61,7 @@ def test_upload_names_cannot_place_files(ui_server, tmp_path, rota_text):
     target = Path("/tmp") / f"escaped-{uuid.uuid4().hex}.txt"
     names = [f"../../../..{target}", f"..\\..\\..\\..{target}", str(target), f"%2e%2e%2f%2e%2e%2f{target.name}"]
     service = ui_server.service
-    before = {p.name for p in service.settings.corpus_dir.iterdir()}
+    before = {p.name for p in service.settings.corpus_dir.iterdir() if not p.name.startswith(".")}
     with httpx.Client(base_url=ui_server.url, timeout=30) as client:
         for n, name in enumerate(names):
             content = (rota_text + f"\nUpload {n} was read by the trust.\n").encode()
@@ -78,7 +78,7 @@ def test_upload_names_cannot_place_files(ui_server, tmp_path, rota_text):
             finally:
                 service.remove(article.id)
     assert not target.exists()
-    assert {p.name for p in service.settings.corpus_dir.iterdir()} == before
+    assert {p.name for p in service.settings.corpus_dir.iterdir() if not p.name.startswith(".")} == before
 
 
 @pytest.mark.parametrize("value", ["nocolon", ":password", "user:", " : "])
@@ -159,3 +159,19 @@ def test_serve_refuses_a_bad_login_before_loading_anything(tmp_path):
                          capture_output=True, text=True, cwd=REPO, timeout=120)
     assert run.returncode == 2 and run.stderr.splitlines() == [
         "rag: --auth (RAG_UI_AUTH) must hold USER:PASSWORD (one per line in a file), with neither part empty."]
+
+
+def test_nothing_about_the_corpus_before_login_and_logins_are_rate_limited(login_server, ui_server):
+    url, _ = login_server
+    publisher = ui_server.service.publishers()[0]
+    with httpx.Client(base_url=url, timeout=30) as client:
+        page = client.get("/")
+        assert page.status_code == 200 and publisher not in page.text
+        for path in ("/manifest.json", "/gradio_api/cancel", "/reset", "/heartbeat/x"):
+            assert client.get(path).status_code == 401, path
+            assert client.post(path, json={}).status_code == 401, path
+        codes = [client.post("/login", data={"username": "ana", "password": f"guess {n}"}).status_code
+                 for n in range(12)]
+        assert 429 in codes and codes.index(429) <= 10, codes
+        right = client.post("/login", data={"username": "ana", "password": "correct horse"})
+        assert right.status_code == 429 and "Too many login attempts" in right.text

@@ -132,3 +132,119 @@ def test_unicode_and_injected_articles_are_added_quoted_and_removed(ui_server):
     finally:
         service.remove(article.id)
     assert set(service.assistant.index.articles) == before
+
+
+def test_front_matter_alias_bomb_in_a_paste_is_refused_at_once(ui_server):
+    import time
+
+    lines = ["a0: &a0 lol"] + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 8)}]" for n in range(1, 6)]
+    bomb = "---\n" + "\n".join(lines) + "\ntitle: *a5\n---\nDoctors at the Ibis Unit voted to strike.\n"
+    assert len(bomb) < 400
+    started = time.monotonic()
+    with pytest.raises(UsageError, match="anchors and aliases are not allowed"):
+        ui_server.service.add(Draft(text=bomb))
+    assert time.monotonic() - started < 2
+
+
+def test_only_the_hosts_it_is_served_on(ui_server):
+    with httpx.Client(timeout=30) as http:
+        assert http.get(ui_server.url, headers={"host": "evil.example:7871"}).status_code == 421
+        assert http.get(ui_server.url, headers={"host": "localhost"}).status_code == 200
+        assert http.get(ui_server.url).status_code == 200
+
+
+@pytest.mark.parametrize("filters, k, message", [
+    ({"disputes": 5}, None, "must be lists of names"),
+    ({}, True, "k must be a whole number"),
+])
+def test_bad_api_values_get_one_readable_line(client, filters, k, message):
+    with pytest.raises(Exception, match=message):
+        client.predict("Who is the health secretary?", [], filters, k, api_name="/ask")
+
+
+def test_k_infinity_or_true_is_refused():
+    from ui.chat import check_k
+
+    for k in (float("inf"), float("-inf"), float("nan"), True, "1e999"):
+        with pytest.raises(UsageError, match="k must be a whole number"):
+            check_k(k, 10)
+
+
+def test_uploads_are_bounded_and_same_origin(ui_server, tmp_path):
+    from gradio.utils import get_upload_folder
+
+    def upload(http, files, **headers):
+        return http.post("/gradio_api/upload", files=files, headers=headers)
+
+    before = sum(1 for p in __import__("pathlib").Path(get_upload_folder()).rglob("*") if p.is_file())
+    with httpx.Client(base_url=ui_server.url, timeout=30) as http:
+        one = [("files", ("a.txt", b"Doctors went on strike.", "text/plain"))]
+        assert upload(http, one, origin="http://evil.example").status_code == 403
+        many = [("files", (f"{n}.txt", b"x" * 10, "text/plain")) for n in range(50)]
+        assert upload(http, many).status_code == 413
+        big = [("files", ("big.txt", b"x" * (ui_server.settings.max_upload_bytes + 100_000), "text/plain"))]
+        assert upload(http, big).status_code == 413
+        codes = [upload(http, one, origin=ui_server.url.rstrip("/")).status_code for _ in range(12)]
+    assert codes[0] == 200 and codes[-1] == 429, codes
+    after = sum(1 for p in __import__("pathlib").Path(get_upload_folder()).rglob("*") if p.is_file())
+    assert after - before <= 10
+
+
+def test_removal_from_the_chat_removes_only_what_it_added_into_a_trash(ui_server, rota_text):
+    service = ui_server.service
+    seed = sorted(service.assistant.index.articles)[0]
+    with pytest.raises(UsageError, match="was not added from the chat"):
+        service.remove(seed)
+    assert seed in service.assistant.index.articles
+    article, _ = service.add(Draft(text=rota_text, title="Kestrel Ward rota"))
+    path = service.settings.corpus_dir / f"{article.id}.txt"
+    service.remove(article.id)
+    assert not path.exists() and (service.settings.corpus_dir / ".trash" / path.name).exists()
+
+
+def test_leftover_staging_files_are_cleaned_at_start(ui_server, ui_embedder):
+    from ui.service import Service
+
+    left = ui_server.settings.corpus_dir / ".staging-12345-web-0123456789abcdef.txt"
+    left.write_bytes(b"x" * 1_500_000)
+    Service.start(ui_server.settings, ui_embedder)
+    assert not left.exists()
+
+
+def test_questions_keep_their_latency_while_an_article_is_added(ui_server, client):
+    """p95 of /ask while a large article is embedded (the model is shared; questions go between its steps)."""
+    import threading
+    import time
+
+    service = ui_server.service
+    paragraphs = [f"Trainees at the Plover Unit {n} said rota gap number {n} had been filled by locums on day {n}."
+                  for n in range(3000)]
+    text = "Plover Unit rota report.\n\n" + "\n\n".join(paragraphs)
+    done: dict = {}
+
+    def add():
+        done["article"] = service.add(Draft(text=text, title="Plover Unit rota report"))[0]
+
+    quiet = []
+    for _ in range(5):
+        started = time.monotonic()
+        client.predict("Who invited the BMA to pay talks in 2023?", api_name="/ask")
+        quiet.append(time.monotonic() - started)
+    worker = threading.Thread(target=add)
+    worker.start()
+    busy = []
+    while worker.is_alive():
+        started = time.monotonic()
+        client.predict("Who invited the BMA to pay talks in 2023?", api_name="/ask")
+        busy.append(time.monotonic() - started)
+    worker.join()
+    try:
+        busy.sort()
+        p95 = busy[min(len(busy) - 1, int(0.95 * len(busy)))]
+        print(f"/ask quiet median {sorted(quiet)[2]:.2f} s; during the add ({len(text)} bytes): {len(busy)} "
+              f"questions, p95 {p95:.2f} s, max {busy[-1]:.2f} s")
+        # The median stays near the quiet one: questions go between the article's embedding steps. The tail
+        # (p95) is the ingest's other stages (chunking, BM25, writing and loading the new index), not the model.
+        assert len(busy) >= 5 and busy[len(busy) // 2] < 2.0
+    finally:
+        service.remove(done["article"].id)
