@@ -112,6 +112,20 @@ TEMPLATES: dict[str, str] = {
     "UNSUPPORTED": "Not backed by the cited passages",
     # `rag ask` after streaming a model's draft, when checking changed it (markers renumbered, dropped).
     "CLI_CHECKED": "Checked answer:",
+    # `rag ingest` without a folder where there is no corpus/ folder.
+    "CLI_NO_CORPUS": "no {folder}/ folder here: rag ingest reads {folder}/ by default, or give the folder of "
+                     "articles: rag ingest DIR",
+    # `rag ask` or `rag search` with -k below 1.
+    "CLI_BAD_K": "-k must be 1 or more (got {k})",
+    # `rag serve` with neither a corpus folder nor an index.
+    "SERVE_NOTHING": "no corpus folder ({folder}) and no index in {index}: run `rag ingest DIR` first, or give "
+                     "--corpus DIR",
+    # `rag serve` of an index whose corpus folder is missing.
+    "SERVE_INDEX_ONLY": "no corpus folder ({folder}): serving the index in {index} as it is; articles cannot be "
+                        "added or removed",
+    # Adding or removing an article while the chat serves an index without its corpus folder.
+    "EDIT_NO_CORPUS": "Articles cannot be added or removed: the corpus folder {folder} is missing, so the chat "
+                      "serves its index as it is.",
 }
 
 # The placeholders each template is rendered with; the test compares this with the templates themselves.
@@ -163,6 +177,11 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),
+    "CLI_NO_CORPUS": frozenset({"folder"}),
+    "CLI_BAD_K": frozenset({"k"}),
+    "SERVE_NOTHING": frozenset({"folder", "index"}),
+    "SERVE_INDEX_ONLY": frozenset({"folder", "index"}),
+    "EDIT_NO_CORPUS": frozenset({"folder"}),
 }
 
 # Example questions the chat offers, covering both disputes.

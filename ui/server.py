@@ -121,10 +121,14 @@ def serve(settings: Settings, host: str, port: int) -> int:
     logins(settings)  # a bad login setting fails now, not after loading the model
     with Progress("embedding", sys.stderr) as progress:
         service, report = Service.start(settings, progress=progress.update)
-    state = "up to date" if report.unchanged else f"embedded {report.embedded} new passages"
-    print(f"{report.articles} articles, {report.chunks} passages ({state}), {len(report.skipped)} files skipped "
-          f"-> {settings.index_dir}/", file=sys.stderr)
-    for skipped in report.skipped:
-        print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+    if report is None:
+        print(render("SERVE_INDEX_ONLY", folder=str(settings.corpus_dir), index=str(settings.index_dir)),
+              file=sys.stderr)
+    else:
+        state = "up to date" if report.unchanged else f"embedded {report.embedded} new passages"
+        print(f"{report.articles} articles, {report.chunks} passages ({state}), {len(report.skipped)} files "
+              f"skipped -> {settings.index_dir}/", file=sys.stderr)
+        for skipped in report.skipped:
+            print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     launch(service, host, port, block=True)
     return 0
