@@ -36,7 +36,9 @@ TEMPLATES: dict[str, str] = {
     # Heading of the sources panel.
     "UI_SOURCES": "Sources",
     # The sources panel before any question.
-    "UI_SOURCES_EMPTY": "The passages cited by the latest answer appear here.",
+    "UI_SOURCES_EMPTY": "The passages cited by the answers appear here.",
+    # Above the passages of one answer in the sources panel.
+    "UI_SOURCES_FOR": "Answer {turn}: {question}",
     # The sources panel after an answer that cites nothing.
     "UI_SOURCES_NONE": "This answer cites no passage.",
     # Summary that opens the full article under a cited passage.
@@ -65,6 +67,11 @@ TEMPLATES: dict[str, str] = {
     "ADD_BOTH": "Either paste the text or choose a file, not both.",
     # Adding an article: too large.
     "ADD_TOO_BIG": "That article is {size} bytes; the most the chat accepts is {limit} bytes.",
+    # Adding an article: the page refused the chosen file before sending it (too large, or not a readable type).
+    "ADD_REFUSED_SIZE": "{name} was not taken: it is {size} bytes, and the most the chat accepts is {limit} bytes. "
+                        "Choose a smaller file or paste part of the text.",
+    # Adding an article: the page refused the chosen file for its type.
+    "ADD_REFUSED_TYPE": "{name} was not taken: only {types} files can be added.",
     # Adding an article: a file type the corpus cannot read.
     "ADD_TYPE": "Only {types} files can be added.",
     # Adding an article: not text.
@@ -141,6 +148,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "UI_NOTE": frozenset({"note"}),
     "UI_SOURCES": frozenset(),
     "UI_SOURCES_EMPTY": frozenset(),
+    "UI_SOURCES_FOR": frozenset({"turn", "question"}),
     "UI_SOURCES_NONE": frozenset(),
     "UI_READ_ARTICLE": frozenset(),
     "UI_UNKNOWN_PUBLISHER": frozenset(),
@@ -155,6 +163,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "ADD_EMPTY": frozenset(),
     "ADD_BOTH": frozenset(),
     "ADD_TOO_BIG": frozenset({"size", "limit"}),
+    "ADD_REFUSED_SIZE": frozenset({"name", "size", "limit"}),
+    "ADD_REFUSED_TYPE": frozenset({"name", "types"}),
     "ADD_TYPE": frozenset({"types"}),
     "ADD_NOT_UTF8": frozenset(),
     "ADD_UNREADABLE": frozenset({"reason"}),

@@ -23,7 +23,7 @@ from starlette.middleware import Middleware
 from rag.errors import UsageError
 from rag.messages import render
 from rag.settings import Settings
-from ui.app import CSS, build, theme
+from ui.app import CSS, SCRIPT, build, theme
 from ui.csp import ContentSecurityPolicy
 from ui.guard import RequestGuard
 from ui.service import Service
@@ -99,6 +99,7 @@ def launch(service: Service, host: str = "127.0.0.1", port: int = 7860,
             pwa=False,
             strict_cors=True,
             css=CSS,
+            js=SCRIPT,
             theme=theme(),
             app_kwargs={"middleware": [Middleware(RequestGuard), Middleware(ContentSecurityPolicy)]},
         )
