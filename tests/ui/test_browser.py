@@ -99,9 +99,9 @@ def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifac
     assert markers.count() == len([m for p in pieces for m in p.split("[")[1:]])
     sources = page.locator("#sources section.source")
     assert sources.count() == len(expected.citations)
-    assert page.locator("#src-1 blockquote mark").first.is_visible()
+    assert page.locator("#src-1-1 blockquote mark").first.is_visible()
     quoted = expected.text[: expected.text.index("[")].strip()
-    assert quoted in page.locator("#src-1 blockquote mark").first.inner_text().replace("\n", " ") or any(
+    assert quoted in page.locator("#src-1-1 blockquote mark").first.inner_text().replace("\n", " ") or any(
         quoted in m for m in page.locator("#sources mark").all_inner_texts())
     page.screenshot(path=str(artifacts / "chat.png"))
     if os.environ.get("UPDATE_README_SCREENSHOT"):  # refresh the README's picture only when asked
@@ -109,7 +109,7 @@ def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifac
         shutil.copyfile(artifacts / "chat.png", REPO / "docs" / "screenshot.png")
 
     # Push passage 1 out of view, then follow its marker: the passage comes back into view.
-    target = f"src-{expected.citations[0].n}"
+    target = f"src-1-{expected.citations[0].n}"
     page.evaluate("""(id) => {
         document.querySelectorAll('#sources details').forEach(d => d.open = !d.closest('#' + id));
         const box = document.querySelector('#sources .sources'); box.scrollTop = box.scrollHeight;
@@ -170,7 +170,20 @@ def test_oversized_upload_is_refused_with_a_message(tab, ui_server, tmp_path):
     page.get_by_text("exceed the maximum allowed size").first.wait_for()
     page.locator("#a-add").click()
     page.locator("#a-status .status.problem").wait_for()
-    assert "Paste an article's text or choose a file" in page.locator("#a-status").inner_text()
+    limit = ui_server.settings.max_upload_bytes
+    assert (f"big.txt was not taken: it is {big.stat().st_size} bytes, and the most the chat accepts is {limit} "
+            "bytes") in page.locator("#a-status").inner_text()
+    assert set(ui_server.service.assistant.index.articles) == before
+
+    wrong = tmp_path / "scan.pdf"
+    wrong.write_bytes(b"%PDF-1.4 junior doctors")
+    page.locator("#a-file input[type=file]").set_input_files(str(wrong))
+    page.wait_for_timeout(1000)  # the page refuses it, or uploads it and the server does
+    page.locator("#a-add").click()
+    page.wait_for_function("document.querySelector('#a-status').innerText.includes('scan.pdf')"
+                           " || document.querySelector('#a-status').innerText.includes('Only .html')")
+    status = page.locator("#a-status").inner_text()
+    assert "only .html, .md, .txt files can be added" in status.lower(), status
     assert set(ui_server.service.assistant.index.articles) == before
 
 
@@ -201,7 +214,7 @@ def test_untrusted_text_runs_nothing_and_fetches_nothing(tab, ui_server, artifac
     page.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
     tab.ask("What did organisers of the Marlowe Clinic walkout say?")
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2")
-    page.locator("#sources section.source").first.wait_for()
+    page.locator("#sources .turn:last-child section.source").first.wait_for()  # the second answer's
     page.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
     page.wait_for_timeout(500)
     shown = page.locator("#sources").inner_text()
