@@ -3,8 +3,9 @@
 Public API (see the page's "Use via API" link):
 
 * ``/ask`` (question, history, filters, k) -> the ``rag ask --json`` object; documented in ``ui.chat.make_api``.
-* ``/chat`` (question, disputes, publishers, date_from, date_to, k[, answerer]) -> the chat as displayed,
-  streamed; the conversation is kept per session, so each client or browser tab has its own.
+* ``/chat`` (question[, disputes, publishers, date_from, date_to, k, answerer]) -> the chat as displayed,
+  streamed; the conversation is kept per session, so each client has its own, and a browser keeps its own
+  across a reload (``gr.BrowserState``).
 """
 
 from __future__ import annotations

@@ -164,10 +164,12 @@ def make_api(service: Service):
         "title", "publisher", "date", "url", "dispute", "text" (the passage), "start", "end" (its offsets in
         the article), "score", "quotes" ([start, end] article offsets of the cited sentences)}], "notes",
         "answerer" (who wrote the text: "extractive", or the model backend), "unsupported" (sentences of a
-        generated answer that their citations do not back)}. A question the server cannot take (empty, bad
+        generated answer that their citations do not back), "confidence" (the best sentence's score; refused
+        below the server's refuse_below; null when nothing was scored)}. A question the server cannot take (empty, bad
         filter, bad date) fails with a readable message.
 
         Example (Python, gradio_client):
+            Client("http://127.0.0.1:7860/").predict("What is full pay restoration?", api_name="/ask")
             Client("http://127.0.0.1:7860/").predict("What is full pay restoration?", [],
                 {"disputes": ["2023 pay"]}, 5, api_name="/ask")
         """
