@@ -201,5 +201,5 @@ def test_serve_without_a_corpus_folder_serves_the_index(tmp_path, seed_settings)
 
 
 def test_serve_with_neither_corpus_nor_index_says_so(tmp_path):
-    out, err = run_in(tmp_path, "serve", "--port", str(free_port())).communicate(timeout=120)
+    _, err = run_in(tmp_path, "serve", "--port", str(free_port())).communicate(timeout=120)
     assert len(err.splitlines()) == 1 and err.startswith("rag: no corpus folder (corpus) and no index in index"), err

@@ -3,7 +3,10 @@ keeps its own metadata (typed, or its file's own)."""
 
 from __future__ import annotations
 
-from test_browser import browser, tab  # noqa: F401  (the fixtures: one Chromium, a fresh page per test)
+import pytest
+from conftest import CHROMIUM
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
 
 PASTED = """Trainee doctors at the Heronsgate Clinic agreed a new on-call rota with managers on Tuesday.
 

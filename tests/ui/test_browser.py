@@ -6,22 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from conftest import CHROMIUM, TIMEOUT, Tab
 
 from ui.html import sentences
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT = 30_000  # ms; answers take about a second on two cores, an upload's ingest a few
 
 # Records how the latest answer bubble's text changes, to see it stream in.
 WATCH = """() => {
@@ -38,47 +32,6 @@ IN_VIEW = """(id) => {
   const box = document.querySelector('#sources .sources').getBoundingClientRect();
   return r.top >= Math.max(0, box.top) - 1 && r.top < Math.min(innerHeight, box.bottom);
 }"""
-
-
-@dataclass
-class Tab:
-    page: object
-    requests: list[str] = field(default_factory=list)
-
-    def ask(self, question: str) -> None:
-        box = self.page.locator("#question textarea")
-        box.fill(question)
-        self.page.locator("#ask").click()
-
-    def last_answer(self) -> str:
-        return self.page.locator('#chat [data-testid="bot"]').last.inner_text()
-
-    def remote_requests(self) -> list[str]:
-        return [u for u in self.requests if urlparse(u).scheme not in ("data", "blob")
-                and urlparse(u).hostname != "127.0.0.1"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser, ui_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 850})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    tab = Tab(page)
-    page.on("request", lambda request: tab.requests.append(request.url))
-    page.goto(ui_server.url)
-    page.locator("#question textarea").wait_for()
-    yield tab
-    context.close()
 
 
 def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifacts):

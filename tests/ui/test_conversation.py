@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 
-from test_browser import Tab, browser, tab  # noqa: F401  (the fixtures: one Chromium, a fresh page per test)
+import pytest
+from conftest import CHROMIUM, Tab
 
 from ui.html import plain_answer
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
 
 OPERATIONS = "How many operations were rescheduled during the first strike?"
 BARCLAY = "Who invited the BMA to pay talks in 2023?"
@@ -78,7 +81,7 @@ def test_an_older_answers_marker_opens_its_own_passage(tab, ui_server, artifacts
     assert tab.remote_requests() == []
 
 
-def test_reload_keeps_the_conversation_in_this_browser_only(tab, browser, ui_server):  # noqa: F811
+def test_reload_keeps_the_conversation_in_this_browser_only(tab, browser, ui_server):
     page = tab.page
     history: list[dict] = []
     converse(tab, ui_server.service, [OPERATIONS, BARCLAY], history)
