@@ -109,7 +109,8 @@ def replay(session: Session, ask: Callable[[str, list[dict]], dict]) -> None:
         if " ".join(expected["answer"].split()) not in text_of(bubble):
             session.errors.append(f"answer to {question!r} differs: {text_of(bubble)[:120]!r} "
                                   f"expected {expected['answer'][:120]!r}")
-        panel = [(int(n), text_of(title), text_of(passage)) for n, title, passage in _SOURCE.findall(sources)]
+        newest = sources.rsplit('<div class="turn"', 1)[-1]  # the panel holds every answer's passages, in order
+        panel = [(int(n), text_of(title), text_of(passage)) for n, title, passage in _SOURCE.findall(newest)]
         if panel != [(c["n"], " ".join(c["title"].split()), " ".join(c["text"].split()))
                      for c in expected["citations"]]:
             session.errors.append(f"sources shown for {question!r} are not this answer's")

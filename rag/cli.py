@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.errors import RagError, UsageError
+from rag.messages import render
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ def _ingest(args, settings: Settings) -> int:
     from rag.progress import Progress
 
     corpus = args.corpus or settings.corpus_dir
+    if args.corpus is None and not corpus.is_dir():  # a first run in the wrong folder: say what it looks for
+        raise UsageError(render("CLI_NO_CORPUS", folder=str(corpus).rstrip("/")))
     if not args.verbose:  # skipped files are listed once, below; a failed ingest stays a one-line error
         logging.getLogger("rag.text.load").setLevel(logging.ERROR)
     with Progress("embedding", sys.stderr) as progress:
@@ -126,6 +129,7 @@ def _ask(args, settings: Settings) -> int:
         raise UsageError("reading questions from stdin needs --json: rag ask --json -")
     if args.question != "-" and not plain(args.question).strip():  # also a question of control characters only
         raise UsageError("please type a question, e.g. rag ask \"Who is the health secretary?\"")
+    _check_k(args.k)
     if args.answerer:
         settings = settings.replace(answerer=args.answerer)
     assistant = Assistant.open(settings)
@@ -192,10 +196,17 @@ def _eval(args, settings: Settings) -> int:
     return 0
 
 
+def _check_k(k: int | None) -> None:
+    """-k 0 or below would silently fall back to the default; it is a mistake to say so."""
+    if k is not None and k < 1:
+        raise UsageError(render("CLI_BAD_K", k=k))
+
+
 def _search(args, settings: Settings) -> int:
     from rag.ask.assistant import Assistant
     from rag.terminal import hits_text
 
+    _check_k(args.k)
     assistant = Assistant.open(settings)
     hits = assistant.search(args.question, k=args.k or settings.top_k)
     print(hits_text(hits, assistant.index.articles))

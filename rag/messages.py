@@ -44,7 +44,9 @@ TEMPLATES: dict[str, str] = {
     # Heading of the sources panel.
     "UI_SOURCES": "Sources",
     # The sources panel before any question.
-    "UI_SOURCES_EMPTY": "The passages cited by the latest answer appear here.",
+    "UI_SOURCES_EMPTY": "The passages cited by the answers appear here.",
+    # Above the passages of one answer in the sources panel.
+    "UI_SOURCES_FOR": "Answer {turn}: {question}",
     # The sources panel after an answer that cites nothing.
     "UI_SOURCES_NONE": "This answer cites no passage.",
     # Summary that opens the full article under a cited passage.
@@ -75,6 +77,11 @@ TEMPLATES: dict[str, str] = {
     "ADD_BOTH": "Either paste the text or choose a file, not both.",
     # Adding an article: too large.
     "ADD_TOO_BIG": "That article is {size} bytes; the most the chat accepts is {limit} bytes.",
+    # Adding an article: the page refused the chosen file before sending it (too large, or not a readable type).
+    "ADD_REFUSED_SIZE": "{name} was not taken: it is {size} bytes, and the most the chat accepts is {limit} bytes. "
+                        "Choose a smaller file or paste part of the text.",
+    # Adding an article: the page refused the chosen file for its type.
+    "ADD_REFUSED_TYPE": "{name} was not taken: only {types} files can be added.",
     # Adding an article: a file type the corpus cannot read.
     "ADD_TYPE": "Only {types} files can be added.",
     # Adding an article: not text.
@@ -123,6 +130,20 @@ TEMPLATES: dict[str, str] = {
     "UNSUPPORTED": "Not backed by the cited passages",
     # `rag ask` after streaming a model's draft, when checking changed it (markers renumbered, dropped).
     "CLI_CHECKED": "Checked answer:",
+    # `rag ingest` without a folder where there is no corpus/ folder.
+    "CLI_NO_CORPUS": "no {folder}/ folder here: rag ingest reads {folder}/ by default, or give the folder of "
+                     "articles: rag ingest DIR",
+    # `rag ask` or `rag search` with -k below 1.
+    "CLI_BAD_K": "-k must be 1 or more (got {k})",
+    # `rag serve` with neither a corpus folder nor an index.
+    "SERVE_NOTHING": "no corpus folder ({folder}) and no index in {index}: run `rag ingest DIR` first, or give "
+                     "--corpus DIR",
+    # `rag serve` of an index whose corpus folder is missing.
+    "SERVE_INDEX_ONLY": "no corpus folder ({folder}): serving the index in {index} as it is; articles cannot be "
+                        "added or removed",
+    # Adding or removing an article while the chat serves an index without its corpus folder.
+    "EDIT_NO_CORPUS": "Articles cannot be added or removed: the corpus folder {folder} is missing, so the chat "
+                      "serves its index as it is.",
 }
 
 # The placeholders each template is rendered with; the test compares this with the templates themselves.
@@ -143,6 +164,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "UI_NOTE": frozenset({"note"}),
     "UI_SOURCES": frozenset(),
     "UI_SOURCES_EMPTY": frozenset(),
+    "UI_SOURCES_FOR": frozenset({"turn", "question"}),
     "UI_SOURCES_NONE": frozenset(),
     "UI_READ_ARTICLE": frozenset(),
     "UI_UNKNOWN_PUBLISHER": frozenset(),
@@ -158,6 +180,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "ADD_EMPTY": frozenset(),
     "ADD_BOTH": frozenset(),
     "ADD_TOO_BIG": frozenset({"size", "limit"}),
+    "ADD_REFUSED_SIZE": frozenset({"name", "size", "limit"}),
+    "ADD_REFUSED_TYPE": frozenset({"name", "types"}),
     "ADD_TYPE": frozenset({"types"}),
     "ADD_NOT_UTF8": frozenset(),
     "ADD_UNREADABLE": frozenset({"reason"}),
@@ -180,6 +204,11 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),
+    "CLI_NO_CORPUS": frozenset({"folder"}),
+    "CLI_BAD_K": frozenset({"k"}),
+    "SERVE_NOTHING": frozenset({"folder", "index"}),
+    "SERVE_INDEX_ONLY": frozenset({"folder", "index"}),
+    "EDIT_NO_CORPUS": frozenset({"folder"}),
 }
 
 # Example questions the chat offers, covering both disputes.

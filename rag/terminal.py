@@ -2,6 +2,8 @@
 
 >>> print(answer_text(Answer("Q?", "The articles don't cover this.", refused=True)))
 The articles don't cover this.
+>>> quoted("One. Two. Three.", 10, [(15, 19)])
+'One. «Two.» Three.'
 """
 
 from __future__ import annotations
@@ -45,8 +47,20 @@ def answer_text(answer: Answer, streamed: str | None = None) -> str:
         lines.append("Sources:")
     for c in answer.citations:
         lines.append(f"[{c.n}] {source_line(c.article)}")
-        lines.append(textwrap.indent(textwrap.fill(c.chunk.text, 96), "    "))
+        lines.append(textwrap.indent(textwrap.fill(quoted(c.chunk.text, c.chunk.start, c.quotes), 96), "    "))
     return "\n".join(lines)
+
+
+def quoted(text: str, offset: int, spans: Iterable[tuple[int, int]]) -> str:
+    """A passage (starting at article offset ``offset``) with the sentences the answer quotes in «guillemets», as
+    the chat highlights them."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        start, end = max(start - offset, pos), min(end - offset, len(text))
+        if start < end:
+            out += [text[pos:start], "«", text[start:end], "»"]
+            pos = end
+    return "".join(out) + text[pos:]
 
 
 def hits_text(hits: list[Hit], articles: Mapping[str, Article]) -> str:

@@ -3,9 +3,12 @@
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
-from conftest import CORPUS, cli, finish, start_cli
+from conftest import CORPUS, ROOT, cli, cli_env, finish, start_cli
+from llm_servers import free_port
 
 from rag.cli import main
 
@@ -132,3 +135,71 @@ def test_user_errors_exit_2_with_one_line(case, tmp_path, seed_settings):
     assert len(run.stderr.splitlines()) == 1 and run.stderr.startswith("rag: "), run.stderr
     if "index" in case:
         assert "rag ingest" in run.stderr
+
+
+def run_in(folder, *args: str, **popen) -> subprocess.Popen:
+    """Start `python -m rag ARGS` with ``folder`` as the working directory (the repository's code imported)."""
+    env = {**cli_env(), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "rag", *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def test_ingest_without_a_corpus_folder_says_what_it_reads(tmp_path):
+    out, err = run_in(tmp_path, "ingest").communicate(timeout=120)
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("rag: no corpus/ folder here") and "reads corpus/ by default" in err
+    assert "rag ingest DIR" in err
+    assert not (tmp_path / "index").exists()
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+@pytest.mark.parametrize("k", ["0", "-3"])
+def test_k_below_one_is_refused_in_one_line(command, k, seed_settings):
+    run = cli(command, BARCLAY, "-k", k, "--index", str(seed_settings.index_dir))
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == f"rag: -k must be 1 or more (got {k})\n"
+
+
+def test_ask_marks_the_quoted_sentences_of_each_source(seed_settings, seed_index, capsys):
+    assert main(["ask", BARCLAY, "--index", str(seed_settings.index_dir)]) == 0
+    out = capsys.readouterr().out
+    answer, _, sources = out.partition("\nSources:\n")
+    marked = [" ".join(m.split()) for m in re.findall(r"«(.+?)»", sources, re.DOTALL)]
+    assert marked, sources
+    said = " ".join(answer.split())
+    for sentence in marked:  # each marked sentence is one the answer quotes, word for word
+        assert sentence in said
+    assert any("Barclay" in s for s in marked)
+
+
+def test_serve_without_a_corpus_folder_serves_the_index(tmp_path, seed_settings):
+    from gradio_client import Client
+
+    index = shutil.copytree(seed_settings.index_dir, tmp_path / "index")
+    port = free_port()
+    server = run_in(tmp_path, "serve", "--port", str(port), "--index", str(index))
+    try:
+        lines = []
+        for line in server.stderr:  # the server says what it serves, then that it is ready
+            lines.append(line)
+            if "chat ready at" in line:
+                break
+        assert server.poll() is None, "".join(lines)
+        assert any("no corpus folder (corpus): serving the index" in line for line in lines), lines
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        assert "Barclay" in client.predict(BARCLAY, api_name="/ask")["answer"]
+        assert not (tmp_path / "corpus").exists()
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stderr.close()
+        server.stdout.close()
+
+
+def test_serve_with_neither_corpus_nor_index_says_so(tmp_path):
+    _, err = run_in(tmp_path, "serve", "--port", str(free_port())).communicate(timeout=120)
+    assert len(err.splitlines()) == 1 and err.startswith("rag: no corpus folder (corpus) and no index in index"), err

@@ -3,8 +3,9 @@
 Public API (see the page's "Use via API" link):
 
 * ``/ask`` (question, history, filters, k) -> the ``rag ask --json`` object; documented in ``ui.chat.make_api``.
-* ``/chat`` (question, disputes, publishers, date_from, date_to, k[, answerer]) -> the chat as displayed,
-  streamed; the conversation is kept per session, so each client or browser tab has its own.
+* ``/chat`` (question[, disputes, publishers, date_from, date_to, k, answerer]) -> the chat as displayed,
+  streamed; the conversation is kept per session, so each client has its own, and a browser keeps its own
+  across a reload (``gr.BrowserState``).
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.errors import RagError
+from rag.errors import RagError, UsageError
 from rag.ask.generate import ANSWERERS
 from rag.messages import EXAMPLE_QUESTIONS, render
-from ui import chat
+from ui import chat, conversation
 from ui import html
-from ui.articles import ALLOWED, Draft
+from ui.articles import ALLOWED, Draft, refused_file
 from ui.service import Service
 
 log = logging.getLogger(__name__)
 
 TITLE = "Junior doctors' disputes: ask the news"
+SCRIPT = (Path(__file__).parent / "page.js").read_text(encoding="utf-8")  # run by the page once loaded
 
 
 
@@ -48,6 +50,14 @@ CSS = """
 .source .article-text { white-space: pre-wrap; max-height: 40vh; overflow-y: auto; font-size: .9em; }
 a.cite { font-weight: 600; text-decoration: none; color: var(--color-accent); }
 #sources h3 { margin: 0 0 .5em 0; }
+#sources .for { font-size: .85em; opacity: .75; margin: 0 0 .6em 0; }
+/* Each answer's passages: the newest answer's are shown, or those of the answer whose marker was clicked
+   (ui/page.js marks them; a new answer redraws the panel, which shows the newest again). */
+#sources .turn { display: none; }
+#sources .turn:last-child { display: block; }
+#sources .opened .turn { display: none; }
+#sources .opened .turn.shown { display: block; }
+#a-refused, .copy-text { display: none; }
 .answer.refused { font-style: italic; }
 .answer.draft { opacity: .8; }
 .answer .unsupported { text-decoration: underline wavy var(--error-text-color); cursor: help; }
@@ -63,14 +73,17 @@ a.cite { font-weight: 600; text-decoration: none; color: var(--color-accent); }
 def build(service: Service) -> gr.Blocks:
     s = service.settings
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        session = gr.State(chat.new_session())
+        session = gr.State(conversation.new_session())
+        # The same conversation kept in this browser (localStorage), so a reload finds it again.
+        saved = gr.BrowserState(conversation.new_session(), storage_key="rag-news-conversation")
         gr.HTML(f"<h1>{html.esc(TITLE)}</h1><p>{html.esc(render('UI_INTRO'))}</p>", elem_id="intro")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(elem_id="chat", label="Chat", render_markdown=False, height=520,
-                                             sanitize_html=True, feedback_options=None, buttons=["copy"])
+                                             sanitize_html=True, feedback_options=None, buttons=["copy"],
+                                             group_consecutive_messages=False)
                         with gr.Row():
                             question = gr.Textbox(elem_id="question", show_label=False, scale=5, lines=1,
                                                   max_lines=4, placeholder="Ask a question about the articles")
@@ -92,7 +105,7 @@ def build(service: Service) -> gr.Blocks:
                                                    elem_id="f-answerer")
                         clear = gr.Button("New conversation", variant="secondary", size="sm")
                     with gr.Column(scale=2):
-                        sources = gr.HTML(html.sources_html(None), elem_id="sources", label="Sources")
+                        sources = gr.HTML(html.sources_html(), elem_id="sources", label="Sources")
             with gr.Tab("Articles", id="articles-tab") as articles_tab:
                 table = gr.HTML(elem_id="articles-table")
                 with gr.Accordion("Add an article", open=True):
@@ -106,6 +119,9 @@ def build(service: Service) -> gr.Blocks:
                         date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="a-date")
                         dispute = gr.Dropdown([""] + service.disputes(), value="", label="Dispute",
                                               allow_custom_value=True, elem_id="a-dispute")
+                    # Why the page refused the file last chosen (too large, wrong type), set by ui/page.js: the
+                    # server never sees such a file, and "Add" should say what happened to it.
+                    refused = gr.Textbox(elem_id="a-refused", show_label=False, container=False)
                     add = gr.Button("Add article", variant="primary", elem_id="a-add")
                     added = gr.HTML(elem_id="a-status")
                 with gr.Accordion("Remove an article", open=False):
@@ -113,16 +129,28 @@ def build(service: Service) -> gr.Blocks:
                     remove = gr.Button("Remove article", variant="stop", elem_id="r-remove")
                     removed = gr.HTML(elem_id="r-status")
 
-        def ask(question, session, disputes, publishers, date_from, date_to, k, answerer):
+        def ask(question, session, disputes=None, publishers=None, date_from=None, date_to=None, k=None,
+                answerer=None):
             yield from chat.stream(service, question, session, disputes, publishers, date_from, date_to, k,
                                    answerer)
 
         gr.on([question.submit, send.click], ask,
               [question, session, disputes, publishers, date_from, date_to, k, answerer],
               [chatbot, sources, session, question], api_name="chat", concurrency_id="answer",
-              concurrency_limit=s.ui_concurrency)
-        clear.click(lambda: ([], html.sources_html(None), chat.new_session(), ""), None,
-                    [chatbot, sources, session, question], api_visibility="private", queue=False)
+              concurrency_limit=s.ui_concurrency).then(lambda kept: kept, session, saved, api_visibility="private",
+                                                       queue=False)
+        gr.on([clear.click, chatbot.clear],
+              lambda: ([], html.sources_html(), conversation.new_session(), conversation.new_session(), ""),
+              None, [chatbot, sources, session, saved, question], api_visibility="private", queue=False)
+
+        def reopen(kept):
+            """The conversation this browser kept, drawn again with the index as it is now."""
+            articles = service.assistant.index.articles
+            session = conversation.restore(kept, articles)
+            return (conversation.messages(session["log"], articles), conversation.panel(session["log"], articles),
+                    session)
+
+        demo.load(reopen, saved, [chatbot, sources, session], api_visibility="private")
 
         def listing(chosen_disputes=(), chosen_publishers=()):
             """The article table and remove list, and filter choices that keep what is still selectable."""
@@ -141,17 +169,24 @@ def build(service: Service) -> gr.Blocks:
         keep = [disputes, publishers]
         unchanged = [gr.skip()] * len(listed)
 
-        def add_article(text, file, title, publisher, date, dispute, *chosen):
+        form = [paste, upload, title, publisher, date, dispute]
+        kept_form = [gr.skip()] * len(form)
+
+        def add_article(text, file, title, publisher, date, dispute, refused, *chosen):
             try:
+                why = None if file or (text or "").strip() else refused_file(refused, s)
+                if why:
+                    raise UsageError(why)
                 article, chunks = service.add(Draft(text, file, title, publisher, date, dispute))
             except RagError as e:
-                refused = html.status_html(render("UI_ERROR", message=chat.public(e)), False)
-                return refused, *unchanged, gr.skip(), gr.skip()
+                problem = html.status_html(render("UI_ERROR", message=chat.public(e)), False)
+                return problem, *unchanged, *kept_form, gr.skip()
             except Exception:
                 log.exception("adding an article failed")
-                return html.status_html(render("UI_UNEXPECTED"), False), *unchanged, gr.skip(), gr.skip()
+                return html.status_html(render("UI_UNEXPECTED"), False), *unchanged, *kept_form, gr.skip()
             message = render("ADD_DONE", title=article.title, chunks=chunks)
-            return html.status_html(message, True), *listing(*chosen), "", None
+            # The form is emptied: the next article must not silently take this one's title, publisher or date.
+            return html.status_html(message, True), *listing(*chosen), "", None, "", "", "", "", ""
 
         def add_and_forget(text, file, *rest):
             """An upload is read once: its temporary copy in Gradio's upload folder goes, added or refused."""
@@ -161,9 +196,8 @@ def build(service: Service) -> gr.Blocks:
                 if file:
                     Path(file).unlink(missing_ok=True)
 
-        add.click(add_and_forget, [paste, upload, title, publisher, date, dispute, *keep],
-                  [added, *listed, paste, upload], api_visibility="private", concurrency_id="corpus",
-                  concurrency_limit=1)
+        add.click(add_and_forget, [*form, refused, *keep], [added, *listed, *form, refused],
+                  api_visibility="private", concurrency_id="corpus", concurrency_limit=1)
 
         def remove_article(article_id, *chosen):
             try:

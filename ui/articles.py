@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -174,3 +175,23 @@ def own_file(article: Article, corpus_dir: Path) -> Path | None:
         return source
     found = [p.resolve() for p in root.rglob("*") if p.stem == article.id and fits(p.resolve())]
     return found[0] if len(found) == 1 else None
+
+
+def refused_file(note: str, settings: Settings) -> str | None:
+    """Why the page refused the file last chosen, from the note its script leaves (``{"name", "size"}``, JSON;
+    see ``ui/page.js``), or None when there is no such note. The note comes from the browser: only a name and
+    a size are read from it, and the reason is decided here.
+
+    >>> refused_file('{"name": "scan.pdf", "size": 10}', Settings())
+    'scan.pdf was not taken: only .html, .md, .txt files can be added.'
+    """
+    try:
+        data = json.loads(note) if note and note.strip() else None
+        name, size = " ".join(str(data["name"]).split())[:200], int(data["size"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if ALLOWED.get(Path(name).suffix.lower()) is None:
+        return render("ADD_REFUSED_TYPE", name=name, types=", ".join(sorted(set(ALLOWED.values()))))
+    if size > settings.max_upload_bytes:
+        return render("ADD_REFUSED_SIZE", name=name, size=size, limit=settings.max_upload_bytes)
+    return None

@@ -15,7 +15,7 @@ from rag.errors import RagError, UsageError
 from rag.messages import render
 from rag.ask.retrieve import Filters
 from rag.types import Answer
-from ui import html
+from ui import conversation, html
 from ui.articles import valid_date
 from ui.service import Service
 
@@ -32,12 +32,6 @@ def public(error: Exception) -> str:
     'corpus folder not found: corpus'
     """
     return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(error))
-
-
-def new_session() -> dict:
-    """One browser session's conversation: ``turns`` as the assistant reads them (plain text, for
-    follow-up questions) and ``shown`` as the chat displays them (escaped HTML)."""
-    return {"turns": [], "shown": []}
 
 
 def make_filters(disputes=None, publishers=None, date_from=None, date_to=None) -> Filters:
@@ -89,50 +83,55 @@ def check_history(history) -> list[dict]:
     return turns
 
 
-def stream(service: Service, question: str, session: dict, disputes, publishers, date_from, date_to,
-           k, answerer=None) -> Iterator[tuple]:
+def stream(service: Service, question: str, session: dict, disputes=None, publishers=None, date_from=None,
+           date_to=None, k=None, answerer=None) -> Iterator[tuple]:
     """Answer in the chat: show the question, then the answer as it is written (a model's draft token by token,
     or a quoted answer sentence by sentence), then the checked answer with its sources.
 
+    A question the chat cannot take gets a notice of its own after the conversation, which it does not join.
     Yields (chat messages, sources panel, session, question box).
     """
-    session = session or new_session()
-    turns, shown = list(session["turns"]), list(session["shown"])
+    entries = list((session or conversation.new_session())["log"])
+    session = {"log": entries}
+    articles = service.assistant.index.articles
+    settled = conversation.messages(entries, articles)
     question = question or ""
+    asked = []
     if question.strip():
-        shown.append({"role": "user", "content": html.question_html(" ".join(question.split()))})
-        yield shown, gr.skip(), {"turns": turns, "shown": shown}, ""
+        asked = [{"role": "user", "content": html.question_html(" ".join(question.split()))}]
+        yield settled + asked, gr.skip(), session, ""
     draft = ""
     try:
         filters = make_filters(disputes, publishers, date_from, date_to)
-        for piece in service.stream(question, turns, filters, check_k(k, service.settings.ui_max_k), answerer):
+        for piece in service.stream(question, conversation.turns(entries), filters,
+                                    check_k(k, service.settings.ui_max_k), answerer):
             if isinstance(piece, Answer):
                 answer = piece
                 break
             draft += piece
             message = {"role": "assistant", "content": html.draft_html(draft)}
-            yield shown + [message], gr.skip(), {"turns": turns, "shown": shown}, ""
+            yield settled + asked + [message], gr.skip(), session, ""
     except RagError as e:
-        shown.append({"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=public(e)))})
-        yield shown, gr.skip(), {"turns": turns, "shown": shown}, question  # kept, to fix and send again
+        notice = {"role": "assistant", "content": html.problem_html(render("UI_ERROR", message=public(e)))}
+        yield settled + [notice], gr.skip(), session, question  # kept, to fix and send again
         return
     except Exception:
         log.exception("answering %r failed", question)
-        shown.append({"role": "assistant", "content": html.problem_html(render("UI_UNEXPECTED"))})
-        yield shown, gr.skip(), {"turns": turns, "shown": shown}, ""
+        notice = {"role": "assistant", "content": html.problem_html(render("UI_UNEXPECTED"))}
+        yield settled + [notice], gr.skip(), session, ""
         return
-    sources = html.sources_html(answer)
+    entries = entries + [{"question": " ".join(question.split())}, {"answer": answer.as_dict()}]
+    turn = sum("answer" in e for e in entries)
+    sources = conversation.panel(entries, service.assistant.index.articles)
     pieces = 1 if draft else max(1, len(html.sentences(answer.text)))  # a streamed draft is replaced at once
     for n in range(1, pieces + 1):
         if n > 1:
             time.sleep(service.settings.ui_stream_delay)
-        message = {"role": "assistant", "content": html.answer_html(answer, None if draft else n)}
-        if n == pieces:
-            turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
+        message = {"role": "assistant", "content": html.answer_html(answer, None if draft else n, turn)}
         # Sources with the first sentence, for the page, and again with the last: an API caller gets the
         # final values only, and a skipped update would leave it none.
         panel = sources if n in (1, pieces) else gr.skip()
-        yield shown + [message], panel, {"turns": turns, "shown": shown + [message]}, ""
+        yield settled + asked + [message], panel, {"log": entries} if n == pieces else session, ""
 
 
 def api_ask(service: Service, question: str, history: list[dict] | None = None, filters: dict | None = None,
@@ -178,10 +177,12 @@ def make_api(service: Service):
         "title", "publisher", "date", "url", "dispute", "text" (the passage), "start", "end" (its offsets in
         the article), "score", "quotes" ([start, end] article offsets of the cited sentences)}], "notes",
         "answerer" (who wrote the text: "extractive", or the model backend), "unsupported" (sentences of a
-        generated answer that their citations do not back)}. A question the server cannot take (empty, bad
+        generated answer that their citations do not back), "confidence" (the best sentence's score; refused
+        below the server's refuse_below; null when nothing was scored)}. A question the server cannot take (empty, bad
         filter, bad date) fails with a readable message.
 
         Example (Python, gradio_client):
+            Client("http://127.0.0.1:7860/").predict("What is full pay restoration?", api_name="/ask")
             Client("http://127.0.0.1:7860/").predict("What is full pay restoration?", [],
                 {"disputes": ["2023 pay"]}, 5, api_name="/ask")
         """

@@ -23,7 +23,7 @@ from starlette.middleware import Middleware
 from rag.errors import UsageError
 from rag.messages import render
 from rag.settings import Settings
-from ui.app import CSS, build, theme
+from ui.app import CSS, SCRIPT, build, theme
 from ui.csp import ContentSecurityPolicy
 from ui.doors import Doors
 from ui.guard import RequestGuard
@@ -100,6 +100,7 @@ def launch(service: Service, host: str = "127.0.0.1", port: int = 7860,
             pwa=False,
             strict_cors=True,
             css=CSS,
+            js=SCRIPT,
             theme=theme(),
             app_kwargs={"middleware": [Middleware(Doors, hosts={host, *settings.ui_hosts.split(",")} - {""},
                                                   max_upload_bytes=settings.max_upload_bytes),
@@ -124,10 +125,14 @@ def serve(settings: Settings, host: str, port: int) -> int:
     logins(settings)  # a bad login setting fails now, not after loading the model
     with Progress("embedding", sys.stderr) as progress:
         service, report = Service.start(settings, progress=progress.update)
-    state = "up to date" if report.unchanged else f"embedded {report.embedded} new passages"
-    print(f"{report.articles} articles, {report.chunks} passages ({state}), {len(report.skipped)} files skipped "
-          f"-> {settings.index_dir}/", file=sys.stderr)
-    for skipped in report.skipped:
-        print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+    if report is None:
+        print(render("SERVE_INDEX_ONLY", folder=str(settings.corpus_dir), index=str(settings.index_dir)),
+              file=sys.stderr)
+    else:
+        state = "up to date" if report.unchanged else f"embedded {report.embedded} new passages"
+        print(f"{report.articles} articles, {report.chunks} passages ({state}), {len(report.skipped)} files "
+              f"skipped -> {settings.index_dir}/", file=sys.stderr)
+        for skipped in report.skipped:
+            print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     launch(service, host, port, block=True)
     return 0

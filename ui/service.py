@@ -22,7 +22,7 @@ import numpy as np
 
 from embeddings import Embedder, embedder_for
 from rag.ask.assistant import Assistant
-from rag.errors import RagError, UsageError
+from rag.errors import IndexProblem, RagError, UsageError
 from rag.index.versions import load_index
 from rag.index.ingest import IngestReport, ingest
 from rag.messages import render
@@ -86,10 +86,17 @@ class Service:
 
     @classmethod
     def start(cls, settings: Settings, embedder: Embedder | None = None,
-              progress: Callable[[int, int], None] | None = None) -> tuple["Service", IngestReport]:
-        """Load the model, bring the index in line with the corpus (embedding only what is new), open it."""
-        if not settings.corpus_dir.is_dir():  # say so before spending seconds on the model
-            raise UsageError(f"corpus folder not found: {settings.corpus_dir}")
+              progress: Callable[[int, int], None] | None = None) -> tuple["Service", IngestReport | None]:
+        """Load the model, bring the index in line with the corpus (embedding only what is new), open it.
+
+        Without a corpus folder the existing index is served as it is (the report is None)."""
+        if not settings.corpus_dir.is_dir():  # an index copied without its corpus is still worth serving
+            try:
+                load_index(settings)
+            except IndexProblem:  # said before spending seconds on the model
+                raise UsageError(render("SERVE_NOTHING", folder=str(settings.corpus_dir),
+                                        index=str(settings.index_dir))) from None
+            return cls(settings, embedder or embedder_for(settings)), None
         articles.clean_staging(settings.corpus_dir)
         embedder = embedder or embedder_for(settings)
         report = ingest(settings.corpus_dir, settings, progress, embedder=embedder)
@@ -135,6 +142,7 @@ class Service:
             raise UsageError(render("ADD_DISK", reason=e.strerror or type(e).__name__)) from None
 
     def _add(self, draft: Draft) -> tuple[Article, int]:
+        self._check_corpus()
         suffix, content = articles.compose(draft, self.settings)
         corpus = self.settings.corpus_dir
         with self._write:
@@ -165,6 +173,7 @@ class Service:
 
     def remove(self, article_id: str) -> Article:
         """Delete an article's corpus file and re-index without it."""
+        self._check_corpus()
         if not article_id:
             raise UsageError(render("REMOVE_CHOOSE"))
         with self._write:
@@ -188,6 +197,11 @@ class Service:
                 raise
         log.info("removed article %s (%s, kept as %s)", article.id, path, kept)
         return article
+
+    def _check_corpus(self) -> None:
+        """An ingest of a missing (or re-created, empty) corpus folder would drop every article the index holds."""
+        if not self.settings.corpus_dir.is_dir():
+            raise UsageError(render("EDIT_NO_CORPUS", folder=str(self.settings.corpus_dir)))
 
     def _reindex(self) -> IngestReport:
         """Incremental ingest with the loaded model, then swap in the new index. Call with ``_write`` held."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -22,6 +23,10 @@ from rag.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the browser tests skip without it
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT = 30_000  # ms; answers take about a second on two cores, an upload's ingest a few
 
 
 @dataclass
@@ -90,6 +95,50 @@ def rota_text() -> str:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- the chat in a real headless Chromium (Playwright) ---
+
+
+@dataclass
+class Tab:
+    page: object
+    requests: list[str] = field(default_factory=list)
+
+    def ask(self, question: str) -> None:
+        box = self.page.locator("#question textarea")
+        box.fill(question)
+        self.page.locator("#ask").click()
+
+    def last_answer(self) -> str:
+        return self.page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+    def remote_requests(self) -> list[str]:
+        return [u for u in self.requests if urlparse(u).scheme not in ("data", "blob")
+                and urlparse(u).hostname != "127.0.0.1"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser, ui_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 850})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    tab = Tab(page)
+    page.on("request", lambda request: tab.requests.append(request.url))
+    page.goto(ui_server.url)
+    page.locator("#question textarea").wait_for()
+    yield tab
+    context.close()
 
 
 def pytest_collection_modifyitems(items):

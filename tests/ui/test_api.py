@@ -80,7 +80,8 @@ def test_dispute_filter_only_cites_that_dispute(client, ui_server):
     assert result["citations"] and {c["dispute"] for c in result["citations"]} == {"2023 pay"}
     check_citations(result, ui_server)
     _, sources = chat(client, question, disputes=["2023 pay"])
-    assert "2023 pay" in sources and "2016 contract" not in sources
+    newest = sources.rsplit('<div class="turn"', 1)[1]  # the panel holds this session's earlier answers too
+    assert "2023 pay" in newest and "2016 contract" not in newest
 
 
 def test_publisher_and_date_filters(client):
@@ -172,3 +173,18 @@ def test_many_sessions_at_once(ui_server):
         assert result["question"] == question and words in result["answer"]
         if not result["refused"]:
             check_citations(result, ui_server)
+
+
+def test_chat_and_ask_take_the_question_alone(ui_server):
+    """Every parameter after the question has a default, on both endpoints."""
+    client = Client(ui_server.url, verbose=False)
+    for name in ("/chat", "/ask"):
+        parameters = client.view_api(return_format="dict", print_info=False)["named_endpoints"][name]["parameters"]
+        assert [p["parameter_has_default"] for p in parameters] == [False] + [True] * (len(parameters) - 1), name
+    messages, sources, _ = client.predict("Who invited the BMA to pay talks in 2023?", api_name="/chat")
+    text = " ".join(part["text"] for part in messages[-1]["content"])
+    assert messages[-1]["role"] == "assistant" and "Barclay" in text and 'href="#src-1-1"' in text
+    assert 'id="src-1-1"' in sources
+    result = client.predict("Who invited the BMA to pay talks in 2023?", api_name="/ask")
+    assert "Barclay" in result["answer"]
+    check_citations(result, ui_server)

@@ -6,22 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from conftest import CHROMIUM, TIMEOUT, Tab
 
 from ui.html import sentences
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT = 30_000  # ms; answers take about a second on two cores, an upload's ingest a few
 
 # Records how the latest answer bubble's text changes, to see it stream in.
 WATCH = """() => {
@@ -38,47 +32,6 @@ IN_VIEW = """(id) => {
   const box = document.querySelector('#sources .sources').getBoundingClientRect();
   return r.top >= Math.max(0, box.top) - 1 && r.top < Math.min(innerHeight, box.bottom);
 }"""
-
-
-@dataclass
-class Tab:
-    page: object
-    requests: list[str] = field(default_factory=list)
-
-    def ask(self, question: str) -> None:
-        box = self.page.locator("#question textarea")
-        box.fill(question)
-        self.page.locator("#ask").click()
-
-    def last_answer(self) -> str:
-        return self.page.locator('#chat [data-testid="bot"]').last.inner_text()
-
-    def remote_requests(self) -> list[str]:
-        return [u for u in self.requests if urlparse(u).scheme not in ("data", "blob")
-                and urlparse(u).hostname != "127.0.0.1"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser, ui_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 850})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    tab = Tab(page)
-    page.on("request", lambda request: tab.requests.append(request.url))
-    page.goto(ui_server.url)
-    page.locator("#question textarea").wait_for()
-    yield tab
-    context.close()
 
 
 def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifacts):
@@ -99,9 +52,9 @@ def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifac
     assert markers.count() == len([m for p in pieces for m in p.split("[")[1:]])
     sources = page.locator("#sources section.source")
     assert sources.count() == len(expected.citations)
-    assert page.locator("#src-1 blockquote mark").first.is_visible()
+    assert page.locator("#src-1-1 blockquote mark").first.is_visible()
     quoted = expected.text[: expected.text.index("[")].strip()
-    assert quoted in page.locator("#src-1 blockquote mark").first.inner_text().replace("\n", " ") or any(
+    assert quoted in page.locator("#src-1-1 blockquote mark").first.inner_text().replace("\n", " ") or any(
         quoted in m for m in page.locator("#sources mark").all_inner_texts())
     page.screenshot(path=str(artifacts / "chat.png"))
     if os.environ.get("UPDATE_README_SCREENSHOT"):  # refresh the README's picture only when asked
@@ -109,7 +62,7 @@ def test_streamed_answer_with_highlighted_linked_sources(tab, ui_server, artifac
         shutil.copyfile(artifacts / "chat.png", REPO / "docs" / "screenshot.png")
 
     # Push passage 1 out of view, then follow its marker: the passage comes back into view.
-    target = f"src-{expected.citations[0].n}"
+    target = f"src-1-{expected.citations[0].n}"
     page.evaluate("""(id) => {
         document.querySelectorAll('#sources details').forEach(d => d.open = !d.closest('#' + id));
         const box = document.querySelector('#sources .sources'); box.scrollTop = box.scrollHeight;
@@ -170,7 +123,20 @@ def test_oversized_upload_is_refused_with_a_message(tab, ui_server, tmp_path):
     page.get_by_text("exceed the maximum allowed size").first.wait_for()
     page.locator("#a-add").click()
     page.locator("#a-status .status.problem").wait_for()
-    assert "Paste an article's text or choose a file" in page.locator("#a-status").inner_text()
+    limit = ui_server.settings.max_upload_bytes
+    assert (f"big.txt was not taken: it is {big.stat().st_size} bytes, and the most the chat accepts is {limit} "
+            "bytes") in page.locator("#a-status").inner_text()
+    assert set(ui_server.service.assistant.index.articles) == before
+
+    wrong = tmp_path / "scan.pdf"
+    wrong.write_bytes(b"%PDF-1.4 junior doctors")
+    page.locator("#a-file input[type=file]").set_input_files(str(wrong))
+    page.wait_for_timeout(1000)  # the page refuses it, or uploads it and the server does
+    page.locator("#a-add").click()
+    page.wait_for_function("document.querySelector('#a-status').innerText.includes('scan.pdf')"
+                           " || document.querySelector('#a-status').innerText.includes('Only .html')")
+    status = page.locator("#a-status").inner_text()
+    assert "only .html, .md, .txt files can be added" in status.lower(), status
     assert set(ui_server.service.assistant.index.articles) == before
 
 
@@ -201,7 +167,7 @@ def test_untrusted_text_runs_nothing_and_fetches_nothing(tab, ui_server, artifac
     page.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
     tab.ask("What did organisers of the Marlowe Clinic walkout say?")
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2")
-    page.locator("#sources section.source").first.wait_for()
+    page.locator("#sources .turn:last-child section.source").first.wait_for()  # the second answer's
     page.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
     page.wait_for_timeout(500)
     shown = page.locator("#sources").inner_text()
