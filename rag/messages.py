@@ -27,6 +27,10 @@ TEMPLATES: dict[str, str] = {
                 "dispute under Steve Barclay. Answers quote the articles; click a number to see its passage.",
     # Label before a refusal in the chat, so it reads as a refusal and never as an empty answer.
     "UI_REFUSED": "No answer:",
+    # Over the quoted answer shown while the model reads the articles.
+    "UI_PREVIEW": "Quoted from the articles while the model reads them:",
+    # Shown while the model reads, when there is no quoted answer to show first.
+    "UI_READING": "Reading the articles...",
     # A problem the user can fix (a RagError), shown in the chat or under the Articles form.
     "UI_ERROR": "That did not work: {message}",
     # A request for another host name than the chat is served on (DNS rebinding).
@@ -154,6 +158,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),
+    "UI_PREVIEW": frozenset(),
+    "UI_READING": frozenset(),
     "UI_ERROR": frozenset({"message"}),
     "UI_UNEXPECTED": frozenset(),
     "UI_WRONG_HOST": frozenset(),

@@ -87,7 +87,7 @@ class Settings:
     llm_stall_timeout: float = 30.0  # seconds without a new token (or the first one) before giving up
     llm_total_timeout: float = 120.0  # seconds one generated answer may take in all
     llm_max_tokens: int = 160  # most tokens the model may write per answer (one to three sentences)
-    llm_evidence_tokens: int = 350  # tokens of excerpts the model reads: the best sentences and their neighbours
+    llm_evidence_tokens: int = 250  # tokens of excerpts the model reads: the best sentences and their neighbours
     llm_neighbours: int = 1  # sentences shown either side of each chosen sentence, for context
     llm_answerable: float = 0.5  # the model's P(the excerpts answer it) under which the question is refused
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time

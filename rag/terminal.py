@@ -11,14 +11,17 @@ from __future__ import annotations
 import textwrap
 from typing import Iterable, Mapping, TextIO
 
+from rag.ask.generate import Preview
 from rag.messages import render
 from rag.types import Answer, Article, Hit
 
 
-def stream_text(pieces: Iterable[str | Answer], out: TextIO) -> Answer:
+def stream_text(pieces: Iterable[str | Preview | Answer], out: TextIO) -> Answer:
     """Write a streamed answer as it comes, then the checked answer (when checking changed it) and sources."""
     streamed = []
     for piece in pieces:
+        if isinstance(piece, Preview):  # a terminal shows the model's words as they come, not a preview first
+            continue
         if isinstance(piece, Answer):
             if streamed:
                 out.write("\n\n")

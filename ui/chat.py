@@ -14,6 +14,7 @@ import gradio as gr
 from rag.errors import RagError, UsageError
 from rag.messages import render
 from rag.ask.retrieve import Filters
+from rag.ask.generate import Preview
 from rag.types import Answer
 from ui import conversation, html
 from ui.articles import valid_date
@@ -108,6 +109,10 @@ def stream(service: Service, question: str, session: dict, disputes=None, publis
             if isinstance(piece, Answer):
                 answer = piece
                 break
+            if isinstance(piece, Preview):
+                message = {"role": "assistant", "content": html.preview_html(piece.answer)}
+                yield settled + asked + [message], gr.skip(), session, ""
+                continue
             draft += piece
             message = {"role": "assistant", "content": html.draft_html(draft)}
             yield settled + asked + [message], gr.skip(), session, ""

@@ -92,6 +92,14 @@ def draft_html(text: str) -> str:
     return f'<div class="answer draft">{esc(text)}</div>'
 
 
+def preview_html(answer: Answer) -> str:
+    """The quoted answer, shown at once while the model reads; the model's answer replaces it."""
+    if answer.refused:
+        return f'<div class="answer draft"><p class="note">{esc(render("UI_READING"))}</p></div>'
+    return (f'<div class="answer draft"><p class="note">{esc(render("UI_PREVIEW"))}</p>'
+            f'<p>{esc(answer.text)}</p></div>')
+
+
 def problem_html(message: str) -> str:
     return f'<div class="answer problem">{esc(message)}</div>'
 

@@ -134,5 +134,6 @@ def serve(settings: Settings, host: str, port: int) -> int:
               f"skipped -> {settings.index_dir}/", file=sys.stderr)
         for skipped in report.skipped:
             print(f"  skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+    service.assistant.warm()  # the answering model loads and reads its instructions before the chat is ready
     launch(service, host, port, block=True)
     return 0

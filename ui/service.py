@@ -28,6 +28,7 @@ from rag.index.ingest import IngestReport, ingest
 from rag.messages import render
 from rag.ask.retrieve import Filters
 from rag.settings import Settings
+from rag.ask.generate import Piece
 from rag.types import Answer, Article
 from ui import articles
 from ui.articles import Draft
@@ -112,7 +113,7 @@ class Service:
         return self.assistant.ask(question, history, filters or None, k)
 
     def stream(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
-               k: int | None = None, answerer: str | None = None) -> Iterator[str | Answer]:
+               k: int | None = None, answerer: str | None = None) -> Iterator[Piece]:
         """A model's text as it arrives, then the ``Answer`` (see ``Assistant.stream``)."""
         return self.assistant.stream(question, history, filters or None, k, answerer or None)
 

@@ -24,6 +24,7 @@ from rag.messages import render
 from rag.ask.question import compares, context, parts, plain, said_before
 from rag.ask.retrieve import Filters, Retriever
 from rag.settings import Settings
+from rag.ask.generate import Piece
 from rag.types import Answer, Hit
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ class Assistant:
             if name not in self._answerers:
                 self._answerers[name] = make_answerer(name, self.extractive, self.retriever.embedder, self.settings)
             return self._answerers[name]
+
+    def warm(self) -> None:
+        """Load this assistant's model answerer, if it has one, and compute its fixed instructions."""
+        warm = getattr(self.answerer, "warm", None)
+        if warm is not None:
+            warm()
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
@@ -107,7 +114,7 @@ class Assistant:
         return self.answerer_for(answerer) if answerer else self.answerer
 
     def stream(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
-               k: int | None = None, answerer: str | None = None) -> Iterator[str | Answer]:
+               k: int | None = None, answerer: str | None = None) -> Iterator[Piece]:
         """Like ``ask``, but a generative answerer's text arrives piece by piece first; the last item is the
         ``Answer``. An extractive answer comes whole."""
         query = self.query(question, history)

@@ -92,10 +92,18 @@ class Checker:
         self.embedder = embedder
         self.settings = settings
 
-    def check(self, text: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> Checked:
-        """Check ``text`` whose ``[n]`` refer to ``hits[n - 1]``."""
+    def check(self, text: str, hits: Sequence[Hit], articles: Mapping[str, Article],
+              recite: bool = False) -> Checked:
+        """Check ``text`` whose ``[n]`` refer to ``hits[n - 1]``.
+
+        With ``recite``, a sentence that no passage it cites supports, but another of ``hits`` does, is cited
+        to that passage instead: small models often put the right fact behind the wrong number.
+        """
         claims = split_claims(text)
         valid = [[n for n in numbers if 1 <= n <= len(hits)] for _, numbers in claims]
+        if recite:
+            every = self.supports([(claim(s), list(hits)) for s, _ in claims], articles)
+            claims, valid = _recited(claims, valid, every)
         supports = self.supports([(claim(s), [hits[n - 1] for n in ns]) for (s, _), ns in zip(claims, valid)],
                                  articles)
         order: dict[int, int] = {}
@@ -164,6 +172,22 @@ def same_facts(text: str, passage: str, closest: str) -> bool:
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
+
+
+def _recited(claims: list[tuple[str, list[int]]], valid: list[list[int]],
+             every: list[list[Support]]) -> tuple[list[tuple[str, list[int]]], list[list[int]]]:
+    """Claims whose cited passages do not support them but another does, cited to the best of those."""
+    out_claims, out_valid = [], []
+    for (sentence, numbers), ns, found in zip(claims, valid, every):
+        backers = [n for n, support in enumerate(found, 1) if support.supported]
+        if backers and not any(n in backers for n in ns):
+            best = max(backers, key=lambda n: found[n - 1].cosine)
+            bare = claim(sentence)
+            end = len(bare.rstrip(".!?\"'”’")) if bare.rstrip()[-1:] in ".!?\"'”’" else len(bare)
+            sentence, numbers, ns = f"{bare[:end]} [{best}]{bare[end:]}", [best], [best]
+        out_claims.append((sentence, numbers))
+        out_valid.append(ns)
+    return out_claims, out_valid
 
 
 def overlap_share(text: str, passage: str) -> float:

@@ -89,6 +89,7 @@ class Result:
     sentences: int = 0  # sentences in the answer (0 when refused)
     cited: int = 0  # ... that carry a citation
     supported: int = 0  # ... that carry one backing them (rag.ask.check)
+    first_token: float | None = None  # seconds from the question to a model's first written piece
 
     @property
     def seconds(self) -> float:
@@ -144,6 +145,10 @@ class Report:
             "answer_words_mean": round(statistics.mean(words), 1) if words else None,
             "seconds_p50": _percentile([r.seconds for r in results], 0.5, 4),
             "seconds_p95": _percentile([r.seconds for r in results], 0.95, 4),
+            "first_token_p50": _percentile([r.first_token for r in results if r.first_token is not None], 0.5, 3)
+            if any(r.first_token is not None for r in results) else None,
+            "first_token_p95": _percentile([r.first_token for r in results if r.first_token is not None], 0.95, 3)
+            if any(r.first_token is not None for r in results) else None,
         })
         for stage in STAGES:
             ms = [1000 * r.stages.get(stage, 0.0) for r in results]
@@ -217,15 +222,32 @@ def evaluate_all(assistants: Mapping[str, Assistant], cases: list[Case], boilerp
                 retrieved[assistant.settings] = _retrieve(assistant, query, case, tokenizer)
             hits, ranking, tokens, timings = retrieved[assistant.settings]
             started = time.perf_counter()
-            answer = assistant.answerer.answer(query, hits, assistant.index.articles)
+            answer, first_piece = _answer(assistant, query, hits)
             stages = {**timings, "embed": embedded + timings.get("embed", 0.0),
                       "answer": time.perf_counter() - started}
             result = score(case, answer, stages, ranking, tokens, boilerplate)
+            if first_piece is not None:  # what a reader waits before the model's words start to appear
+                result.first_token = (stages["embed"] + sum(timings.values()) - timings.get("embed", 0.0)
+                                      + first_piece)
             result.sentences, result.cited, result.supported = citation_counts(answer, checker)
             reports[name].results.append(result)
         if progress:
             progress(done, len(cases))
     return reports
+
+
+def _answer(assistant: Assistant, query: Query, hits: list[Hit]) -> tuple[Answer, float | None]:
+    """The answer, and for a model that streams, the seconds until its first written piece."""
+    started, first = time.perf_counter(), None
+    stream = getattr(assistant.answerer, "stream", None)
+    if stream is None:
+        return assistant.answerer.answer(query, hits, assistant.index.articles), None
+    for piece in stream(query, hits, assistant.index.articles):
+        if isinstance(piece, str) and first is None:
+            first = time.perf_counter() - started
+        if isinstance(piece, Answer):
+            return piece, first
+    raise ValueError("the answer stream ended without an answer")
 
 
 def _retrieve(assistant: Assistant, query: Query, case: Case, tokenizer: Tokenizer):

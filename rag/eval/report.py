@@ -18,11 +18,14 @@ from rag.eval.evaluate import RANKS, STAGES, Report
 
 QUALITY = ["questions", "hit@1", "hit@3", "hit@5", "mrr@3", "mrr@5", "ndcg@10", "grounded", "in_answer",
            "in_citation", "citation_precision", "cite_supported", "cite_recall", "model_written", "refused",
-           "false_refusals", "refused_at_5pct", "boilerplate_cited", "answer_words_mean", "seconds_mean"]
+           "false_refusals", "refused_at_5pct", "boilerplate_cited", "answer_words_mean", "seconds_mean",
+           "seconds_p50", "seconds_p95", "first_token_p50"]
 LABELS = {"citation_precision": "cite_gold", "cite_supported": "cite_prec", "model_written": "by_model",
           "seconds_mean": "s/answer", "false_refusals": "false_ref", "refused_at_5pct": "ref@5%fr",
-          "boilerplate_cited": "boilerplate", "answer_words_mean": "words"}
-COUNTS = {"questions", "boilerplate_cited", "answer_words_mean", "seconds_mean"}  # shown as they are; the rest: rates
+          "boilerplate_cited": "boilerplate", "answer_words_mean": "words", "seconds_p50": "s_p50",
+          "seconds_p95": "s_p95", "first_token_p50": "1st_tok_s"}
+COUNTS = {"questions", "boilerplate_cited", "answer_words_mean", "seconds_mean", "seconds_p50", "seconds_p95",
+          "first_token_p50"}  # shown as they are; the rest: rates
 NAME_WIDTH = 24
 
 # Retrieval hit@1/3/5 of other pipelines on the SQuAD 2.0 five-article set, measured outside this project,
@@ -107,7 +110,9 @@ def report_json(runs: list[tuple[Config, Report]], dataset: dict, reference: boo
                                               "by_kind": report.by_kind()}
     out["questions"] = [{"id": r.case.id, "kind": r.case.kind, "question": r.case.question, "rank": r.rank,
                          "in_answer": r.in_answer, "in_citation": r.in_citation, "refused": r.answer.refused,
-                         "answer": r.answer.text, "ms": {k: round(1000 * v, 2) for k, v in r.stages.items()}}
+                         "answer": r.answer.text, "answerer": r.answer.answerer,
+                         "confidence": r.answer.confidence, "first_token_s": r.first_token,
+                         "ms": {k: round(1000 * v, 2) for k, v in r.stages.items()}}
                         for r in first.results]
     if reference:
         out["reference"] = {name: {"hit": dict(zip((f"hit@{k}" for k in RANKS), hits)), "chunk": f"{size} {unit}"}
