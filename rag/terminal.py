@@ -17,7 +17,7 @@ from rag.types import Answer, Article, Hit
 
 def stream_text(pieces: Iterable[str | Answer], out: TextIO) -> Answer:
     """Write a streamed answer as it comes, then the checked answer (when checking changed it) and sources."""
-    streamed = []
+    streamed: list[str] = []
     for piece in pieces:
         if isinstance(piece, Answer):
             if streamed:

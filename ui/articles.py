@@ -86,7 +86,7 @@ def compose(draft: Draft, settings: Settings) -> tuple[str, bytes]:
         except UnicodeDecodeError:
             raise UsageError(render("ADD_NOT_UTF8")) from None
     else:
-        suffix, raw = ".txt", text.replace("\r\n", "\n")
+        suffix, raw = ".txt", (text or "").replace("\r\n", "\n")  # text is set: no file, and not empty
         size = len(raw.encode())
         if size > limit:
             raise UsageError(render("ADD_TOO_BIG", size=size, limit=limit))

@@ -286,7 +286,7 @@ def installed_model(settings: Settings) -> Path:
     return path
 
 
-BACKENDS = {"openai": OpenAIChat, "local": LocalChat}
+BACKENDS: dict[str, Callable[[Settings], ChatModel]] = {"openai": OpenAIChat, "local": LocalChat}
 
 
 def open_model(name: str, settings: Settings) -> ChatModel:
