@@ -26,7 +26,7 @@ from rag.settings import Settings
 from rag.index.faiss_store import FaissStore
 from rag.index.vector_store import Record, StoreFilter
 
-pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")
+pytestmark = pytest.mark.skipif(not openvino_available(), reason="OpenVINO is not installed")
 
 MODEL = "all-MiniLM-L6-v2"
 QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests/data/questions.jsonl").open()]
@@ -167,7 +167,8 @@ def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
 def test_rag_ask_from_a_cold_process_never_imports_torch(seed_settings, cache_dir):
     load_embedder(MODEL, 16, "openvino", "fp32", cache_dir)  # converted beforehand (conversion uses torch)
     code = ("import sys; from rag.cli import main;"
-            f"code = main(['ask', 'What pay rise did the Government offer?', '--index', {str(seed_settings.index_dir)!r}]);"
+            "code = main(['ask', 'What pay rise did the Government offer?',"
+            f" '--index', {str(seed_settings.index_dir)!r}]);"
             "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'nncf') if m in sys.modules];"
             "print('HEAVY', heavy, code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=cli_env(),

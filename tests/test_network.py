@@ -31,7 +31,8 @@ def _record(kind, target):
 
 
 def _local(host):
-    if host in (None, "", "localhost", "localhost.localdomain") or (isinstance(host, str) and host.endswith(".localhost")):
+    if host in (None, "", "localhost", "localhost.localdomain") or (
+            isinstance(host, str) and host.endswith(".localhost")):
         return True
     if isinstance(host, bytes):
         host = host.decode(errors="replace")
@@ -107,7 +108,8 @@ def run(env, *args, timeout=300) -> subprocess.CompletedProcess:
 def test_the_watch_sees_an_attempt(watched):
     """The recorder itself works: a deliberate connection to a documentation address is caught."""
     env, records = watched
-    code = "import socket; s = socket.socket(); s.settimeout(0.01)\ntry: s.connect(('192.0.2.1', 9))\nexcept OSError: pass"
+    code = ("import socket; s = socket.socket(); s.settimeout(0.01)\n"
+            "try: s.connect(('192.0.2.1', 9))\nexcept OSError: pass")
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
     assert [r for r in records() if r["kind"] == "connect"] == [{"pid": records()[0]["pid"], "kind": "connect",
                                                                   "target": "('192.0.2.1', 9)"}]
