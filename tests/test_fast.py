@@ -34,8 +34,8 @@ QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests/data/questi
 
 @pytest.fixture(scope="session")
 def cache_dir():
-    """The default cache of converted models, shared with the CLI runs of the suite (converted once)."""
-    return Settings().model_cache_dir
+    """The suite's cache of converted models (conftest), shared with its CLI runs (converted once)."""
+    return Settings.from_env().model_cache_dir
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +83,7 @@ def test_ingest_records_the_backend_in_the_manifest(tmp_path, cache_dir):
     assert manifest["model"] == {"name": MODEL, "dimension": 384, "backend": "openvino-fp32"}
 
 
+@pytest.mark.model
 def test_falls_back_to_torch_when_openvino_is_missing():
     code = ("import sys, logging; sys.modules['openvino'] = None; logging.basicConfig();"
             "from embeddings import load_embedder;"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, cli_env
 
 # Loaded by every Python process that has its folder on PYTHONPATH: records where each socket tries to go.
 WATCH = r'''
@@ -91,7 +91,7 @@ def watched(tmp_path):
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(WATCH)
     log = tmp_path / "network.jsonl"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") and k not in OFFLINE_SWITCHES}
+    env = {k: v for k, v in cli_env().items() if k not in OFFLINE_SWITCHES}
     env.update(PYTHONPATH=os.pathsep.join([str(folder), str(ROOT)]), NETWATCH_LOG=str(log))
 
     def records() -> list[dict]:
@@ -127,6 +127,7 @@ def listening(port: int) -> list[str]:
     return found
 
 
+@pytest.mark.model
 def test_ingest_ask_and_serve_stay_on_this_machine(watched, tmp_path):
     env, records = watched
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
