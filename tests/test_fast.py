@@ -83,6 +83,19 @@ def test_ingest_records_the_backend_in_the_manifest(tmp_path, cache_dir):
     assert manifest["model"] == {"name": MODEL, "dimension": 384, "backend": "openvino-fp32"}
 
 
+def test_an_article_added_in_the_chat_records_the_backend_that_embedded_it(tmp_path, cache_dir):
+    """The chat wraps its model in a lock (LockedEmbedder); the manifest once said "torch" behind it."""
+    from ui.articles import Draft
+    from ui.service import Service
+
+    corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model_cache_dir=cache_dir)
+    service, _ = Service.start(settings, load_embedder(MODEL, 16, "openvino", "fp32", cache_dir))
+    service.add(Draft(text="Registrars at the Kite Unit voted to join the walkout over rota gaps on Monday.\n",
+                      title="Kite Unit registrars join walkout", date="2023-03-13"))
+    assert load_index(settings).manifest["model"]["backend"] == "openvino-fp32"
+
+
 @pytest.mark.model
 def test_falls_back_to_torch_when_openvino_is_missing():
     code = ("import sys, logging; sys.modules['openvino'] = None; logging.basicConfig();"
