@@ -185,8 +185,10 @@ def refused_file(note: str, settings: Settings) -> str | None:
     >>> refused_file('{"name": "scan.pdf", "size": 10}', Settings())
     'scan.pdf was not taken: only .html, .md, .txt files can be added.'
     """
+    if not (note and note.strip()):
+        return None
     try:
-        data = json.loads(note) if note and note.strip() else None
+        data = json.loads(note)
         name, size = " ".join(str(data["name"]).split())[:200], int(data["size"])
     except (ValueError, TypeError, KeyError):
         return None
