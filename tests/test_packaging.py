@@ -51,6 +51,15 @@ def test_every_imported_package_is_declared():
     assert not undeclared, f"imported but not in pyproject.toml (module: installed by): {undeclared}"
 
 
+def test_every_file_the_packages_read_is_installed_with_them():
+    """A non-editable install copies only .py files and package-data: ui/page.js was left out once."""
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    left_out = [str(path.relative_to(ROOT)) for folder in ("rag", "embeddings", "ui")
+                for path in (ROOT / folder).rglob("*") if path.is_file() and path.suffix not in (".py", ".pyc")
+                and not any(path.match(pattern) for pattern in package_data.get(path.parent.name, []))]
+    assert not left_out, f"not in [tool.setuptools.package-data]: {left_out}"
+
+
 def test_the_chat_install_holds_no_test_tools_and_embeds_with_openvino():
     chat = names(PROJECT["dependencies"]) | names(PROJECT["optional-dependencies"]["fast"])
     assert not chat & TEST_TOOLS
