@@ -194,7 +194,8 @@ def measure(rows, settings: Settings) -> None:
     c, o = settings.support_cosine, settings.support_overlap
     predicted = [(row[0] >= c or row[1] >= o) and row[2] for row in rows]
     p, r, f = prf(predicted, labels)
-    print(f"\nsettings (support_cosine={c}, support_overlap={o}, same facts): precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
+    print(f"\nsettings (support_cosine={c}, support_overlap={o}, same facts): "
+          f"precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
     print(f"{'kind':30} {'pairs':>5} {'judged supported':>16}")
     for kind in dict.fromkeys(r[4] for r in rows):
         share = np.mean([pr for pr, row in zip(predicted, rows) if row[4] == kind])

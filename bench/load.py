@@ -32,8 +32,8 @@ from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-_SOURCE = re.compile(r'<h4><span class="num">\[(\d+)\]</span>(.*?)</h4>.*?<blockquote class="passage">(.*?)</blockquote>',
-                     re.DOTALL)
+_SOURCE = re.compile(r'<h4><span class="num">\[(\d+)\]</span>(.*?)</h4>'
+                     r'.*?<blockquote class="passage">(.*?)</blockquote>', re.DOTALL)
 FOLLOW_UPS = ("What did they say next?", "Why was that?", "When did that happen?", "Who said so?")
 
 

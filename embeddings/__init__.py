@@ -64,7 +64,7 @@ def _load(model: str, batch_size: int, backend: str, precision: str, cache_dir: 
     if backend == "openvino" and openvino_available():
         return _openvino(model, batch_size, precision, cache_dir or Path("~/.cache/rag-news"))
     if backend == "openvino":
-        log.warning("OpenVINO is not installed (pip install 'rag-news[fast]'); embedding with torch")
+        log.warning("OpenVINO is not installed (pip install openvino tokenizers); embedding with torch")
     from embeddings.sentence_transformer import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model, batch_size)
@@ -93,12 +93,12 @@ def _openvino(model: str, batch_size: int, precision: str, cache_dir: Path) -> E
     from embeddings.openvino_embedder import OpenVINOEmbedder, int8_pays
     from embeddings.sentence_transformer import model_path
 
-    if precision == "auto":
-        precision = "int8" if int8_pays() else "fp32"
+    if precision == "auto":  # int8 only where it pays and can be made (NNCF is the optional `fast` extra)
+        precision = "int8" if int8_pays() and _importable("nncf") else "fp32"
     if precision not in ("fp32", "bf16", "int8"):
         raise UsageError(f"unknown model precision {precision!r}; use fp32, bf16, int8 or auto")
     if precision == "int8" and not _importable("nncf"):
-        log.warning("NNCF is not installed, so no int8 model can be made; embedding at fp32")
+        log.warning("NNCF is not installed (pip install nncf), so no int8 model can be made; embedding at fp32")
         precision = "fp32"
     source = model_path(model)
     folder = converted(source, model, "int8" if precision == "int8" else "fp32", cache_dir)

@@ -14,7 +14,7 @@ import sys
 
 def import_openvino():
     """The ``openvino`` module, imported with its telemetry package blocked (this program is offline)."""
-    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    sys.modules.setdefault("openvino_telemetry", None)
     import openvino
 
     return openvino

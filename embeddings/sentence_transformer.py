@@ -52,7 +52,10 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.name = model
         self.backend = "torch"
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:  # a model without a fixed vector size cannot fill an index
+            raise UsageError(f"model {model!r} has no fixed embedding dimension")
+        self.dimension = dimension
         self.batch_size = batch_size
         log.info("loaded embedding model %s (%d dimensions) from %s", model, self.dimension, path)
 

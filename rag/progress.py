@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 class Progress:
@@ -14,7 +17,7 @@ class Progress:
         self.label = label
         self.stream = stream
         self.unit = unit
-        self._bar = None
+        self._bar: tqdm | None = None
 
     def update(self, done: int, total: int) -> None:
         if self.stream is None:

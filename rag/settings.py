@@ -93,7 +93,7 @@ class Settings:
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
     llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
     support_cosine: float = 0.76  # a sentence is supported by a passage sentence at least this similar (cosine)
-    support_overlap: float = 0.86  # ... or holding this share of the sentence's content words (bench/citation_support.py)
+    support_overlap: float = 0.86  # ... or holding this share of the sentence's content words (bench/citation_support)
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -109,7 +109,7 @@ class Settings:
         for f in fields(cls):
             raw = environ.get(f"RAG_{f.name.upper()}")
             if raw is not None:
-                values[f.name] = _parse(f.name, f.type, raw)
+                values[f.name] = _parse(f.name, str(f.type), raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -18,7 +18,7 @@ from rag.types import Answer, Article, Hit
 
 def stream_text(pieces: Iterable[str | Preview | Answer], out: TextIO) -> Answer:
     """Write a streamed answer as it comes, then the checked answer (when checking changed it) and sources."""
-    streamed = []
+    streamed: list[str] = []
     for piece in pieces:
         if isinstance(piece, Preview):  # a terminal shows the model's words as they come, not a preview first
             continue

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install the project with its test extras. torch 2.13.0 goes first: that exact version is
-# a CPU build available offline; anything else would pull a multi-GB CUDA build. The fast extra adds the
-# OpenVINO embedding backend.
+# Create .venv and install the project (the chat); `--tests` adds the test tools, the local-model extra the
+# tests use and Chromium. torch 2.13.0 goes first: that exact version is a CPU build available offline;
+# anything else would pull a multi-GB CUDA build. The fast extra adds int8 models (NNCF) for CPUs with VNNI/AMX.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -11,8 +11,10 @@ python -m pip install -q torch==2.13.0
 # llama-cpp-python builds from source (~4 min, then pip's wheel cache); GGML_NATIVE=OFF keeps that cached wheel
 # free of this CPU's extensions so it still runs on another machine.
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
-python -m pip install -q -e ".[test,fast,local]"
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+extras="fast"
+if [ "${1:-}" = "--tests" ]; then extras="test,fast,local"; fi
+python -m pip install -q -e ".[$extras]"
+if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then
     # Debian's Chromium for the headless-browser tests (Playwright drives it; it never downloads a browser).
     if command -v apt-get >/dev/null 2>&1; then
         (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "setup: could not install chromium" >&2

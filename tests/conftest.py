@@ -1,6 +1,9 @@
 """Shared fixtures: the real MiniLM model (loaded once), one index of the seed corpus, and CLI helpers.
 
 Nothing here is mocked: the model, FAISS, BM25, tiktoken and the files on disk are the real ones.
+
+Tests that load a model (through the fixtures in ``MODEL_FIXTURES``, or marked ``model`` by hand) or start a
+server (all of ``tests/ui``) are marked ``model``; ``pytest -m "not model"`` runs the rest, the quick tier.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,13 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 for _name in [n for n in os.environ if n.startswith("RAG_")]:
     del os.environ[_name]  # the suite runs with default settings, whatever the shell has set
+# Caches live in a temporary folder, never under the user's home. The converted models are kept there across
+# sessions, because converting takes a while; processes may share that cache (conversions are locked and renamed
+# into place).
+CACHE = Path(tempfile.gettempdir()) / "rag-news-tests"
+os.environ["RAG_MODEL_CACHE_DIR"] = str(CACHE / "models")
+for _name, _folder in (("XDG_CACHE_HOME", "cache"), ("HF_HOME", "huggingface"), ("MPLCONFIGDIR", "matplotlib")):
+    os.environ[_name] = str(CACHE / _folder)
 
 from rag.index.ingest import ingest  # noqa: E402  (after the environment is settled)
 from rag.settings import Settings  # noqa: E402
@@ -25,6 +36,15 @@ from rag.settings import Settings  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 RAG_SCRIPT = Path(sys.executable).parent / "rag"  # the `rag` console script of this virtualenv
+# Fixtures that load the embedding model, directly or by building an index or running `rag eval` with it.
+MODEL_FIXTURES = {"embedder", "seed_settings", "seed_index", "cache_dir", "runs"}
+UI_TESTS = ROOT / "tests" / "ui"  # each starts a real chat server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.is_relative_to(UI_TESTS):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +76,16 @@ def copy_index(seed_settings: Settings, folder: Path) -> Settings:
     return Settings(index_dir=folder)
 
 
+def lock_held(index_dir: Path) -> bool:
+    """Whether some process holds the ingest lock, read from /proc/locks (taking it ourselves would interfere)."""
+    try:
+        inode = (index_dir / ".lock").stat().st_ino
+        return any(line.split()[5].endswith(f":{inode}") for line in Path("/proc/locks").read_text().splitlines()
+                   if "FLOCK" in line)
+    except (OSError, IndexError):
+        return False
+
+
 def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -82,7 +112,8 @@ def corpus_writer(tmp_path):
 
 
 def cli_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    """This environment without settings a test may have set, but with the test cache of converted models."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_MODEL_CACHE_DIR"}
 
 
 def cli(*args: str, stdin: str | None = None, console: bool = False, timeout: float = 120):

@@ -56,8 +56,8 @@ def squad_file(tmp_path_factory):
 def beir_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("beir")
     (folder / "qrels").mkdir()
-    docs = [{"_id": "d1", "title": "Lighthouse", "text": LIGHTHOUSE[0]}, {"_id": "d2", "title": "", "text": LIGHTHOUSE[1]},
-            {"_id": "d3", "title": "Honey bee", "text": BEES[0]}]
+    docs = [{"_id": "d1", "title": "Lighthouse", "text": LIGHTHOUSE[0]},
+            {"_id": "d2", "title": "", "text": LIGHTHOUSE[1]}, {"_id": "d3", "title": "Honey bee", "text": BEES[0]}]
     queries = [{"_id": "q1", "text": "Which island was the lighthouse on?"},
                {"_id": "q2", "text": "What do bees build combs from?"}, {"_id": "q3", "text": "Not judged"}]
     (folder / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))

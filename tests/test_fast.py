@@ -26,7 +26,7 @@ from rag.settings import Settings
 from rag.index.faiss_store import FaissStore
 from rag.index.vector_store import Record, StoreFilter
 
-pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")
+pytestmark = pytest.mark.skipif(not openvino_available(), reason="OpenVINO is not installed")
 
 MODEL = "all-MiniLM-L6-v2"
 QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests/data/questions.jsonl").open()]
@@ -34,8 +34,8 @@ QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests/data/questi
 
 @pytest.fixture(scope="session")
 def cache_dir():
-    """The default cache of converted models, shared with the CLI runs of the suite (converted once)."""
-    return Settings().model_cache_dir
+    """The suite's cache of converted models (conftest), shared with its CLI runs (converted once)."""
+    return Settings.from_env().model_cache_dir
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +83,20 @@ def test_ingest_records_the_backend_in_the_manifest(tmp_path, cache_dir):
     assert manifest["model"] == {"name": MODEL, "dimension": 384, "backend": "openvino-fp32"}
 
 
+def test_an_article_added_in_the_chat_records_the_backend_that_embedded_it(tmp_path, cache_dir):
+    """The chat wraps its model in a lock (LockedEmbedder); the manifest once said "torch" behind it."""
+    from ui.articles import Draft
+    from ui.service import Service
+
+    corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model_cache_dir=cache_dir)
+    service, _ = Service.start(settings, load_embedder(MODEL, 16, "openvino", "fp32", cache_dir))
+    service.add(Draft(text="Registrars at the Kite Unit voted to join the walkout over rota gaps on Monday.\n",
+                      title="Kite Unit registrars join walkout", date="2023-03-13"))
+    assert load_index(settings).manifest["model"]["backend"] == "openvino-fp32"
+
+
+@pytest.mark.model
 def test_falls_back_to_torch_when_openvino_is_missing():
     code = ("import sys, logging; sys.modules['openvino'] = None; logging.basicConfig();"
             "from embeddings import load_embedder;"
@@ -167,7 +181,8 @@ def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
 def test_rag_ask_from_a_cold_process_never_imports_torch(seed_settings, cache_dir):
     load_embedder(MODEL, 16, "openvino", "fp32", cache_dir)  # converted beforehand (conversion uses torch)
     code = ("import sys; from rag.cli import main;"
-            f"code = main(['ask', 'What pay rise did the Government offer?', '--index', {str(seed_settings.index_dir)!r}]);"
+            "code = main(['ask', 'What pay rise did the Government offer?',"
+            f" '--index', {str(seed_settings.index_dir)!r}]);"
             "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'nncf') if m in sys.modules];"
             "print('HEAVY', heavy, code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=cli_env(),

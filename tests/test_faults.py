@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, truncate
+from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, lock_held, truncate
 
 from rag.ask.assistant import Assistant
 from rag.cli import main
@@ -113,16 +113,6 @@ def test_next_ingest_repairs_a_damaged_index(tmp_path, seed_settings, seed_index
 
 
 # --- two ingests at once: real processes ---
-
-def lock_held(index_dir: Path) -> bool:
-    """Whether some process holds the ingest lock, read from /proc/locks (taking it ourselves would interfere)."""
-    try:
-        inode = (index_dir / ".lock").stat().st_ino
-        return any(line.split()[5].endswith(f":{inode}") for line in Path("/proc/locks").read_text().splitlines()
-                   if "FLOCK" in line)
-    except (OSError, IndexError):
-        return False
-
 
 def start_ingest(corpus: Path, index_dir: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus), "--index", str(index_dir)],

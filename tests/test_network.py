@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, cli_env
 
 # Loaded by every Python process that has its folder on PYTHONPATH: records where each socket tries to go.
 WATCH = r'''
@@ -31,7 +31,8 @@ def _record(kind, target):
 
 
 def _local(host):
-    if host in (None, "", "localhost", "localhost.localdomain") or (isinstance(host, str) and host.endswith(".localhost")):
+    if host in (None, "", "localhost", "localhost.localdomain") or (
+            isinstance(host, str) and host.endswith(".localhost")):
         return True
     if isinstance(host, bytes):
         host = host.decode(errors="replace")
@@ -90,7 +91,7 @@ def watched(tmp_path):
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(WATCH)
     log = tmp_path / "network.jsonl"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") and k not in OFFLINE_SWITCHES}
+    env = {k: v for k, v in cli_env().items() if k not in OFFLINE_SWITCHES}
     env.update(PYTHONPATH=os.pathsep.join([str(folder), str(ROOT)]), NETWATCH_LOG=str(log))
 
     def records() -> list[dict]:
@@ -107,7 +108,8 @@ def run(env, *args, timeout=300) -> subprocess.CompletedProcess:
 def test_the_watch_sees_an_attempt(watched):
     """The recorder itself works: a deliberate connection to a documentation address is caught."""
     env, records = watched
-    code = "import socket; s = socket.socket(); s.settimeout(0.01)\ntry: s.connect(('192.0.2.1', 9))\nexcept OSError: pass"
+    code = ("import socket; s = socket.socket(); s.settimeout(0.01)\n"
+            "try: s.connect(('192.0.2.1', 9))\nexcept OSError: pass")
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
     assert [r for r in records() if r["kind"] == "connect"] == [{"pid": records()[0]["pid"], "kind": "connect",
                                                                   "target": "('192.0.2.1', 9)"}]
@@ -125,6 +127,7 @@ def listening(port: int) -> list[str]:
     return found
 
 
+@pytest.mark.model
 def test_ingest_ask_and_serve_stay_on_this_machine(watched, tmp_path):
     env, records = watched
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")

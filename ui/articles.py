@@ -86,7 +86,7 @@ def compose(draft: Draft, settings: Settings) -> tuple[str, bytes]:
         except UnicodeDecodeError:
             raise UsageError(render("ADD_NOT_UTF8")) from None
     else:
-        suffix, raw = ".txt", text.replace("\r\n", "\n")
+        suffix, raw = ".txt", (text or "").replace("\r\n", "\n")  # text is set: no file, and not empty
         size = len(raw.encode())
         if size > limit:
             raise UsageError(render("ADD_TOO_BIG", size=size, limit=limit))
@@ -185,8 +185,10 @@ def refused_file(note: str, settings: Settings) -> str | None:
     >>> refused_file('{"name": "scan.pdf", "size": 10}', Settings())
     'scan.pdf was not taken: only .html, .md, .txt files can be added.'
     """
+    if not (note and note.strip()):
+        return None
     try:
-        data = json.loads(note) if note and note.strip() else None
+        data = json.loads(note)
         name, size = " ".join(str(data["name"]).split())[:200], int(data["size"])
     except (ValueError, TypeError, KeyError):
         return None

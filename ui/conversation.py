@@ -36,8 +36,8 @@ def answer_from_dict(data: dict, articles: Mapping[str, Article]) -> Answer:
         chunk = Chunk(f"{article_id}#", article_id, text, int(c["start"]), int(c["end"]), ())
         known = articles.get(article_id)
         if known is None or known.text[chunk.start : chunk.end] != text:
-            known = Article(article_id, "", _text(c["title"]), *(_maybe(c[k]) for k in ("publisher", "date", "url",
-                                                                                          "dispute")))
+            known = Article(article_id, "", _text(c["title"]), _maybe(c["publisher"]), _maybe(c["date"]),
+                            _maybe(c["url"]), _maybe(c["dispute"]))
         quotes = tuple((int(start), int(end)) for start, end in c["quotes"])
         citations.append(Citation(int(c["n"]), known, chunk, float(c["score"]), quotes))
     confidence = data.get("confidence")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Sequence
 
 from rag.messages import render
 
@@ -28,7 +29,7 @@ RETRY_AFTER = 5  # seconds a busy client is asked to wait
 def remote_target(path: str) -> bool:
     """Whether a request path asks Gradio's file or proxy route for something that is not a local file."""
     match = _FILE_ROUTE.search(path)
-    return bool(match) and (path[match.start() + 1:].startswith("proxy=") or bool(_URL.match(match["target"])))
+    return match is not None and (path[match.start() + 1:].startswith("proxy=") or bool(_URL.match(match["target"])))
 
 
 class RequestGuard:
@@ -66,7 +67,7 @@ def _busy_as_429(send):
     return relay
 
 
-async def _reply(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _reply(send, status: int, body: dict, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     data = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),

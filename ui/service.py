@@ -48,6 +48,7 @@ class LockedEmbedder:
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
+        self.backend = inner.backend
         self._turn = threading.Condition()
         self._busy = False
         self._waiting = 0  # small calls waiting for the model

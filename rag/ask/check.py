@@ -6,8 +6,8 @@ the two embeddings at least ``support_cosine``) or the passage holds most of its
 similar to both measures, so numbers are checked on their own. Two more changes read as similar to both and
 are checked apart: a negation ("would not go ahead" against "would go ahead": the claim and the passage
 sentence closest to it must agree on being negated) and an added instruction (an obligation word such as
-"must" or "should" that the passage does not use: "..., so doctors must not go to work"). ``bench/citation_support.py`` measures these
-rules and thresholds on sentences labelled supported or not.
+"must" or "should" that the passage does not use: "..., so doctors must not go to work").
+``bench/citation_support.py`` measures these rules and thresholds on sentences labelled supported or not.
 
 Markers to passages that do not exist are dropped, the rest are renumbered 1..n in order of first use, and
 sentences with no supporting citation are listed as unsupported.
@@ -163,7 +163,8 @@ def same_facts(text: str, passage: str, closest: str) -> bool:
     False
     >>> same_facts("Talks go ahead, so doctors must not go to work.", "Talks go ahead.", "Talks go ahead.")
     False
-    >>> same_facts("Doctors did not strike in 2015.", "In 2015 doctors did not strike.", "In 2015 doctors did not strike.")
+    >>> same_facts("Doctors did not strike in 2015.", "In 2015 doctors did not strike.",
+    ...            "In 2015 doctors did not strike.")
     True
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):

@@ -88,7 +88,8 @@ def across_articles(ranked: Ranked, hits: Sequence[Hit]) -> list[tuple[int, tupl
     [(0, (0, 1)), (1, (0, 1)), (0, (2, 3))]
     """
     seen: set[str] = set()
-    firsts, rest = [], []
+    firsts: list[tuple[int, tuple[int, int]]] = []
+    rest: list[tuple[int, tuple[int, int]]] = []
     for item in ranked:
         article = hits[item[0]].chunk.article_id
         (rest if article in seen else firsts).append(item)

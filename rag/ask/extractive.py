@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, cast
 
 import numpy as np
 
@@ -153,7 +153,7 @@ class ExtractiveAnswerer:
         if missing:
             for i, v in zip(missing, self.embedder.embed([rows[i][2] for i in missing])):
                 found[i] = v
-        return np.stack(found).astype(np.float32)
+        return np.stack(cast("list[np.ndarray]", found)).astype(np.float32)  # every gap is filled by now
 
     def choose(self, candidates: list[Scored], weights: dict[str, float]) -> list[Scored]:
         """The best sentence, then sentences that cover what it leaves out, within the word budget.

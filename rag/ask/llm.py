@@ -252,7 +252,8 @@ def _template(llama) -> Callable[[Messages], str]:
     formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
                                     eos_token=text(llama.token_eos()), bos_token=text(llama.token_bos()),
                                     add_generation_prompt=True)
-    return lambda messages: formatter(messages=messages).prompt
+    # llama_cpp types messages as TypedDicts per role; ours are the same role/content dicts.
+    return lambda messages: formatter(messages=messages).prompt  # type: ignore[arg-type]
 
 
 def _first_tokens(llama, word: str) -> list[int]:
@@ -286,7 +287,7 @@ def installed_model(settings: Settings) -> Path:
     return path
 
 
-BACKENDS = {"openai": OpenAIChat, "local": LocalChat}
+BACKENDS: dict[str, Callable[[Settings], ChatModel]] = {"openai": OpenAIChat, "local": LocalChat}
 
 
 def open_model(name: str, settings: Settings) -> ChatModel:

@@ -132,7 +132,7 @@ def expected_answer(question: str) -> str | None:
 
 def holds(sentence: str, kind: str | None) -> bool:
     """Whether the sentence contains something of that kind (a number, a date, a name)."""
-    return bool(kind) and bool(_HOLDS[kind].search(sentence))
+    return kind is not None and bool(_HOLDS[kind].search(sentence))
 
 
 # "how many operations", "the number of doctors", "figures for strikes": what is being counted.
@@ -211,7 +211,7 @@ def years_in(text: str) -> list[str]:
     return _YEAR.findall(text)
 
 
-def dated(date: str, text: str, years: frozenset[str]) -> bool:
+def dated(date: str | None, text: str, years: frozenset[str]) -> bool:
     """Whether a sentence or passage speaks of one of the years a question names: it says so, or its article
     is dated then (or has no date to go by)."""
     return not date or date[:4] in years or any(y in text for y in years)

@@ -29,7 +29,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from rag.text.chunk import Tokenizer
 from rag.errors import UsageError
@@ -65,7 +65,7 @@ class Case:
             return any(found(g, chunk.text) for g in self.answers + self.answers_all)
         return chunk.article_id in dict(self.gold_docs)
 
-    def first_rank(self, ranking: list[Hit]) -> int | None:
+    def first_rank(self, ranking: Sequence[Hit]) -> int | None:
         """How many passages it takes to hold the gold: all of ``answers_all`` may be spread over them."""
         if not self.has_strings:
             return next((n for n, hit in enumerate(ranking, 1) if self.holds_gold(hit.chunk)), None)
@@ -260,8 +260,8 @@ def _retrieve(assistant: Assistant, query: Query, case: Case, tokenizer: Tokeniz
     return hits, ranking, tokens, timings
 
 
-def score(case: Case, answer: Answer, stages: dict[str, float], ranking: list[Hit] = (),
-          tokens: list[int] = (), boilerplate: list[str] | None = None) -> Result:
+def score(case: Case, answer: Answer, stages: dict[str, float], ranking: Sequence[Hit] = (),
+          tokens: Sequence[int] = (), boilerplate: list[str] | None = None) -> Result:
     """Score one answer, and the ranking retrieval produced for it, against the case."""
     result = Result(case, answer, stages, case.first_rank(ranking), passage_tokens=tuple(tokens),
                     passage_chars=tuple(len(h.chunk.text) for h in ranking[: RANKS[-1]]))

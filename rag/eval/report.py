@@ -12,6 +12,7 @@ all                             3  0.500
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from rag.eval.setup import Config
 from rag.eval.evaluate import RANKS, STAGES, Report
@@ -100,7 +101,8 @@ def report_json(runs: list[tuple[Config, Report]], dataset: dict, reference: boo
     """Everything in the tables, per configuration, and per question for the first one. The top-level
     ``summary`` and ``by_kind`` are the first configuration's."""
     first = runs[0][1]
-    out = {"dataset": dataset, "summary": first.summary(), "by_kind": first.by_kind(), "configurations": {}}
+    out: dict[str, Any] = {"dataset": dataset, "summary": first.summary(), "by_kind": first.by_kind(),
+                           "configurations": {}}
     for config, report in runs:
         changed = {k: v for k, v in asdict(config.settings).items()
                    if k in ("top_k", "candidates", "rrf_k", "dense_weight", "lexical_weight",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from embeddings import Embedder
+from rag.ask.answerer import Answerer
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.assistant import Assistant
 from rag.eval.baselines import LeadAnswerer
@@ -76,6 +77,7 @@ def assistants(configs: list[Config], index: Index, embedder: Embedder) -> dict[
     """One assistant per configuration, all on ``index`` and ``embedder``; in the order given."""
     out = {}
     for config in configs:
+        answerer: Answerer
         if config.answerer == "lead":
             answerer = LeadAnswerer()
         elif config.answerer != "extractive":  # a model: the assistant makes it, with its quotes as fallback

@@ -63,9 +63,9 @@ def ingest(
         model = [embedder]
 
         def get_embedder() -> Embedder:
-            if model[0] is None:
-                model[0] = embedder_for(settings, ingest=True)
-            return model[0]
+            loaded = model[0] or embedder_for(settings, ingest=True)
+            model[0] = loaded
+            return loaded
 
         dimension = previous.manifest["model"]["dimension"] if previous else None
         texts, keys = chunk_inputs(chunks, by_id, settings.model)

@@ -11,8 +11,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rag.text.front_matter import read_front_matter
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +56,12 @@ def read_html(raw: str, path: Path) -> list[RawArticle]:
 
     doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=False,
                                       favor_precision=True)
-    if doc is None or not (doc.text or "").strip():
+    doc = cast("Document | None", doc)  # as_dict is left False: a Document (the declared union covers as_dict)
+    text = (doc.text or "") if doc is not None else ""
+    if doc is None or not text.strip():
         return [RawArticle(path.stem, "", {}, str(path), "no article text found in the HTML")]
     meta = {"title": doc.title, "publisher": doc.sitename, "date": doc.date, "url": doc.url}
-    return [RawArticle(path.stem, doc.text, {k: v for k, v in meta.items() if v}, str(path))]
+    return [RawArticle(path.stem, text, {k: v for k, v in meta.items() if v}, str(path))]
 
 
 def read_jsonl(raw: str, path: Path) -> list[RawArticle]:

@@ -16,6 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.text.clean import clean_text
 from rag.errors import CorpusError, UsageError
@@ -88,16 +89,18 @@ def to_article(record: RawArticle) -> Article:
     inferred = set(_as_list(meta.get("inferred")))
     date = _text(meta.get("date"))
     if not date and cleaned.date:
-        date, _ = cleaned.date, inferred.add("date")
+        date = cleaned.date
+        inferred.add("date")
     title = _text(meta.get("title"))
     if not title:
-        title, _ = _first_line(cleaned.text) or record.id, inferred.add("title")
+        title = _first_line(cleaned.text) or record.id
+        inferred.add("title")
     dispute = _text(meta.get("dispute"))
     if not dispute and date:
         dispute = _dispute_for(date)
         if dispute:
             inferred.add("dispute")
-    fields = dict(id=record.id, text=cleaned.text, title=title, publisher=_text(meta.get("publisher")),
+    fields: dict[str, Any] = dict(id=record.id, text=cleaned.text, title=title, publisher=_text(meta.get("publisher")),
                   date=date, url=_text(meta.get("url")), dispute=dispute, inferred=tuple(sorted(inferred)),
                   source=record.source)
     return Article(**fields, checksum=_checksum(fields))

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlparse
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+import httpx  # noqa: E402
 import pytest  # noqa: E402
 from llm_servers import free_port  # noqa: E402  (tests here import it from this conftest)
 
@@ -35,6 +38,18 @@ class Server:
     service: object  # ui.service.Service
     settings: Settings
     demo: object  # gradio.Blocks
+
+
+def wait_for_queue(url: str, holds: Callable[[int], bool], within: float = 60) -> bool:
+    """Watch how many questions wait in the server's queue (Gradio's /queue/status) until ``holds(waiting)``;
+    False if it never does within ``within`` seconds. ``wait_for_queue(url, lambda n: n == 0)``: drained."""
+    deadline = time.monotonic() + within
+    status = f"{url.rstrip('/')}/gradio_api/queue/status"
+    while not holds(httpx.get(status, timeout=10).json()["queue_size"]):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, TIMEOUT, Tab
+from conftest import CHROMIUM, TIMEOUT, Tab, wait_for_queue
 
 from ui.html import sentences
 
@@ -222,7 +221,7 @@ def test_busy_chat_says_so_in_the_page(browser, small_queue):
         jobs = []
         for _ in range(5):  # the page's question must arrive while the queue is still full
             jobs += [c.submit(question, [], [], "", "", 5, api_name="/chat") for c in clients]
-            time.sleep(0.5)  # let the submitted questions reach the queue first: they run in threads
+            wait_for_queue(small_queue, lambda waiting: waiting >= 2, within=10)  # full (ui_queue_limit 2)
             tab.ask(question)
             try:
                 busy.wait_for(timeout=5_000)

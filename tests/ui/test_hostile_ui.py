@@ -37,7 +37,8 @@ def test_hostile_questions_through_the_api(client, ui_server):
     limit = ui_server.settings.max_question_chars
     megabyte = ("What pay rise did the Government offer junior doctors? " * 20_000)[: 1 << 20]
     result = client.predict(megabyte, api_name="/ask")
-    assert len(result["question"]) == limit and result["notes"] == [f"Your question was cut to its first {limit} characters."]
+    assert len(result["question"]) == limit
+    assert result["notes"] == [f"Your question was cut to its first {limit} characters."]
     surrogate = call_raw(ui_server.url, b'{"data": ["Who is the \\ud800 health \\u0000secretary?", [], {}, null]}')
     assert surrogate["question"] == "Who is the \ufffd health secretary?"  # a JSON escape no client library sends
     grounded(surrogate, ui_server)

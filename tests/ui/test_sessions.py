@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from conftest import REPO
+from conftest import REPO, wait_for_queue
 from gradio_client import Client
 
 from rag.messages import render
@@ -59,7 +58,7 @@ def test_a_burst_beyond_the_queue_is_told_to_retry(small_queue):
         assert response.headers["retry-after"] == str(RETRY_AFTER)
     for question, result in answered:
         assert result["question"] == question and not result["refused"] and result["citations"]
-    time.sleep(0.5)
+    assert wait_for_queue(small_queue, lambda waiting: waiting == 0)  # the burst has left the queue
     retried = Client(small_queue, verbose=False).predict(questions[0], api_name="/ask")  # the retry works
     assert "Barclay" in retried["answer"]
     print(f"burst of {len(questions)}: {len(answered)} answered, {len(busy)} told to retry")
