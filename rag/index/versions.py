@@ -40,7 +40,7 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
+FORMAT = 5  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
 # indexed joined ("walk-out" as "walkout"); 5: the stores keep their rows' chunk ids and filter metadata
 # (vector_rows.json, bm25/rows.json)
 
