@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="score dense-only, BM25-only and hybrid retrieval, each with the extractive answerer "
                         "and the lead-sentences baseline")
     p.add_argument("--boilerplate", type=Path, help="file of boilerplate snippets that must never be cited")
+    p.add_argument("--sample", type=int, metavar="N",
+                   help="score N questions drawn at random (the same N every run) instead of all")
     p.add_argument("--min-grounded", type=float, help="exit 1 if the grounded-answer rate is below this")
     p.add_argument("-v", "--verbose", action="store_true", help="list every failed question")
     p.add_argument("--answerer", help="answerers to score, comma-separated (default: RAG_ANSWERER or extractive)")
@@ -162,6 +164,10 @@ def _eval(args, settings: Settings) -> int:
     dataset = load_dataset(args.questions)
     if not dataset.cases:
         raise UsageError(f"no questions in {args.questions}")
+    if args.sample is not None:
+        if args.sample < 1:
+            raise UsageError("--sample takes a number of questions of 1 or more")
+        dataset = dataset.sample(args.sample)
     if dataset.documents and args.corpus:
         raise UsageError(f"{args.questions} brings its own documents: give --corpus without a folder")
     snippets = None

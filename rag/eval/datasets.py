@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,16 @@ class Dataset:
     format: str  # "squad", "beir" or "questions"
     cases: list[Case]
     documents: list[dict]  # {"id", "title", "text"} for a set that brings its corpus; empty for "questions"
+
+    def sample(self, n: int, seed: int = 0) -> "Dataset":
+        """``n`` of the questions, drawn at random with a fixed seed, in their original order; the documents
+        stay whole, so the index is the one every sample of this set shares.
+
+        >>> [c.question for c in Dataset("questions", [Case(str(i)) for i in range(10)], []).sample(3).cases]
+        ['0', '6', '9']
+        """
+        keep = sorted(random.Random(seed).sample(range(len(self.cases)), min(n, len(self.cases))))
+        return Dataset(self.format, [self.cases[i] for i in keep], self.documents)
 
 
 def load_dataset(path: Path) -> Dataset:
