@@ -1,0 +1,71 @@
+"""How fast the local model answers: prompt tokens per second, time to the first streamed word, whole answer.
+
+    python bench/model_speed.py --index /tmp/qidx [--questions tests/data/questions.jsonl] [-n 12]
+
+Loads the model once and warms it (as `rag serve` does), then answers the first N answerable questions of the
+file with the local answerer and prints, per question and as medians: prompt tokens (as the model counts
+them), seconds to the first streamed word and to the checked answer (the instructions kept computed between
+questions, as in the chat), and the rate at which the model reads a whole prompt from nothing. Run it on a quiet
+machine: it measures wall-clock time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+from rag.ask.assistant import Assistant
+from rag.settings import Settings
+from rag.types import Answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, default=Path("tests/data/questions.jsonl"))
+    parser.add_argument("-n", type=int, default=12, help="questions to answer")
+    args = parser.parse_args()
+    assistant = Assistant.open(Settings.from_env(index_dir=args.index, answerer="local"))
+    started = time.perf_counter()
+    assistant.warm()
+    print(f"model loaded and instructions computed in {time.perf_counter() - started:.1f} s")
+    llama, lock, template = assistant.answerer.model.model()
+    cases = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    questions = [c["question"] for c in cases if not c.get("refuse") and not c.get("history")][: args.n]
+    rows = []
+    print(f"{'prompt':>6} {'1st word s':>10} {'answer s':>8} {'reading tok/s':>13}  question")
+    for question in questions:
+        query = assistant.query(question)
+        hits = assistant.retrieve(query)
+        began = time.perf_counter()
+        first = total = None
+        for piece in assistant.answerer.stream(query, hits, assistant.index.articles):
+            now = time.perf_counter() - began
+            if isinstance(piece, str) and first is None:
+                first = now
+            if isinstance(piece, Answer):
+                total = now
+        # The reading rate on its own: the whole prompt, nothing cached, one token written.
+        shown = assistant.answerer.excerpts(query, hits, assistant.index.articles)
+        prompt = template(assistant.answerer.messages(query, shown, assistant.index.articles))
+        tokens = len(llama.tokenize(prompt.encode(), special=True))
+        with lock:
+            llama.reset()
+            read = time.perf_counter()
+            llama.create_completion(prompt, max_tokens=1, temperature=0.0)
+            rate = tokens / (time.perf_counter() - read)
+        rows.append((tokens, first, total, rate))
+        shown_first = f"{first:.2f}" if first is not None else "-"
+        print(f"{tokens:>6} {shown_first:>10} {total:>8.2f} {rate:>13.1f}  {question[:60]}")
+    assistant.warm()  # leave the instructions computed, as between questions
+    firsts = [r[1] for r in rows if r[1] is not None]
+    print(f"median of {len(rows)}: first word {statistics.median(firsts) if firsts else float('nan'):.2f} s, "
+          f"answer {statistics.median(r[2] for r in rows):.2f} s, reading {statistics.median(r[3] for r in rows):.1f} "
+          f"tokens/s, prompt {statistics.median(r[0] for r in rows)} tokens")
+
+
+if __name__ == "__main__":
+    main()
