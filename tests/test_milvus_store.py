@@ -1,0 +1,150 @@
+"""MilvusStore on Milvus Lite and on a real Milvus 2.3.5 server: filters pushed down as expressions agree with
+``admits`` (values with quotes, backslashes, newlines and non-ASCII included), and index versions kept as
+generations survive a writer killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.index.milvus_store import MilvusStore
+from rag.index.vector_store import Record, StoreFilter, admits
+from rag.settings import Settings
+
+pytest.importorskip("pymilvus")
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLISHERS = ['The "Guardian"', "BBC \\ News", "Sky's", "Ünïcode\nline", "plain"]
+DATES = ["", "2016", "2016-02", "2016-02-15", "2016-03-01", "2023-01-10"]
+DISPUTES = ["2016 contract", "2023 pay", 'say "no"']
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    from tests.milvus_server import MilvusServer
+
+    server = MilvusServer(tmp_path_factory.mktemp("milvus-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["lite", "server"])
+def settings(request, tmp_path) -> Settings:
+    if request.param == "lite":
+        return Settings(index_dir=tmp_path / "index", vector_store="milvus", milvus_uri=str(tmp_path / "lite.db"))
+    server = request.getfixturevalue("milvus_server")
+    return Settings(index_dir=tmp_path / "index", vector_store="milvus", milvus_uri=server.uri,
+                    milvus_collection=f"t_{tmp_path.name.replace('-', '_')}"[:60])
+
+
+def corpus(n: int = 60, dimension: int = 8) -> tuple[list[Record], np.ndarray]:
+    rng = np.random.default_rng(7)
+    records = [Record(f"art{i // 3}#{i % 3}", f"art{i // 3}", PUBLISHERS[i % 5], DATES[(i // 3) % 6],
+                      (("dispute", DISPUTES[(i // 3) % 3]),) if i % 4 else ()) for i in range(n)]
+    vectors = rng.normal(size=(n, dimension)).astype(np.float32)
+    return records, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+FILTERS = [
+    None,
+    StoreFilter(publishers=frozenset({'The "Guardian"', "Ünïcode\nline"})),
+    StoreFilter(publishers=frozenset({"BBC \\ News"}), date_from="2016-02-10"),
+    StoreFilter(date_from="2016-02", date_to="2016-02"),
+    StoreFilter(date_to="2016"),
+    StoreFilter(facets=(("dispute", frozenset({'say "no"', "2023 pay"})),)),
+    StoreFilter(article_ids=frozenset({"art1", "art7"})),
+    StoreFilter(article_ids=frozenset()),
+]
+
+
+def test_search_filters_match_admits(settings):
+    records, vectors = corpus()
+    store = MilvusStore.create(vectors.shape[1], settings)
+    store.upsert(records, vectors)
+    assert store.count() == len(records)
+    exact = vectors @ vectors[4]
+    for where in FILTERS:
+        admitted = [n for n, r in enumerate(records) if admits(where, r)]
+        found = store.search(vectors[4], k=10, where=where)
+        best = sorted(admitted, key=lambda n: -exact[n])[:10]
+        assert [i for i, _ in found] == [records[n].id for n in best], where
+        assert np.allclose([s for _, s in found], exact[best], atol=1e-5)
+    assert np.allclose(store.fetch(["art3#1", "art0#0"]), vectors[[10, 0]])
+    with pytest.raises(KeyError):
+        store.fetch(["nope#0"])
+
+
+def test_upsert_replaces_and_delete_removes(settings, tmp_path):
+    records, vectors = corpus()
+    store = MilvusStore.create(vectors.shape[1], settings)
+    store.upsert(records, vectors)
+    store.save(tmp_path)
+    store.upsert([Record("art0#0", "art0", "new")], -vectors[:1])
+    store.delete(["art1#0", "art1#1", "unknown#9"])
+    assert store.count() == len(records) - 2
+    assert np.allclose(store.fetch(["art0#0"]), -vectors[:1])
+    assert [i for i, _ in store.search(vectors[3], 1)] != ["art1#0"]
+    assert store.search(-vectors[0], 1, StoreFilter(publishers=frozenset({"new"})))[0][0] == "art0#0"
+    # The saved version still reads what it saved.
+    before = MilvusStore.open(tmp_path, settings)
+    assert before.count() == len(records)
+    assert np.allclose(before.fetch(["art0#0", "art1#0"]), vectors[[0, 3]])
+
+
+WRITER = """
+import sys, numpy as np
+from pathlib import Path
+from rag.index.milvus_store import MilvusStore
+from rag.index.vector_store import Record
+from rag.settings import Settings
+settings = Settings(index_dir=Path(sys.argv[1]), vector_store="milvus", milvus_uri=sys.argv[2],
+                    milvus_collection=sys.argv[3])
+store = MilvusStore.open(Path(sys.argv[1]), settings)
+rng = np.random.default_rng(1)
+for n in range(10**6):
+    store.delete([f"art{n % 20}#{n % 3}"])
+    store.upsert([Record(f"new{n}#0", f"new{n}")], rng.normal(size=(1, 8)).astype(np.float32))
+    print(n, flush=True)
+"""
+
+
+@pytest.mark.parametrize("writes", [1, 5])
+def test_writer_killed_leaves_version_whole(settings, tmp_path, writes):
+    records, vectors = corpus()
+    store = MilvusStore.create(vectors.shape[1], settings)
+    store.upsert(records, vectors)
+    version = tmp_path / "v1"
+    version.mkdir()
+    store.save(version)
+    expected = [store.search(v, 5) for v in vectors[:6]]
+    store._client.close()  # Milvus Lite: one process holds the data folder at a time
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(version), settings.milvus_uri or "",
+                               settings.milvus_collection], stdout=subprocess.PIPE, env=env, text=True)
+    done = itertools.count()
+    for line in writer.stdout:
+        if next(done) + 1 >= writes:
+            break
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    time.sleep(0.5)
+    reader = MilvusStore.open(version, settings)
+    assert reader.count() == len(records)
+    found = [reader.search(v, 5) for v in vectors[:6]]
+    assert [[i for i, _ in f] for f in found] == [[i for i, _ in e] for e in expected]
+    assert np.allclose([[s for _, s in f] for f in found], [[s for _, s in e] for e in expected], atol=1e-5)
+    # The next writer starts from the version, not from the dead writer's rows.
+    reader.delete(["art0#0"])
+    assert reader.count() == len(records) - 1
+    assert not [i for i, _ in reader.search(vectors[0], 60) if i.startswith("new")]
+    reader.save(version)
+    assert MilvusStore.open(version, settings).count() == len(records) - 1
