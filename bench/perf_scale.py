@@ -20,12 +20,29 @@ from rag.index.versions import Index
 from rag.ask.retrieve import Filters, Retriever
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
-from rag.index.bm25_store import Bm25Store as LexicalStore, _bm25s, _vocab_ids
-from rag.index.faiss_store import DenseStore
+from rag.index.bm25_store import Bm25Store, _bm25s, _vocab_ids
+from rag.index.faiss_store import FaissStore
+from rag.index.rows import Rows
+from rag.index.vector_store import Record
 from rag.text.words import words
 from rag.types import Article, Chunk
 
 PUBLISHERS = ["The Daily Ledger", "Northern Post", "City Herald", "The Evening Courier", "Coastal Times"]
+PER_ARTICLE = 4  # passages
+
+
+def chunk_id(row: int) -> str:
+    return f"a{row // PER_ARTICLE}#{row % PER_ARTICLE}"
+
+
+def row_of(chunk_id: str) -> int:
+    article, n = chunk_id[1:].split("#")
+    return int(article) * PER_ARTICLE + int(n)
+
+
+def records(size: int) -> list[Record]:
+    return [Record(chunk_id(i), f"a{i // PER_ARTICLE}", PUBLISHERS[i // PER_ARTICLE % len(PUBLISHERS)])
+            for i in range(size)]
 
 
 def replicate(base: np.ndarray, size: int, sigma: float = 0.01, seed: int = 0) -> np.ndarray:
@@ -43,17 +60,17 @@ def replicate(base: np.ndarray, size: int, sigma: float = 0.01, seed: int = 0) -
 def build(folder: Path, base: np.ndarray, texts: list[str], size: int, settings: Settings) -> float:
     started = time.perf_counter()
     vectors = replicate(base, size)
-    np.save(folder / "vectors.npy", vectors)
-    dense = DenseStore.build(vectors, settings.exact_below)
-    if dense.approximate:
-        dense.save(folder / "dense.faiss")
+    rows = records(size)
+    dense = FaissStore.create(vectors.shape[1], settings)
+    dense.upsert(rows, vectors)
+    dense.save(folder)
     del dense, vectors
     ids, vocab = _vocab_ids([words(t) for t in texts])
     bm25s = _bm25s()
     model = bm25s.BM25()
     model.index(bm25s.tokenization.Tokenized([ids[i % len(ids)] for i in range(size)], vocab),
                 show_progress=False)
-    LexicalStore(model).save(folder / "bm25")
+    Bm25Store(model, Rows.of(rows)).save(folder)
     return time.perf_counter() - started
 
 
@@ -93,9 +110,9 @@ def serve_phase(size: int, work: Path, folder: Path) -> dict:
     queries = np.load(work / "queries.npy")
     questions = json.loads((work / "questions.json").read_text())
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-    dense = DenseStore.load(folder / "dense.faiss", vectors, settings.ann_nprobe)
-    lexical = LexicalStore.load(folder / "bm25")
-    per_article = 4
+    dense = FaissStore.open(folder, settings)
+    lexical = Bm25Store.open(folder, settings)
+    per_article = PER_ARTICLE
     articles = {f"a{i}": Article(f"a{i}", "", f"Article {i}", PUBLISHERS[i % len(PUBLISHERS)])
                 for i in range((size + per_article - 1) // per_article)}
     # One sentence per passage, its vector the passage's (a real index has ~6): the sentence ranking's
@@ -128,7 +145,7 @@ def serve_phase(size: int, work: Path, folder: Path) -> dict:
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "recall10": None}
     if dense.approximate:  # after the memory readings: this reads every vector of the memory map
         truth = exact_top(vectors, queries, 10)
-        found = [{r for r, _ in dense.search(q, 10)} for q in queries]
+        found = [{row_of(i) for i, _ in dense.search(q, 10)} for q in queries]
         out["recall10"] = float(np.mean([len(f & t) / 10 for f, t in zip(found, truth)]))
     for name, values in times.items():
         out[f"{name}_p50"] = float(np.percentile(values, 50))

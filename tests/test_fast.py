@@ -23,7 +23,8 @@ from rag.index.ingest import ingest
 from rag.ask.retrieve import Filters, Retriever
 from rag.text.sentences import sentence_spans
 from rag.settings import Settings
-from rag.index.faiss_store import DenseStore
+from rag.index.faiss_store import FaissStore
+from rag.index.vector_store import Record, StoreFilter
 
 pytestmark = pytest.mark.skipif(not openvino_available(), reason="the fast extra (OpenVINO) is not installed")
 
@@ -189,10 +190,18 @@ def replicate(base: np.ndarray, copies: int, sigma: float = 0.01) -> np.ndarray:
     return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
 
+def faiss_store(vectors: np.ndarray, exact_below: int, publishers: list[str] | None = None) -> FaissStore:
+    """A FAISS store of ``vectors``, row n as chunk "a#n" (with publisher ``publishers[n]`` when given)."""
+    store = FaissStore.create(vectors.shape[1], Settings(exact_below=exact_below))
+    store.upsert([Record(f"a#{n}", "a", publishers[n] if publishers else "") for n in range(len(vectors))],
+                 vectors)
+    return store
+
+
 def test_approximate_store_recalls_what_exact_search_finds(sentence_vectors, embedder):
     vectors = replicate(sentence_vectors, 8)  # real sentence vectors, and noisy copies of them
-    ann = DenseStore.build(vectors, exact_below=100)
-    exact = DenseStore.build(vectors, exact_below=len(vectors) + 1)
+    ann = faiss_store(vectors, exact_below=100)
+    exact = faiss_store(vectors, exact_below=len(vectors) + 1)
     assert ann.approximate and not exact.approximate
     queries = embedder.embed(QUESTIONS[:30])
     recall = [len({r for r, _ in ann.search(q, 10)} & {r for r, _ in exact.search(q, 10)}) / 10 for q in queries]
@@ -200,20 +209,21 @@ def test_approximate_store_recalls_what_exact_search_finds(sentence_vectors, emb
     # Scores are exact cosines, best first.
     hits = ann.search(queries[0], 10)
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
-    assert all(abs(s - float(vectors[r] @ queries[0])) < 1e-5 for r, s in hits)
+    assert all(abs(s - float(vectors[int(i[2:])] @ queries[0])) < 1e-5 for i, s in hits)
 
 
 @pytest.mark.parametrize("share", [0.01, 0.6])
 def test_approximate_store_honours_filters(sentence_vectors, embedder, share):
     vectors = replicate(sentence_vectors, 8)
-    ann = DenseStore.build(vectors, exact_below=100)
-    exact = DenseStore.build(vectors, exact_below=len(vectors) + 1)
+    publishers = ["in" if x < share else "out" for x in np.random.default_rng(1).random(len(vectors))]
+    ann = faiss_store(vectors, 100, publishers)
+    exact = faiss_store(vectors, len(vectors) + 1, publishers)
     assert ann.approximate
-    allowed = np.random.default_rng(1).random(len(vectors)) < share
+    where = StoreFilter(publishers=frozenset({"in"}))
     for q in embedder.embed(QUESTIONS[:10]):
-        got = ann.search(q, 10, allowed)
-        assert got and all(allowed[r] for r, _ in got)
-        want = {r for r, _ in exact.search(q, 10, allowed)}
+        got = ann.search(q, 10, where)
+        assert got and all(publishers[int(i[2:])] == "in" for i, _ in got)
+        want = {r for r, _ in exact.search(q, 10, where)}
         assert len({r for r, _ in got} & want) >= min(len(want), 9)
 
 

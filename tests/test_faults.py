@@ -23,7 +23,8 @@ from rag.index.versions import current_version, load_index
 from rag.index.ingest import ingest
 from rag.text.load import load_corpus
 from rag.settings import Settings
-from rag.index.faiss_store import DenseStore
+from rag.index.faiss_store import FaissStore
+from rag.index.vector_store import Record
 
 QUESTION = "What pay rise did the Government offer junior doctors?"
 
@@ -81,7 +82,9 @@ def test_faiss_alone_would_not_notice_a_flipped_bit(tmp_path, seed_settings):
     after = np.load(path)  # numpy reads it without complaint
     assert after.shape == before.shape and not np.array_equal(after, before, equal_nan=True)
     row = int(np.flatnonzero((after != before).any(axis=1))[0])
-    hits = DenseStore(after).search(np.nan_to_num(before[row]), k=3)  # and FAISS searches it without complaint
+    store = FaissStore.create(after.shape[1], seed_settings)
+    store.upsert([Record(f"a#{n}", "a") for n in range(len(after))], after)
+    hits = store.search(np.nan_to_num(before[row]), k=3)  # and FAISS searches it without complaint
     assert hits
     with pytest.raises(IndexProblem, match=r"vectors\.npy fails its checksum"):
         load_index(settings)
@@ -104,7 +107,8 @@ def test_next_ingest_repairs_a_damaged_index(tmp_path, seed_settings, seed_index
     report = ingest(CORPUS, settings, embedder=embedder)
     assert not report.unchanged and report.embedded == len(seed_index.chunks)  # no damaged vector is reused
     index = load_index(settings)
-    assert np.array_equal(index.dense.vectors, seed_index.dense.vectors)
+    ids = [c.id for c in seed_index.chunks]
+    assert np.array_equal(index.dense.fetch(ids), seed_index.dense.fetch(ids))
     assert "11 per cent" in Assistant(settings, index, embedder).ask(QUESTION).text
 
 
@@ -130,7 +134,7 @@ def check_whole(settings: Settings, corpus: Path) -> None:
     index = load_index(settings)
     articles, _ = load_corpus(corpus)
     assert index.manifest["articles"] == {a.id: a.checksum for a in articles}
-    assert len(index.dense.vectors) == len(index.chunks) == index.manifest["counts"]["chunks"]
+    assert index.dense.count() == len(index.chunks) == index.manifest["counts"]["chunks"]
     assert {c.article_id for c in index.chunks} == set(index.articles) == {a.id for a in articles}
     assert not list((settings.index_dir / "versions").glob(".*.tmp"))
 

@@ -22,7 +22,7 @@ from rag.messages import render
 from rag.ask.question import Query, dated, exact_slot, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
-from rag.index.bm25_store import Bm25Store as LexicalStore
+from rag.index.lexical_store import LexicalStore
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 

@@ -1,106 +1,173 @@
-"""Dense vectors searched by inner product (cosine on unit vectors) with FAISS.
+"""The FAISS vector store: unit vectors by chunk id, inner-product search (cosine), filters as row masks.
 
-``search(query, k, allowed)`` returns (row, score) pairs, best first; ``allowed`` is an optional boolean mask
-over rows that restricts the search (filters by facet, publisher, date).
+Files in an index version: ``vectors.npy`` (float32, one row per passage, in row order), ``vector_rows.json``
+(the rows' chunk ids and filter metadata, see rag/index/rows.py) and, for large indexes only, ``dense.faiss``
+(the trained approximate index; an exact one is rebuilt from the vectors when opened).
 
->>> store = DenseStore(np.eye(3, dtype=np.float32))
+>>> store = FaissStore.create(3, Settings())
+>>> store.upsert([Record("a#0", "a"), Record("b#0", "b", publisher="BBC")], np.eye(3, dtype=np.float32)[:2])
 >>> store.search(np.array([0, 1, 0], dtype=np.float32), k=1)
-[(1, 1.0)]
+[('b#0', 1.0)]
+>>> store.search(np.array([0, 1, 0], dtype=np.float32), k=2, where=StoreFilter(publishers=frozenset({"Nobody"})))
+[]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from rag.index import storage
+from rag.index.rows import Rows
+from rag.index.vector_store import Record, StoreFilter
+from rag.settings import Settings
 
-class Store(Protocol):
-    def search(self, query, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
+# Up to this many rows a filter admits, an approximate store scores them all exactly instead of probing.
+_SCORE_ALL_BELOW = 20_000
 
 
-class DenseStore:
-    """Inner-product search over unit vectors (cosine similarity): exact, or approximate for large indexes.
+class FaissStore:
+    """Inner-product search over unit vectors: exact, or approximate for large stores.
 
-    Below ``exact_below`` passages the search is exact (a flat index); from there on an inverted-file index
-    with 8-bit codes (IVF-SQ8, a quarter of the memory) proposes candidates, which are re-ranked by their
-    exact cosine. ``vectors`` may be a read-only memory map: only the rows a search touches are read.
+    Below ``exact_below`` rows the search is exact (a flat index); from there on an inverted-file index with
+    8-bit codes (IVF-SQ8, a quarter of the memory) proposes candidates, which are re-ranked by their exact
+    cosine. The vectors of a large store are opened as a read-only memory map: only the rows a search touches
+    are read. After ``upsert`` or ``delete`` the FAISS index is rebuilt (retrained when approximate) on the
+    next search or save.
     """
 
-    def __init__(self, vectors: np.ndarray, index=None, nprobe: int = 32):
-        faiss = _faiss()
-        self.vectors = vectors
+    def __init__(self, rows: Rows, vectors: np.ndarray, exact_below: int, nprobe: int, index=None):
+        self._rows = rows
+        self._vectors = vectors
+        self._exact_below = exact_below
         self.nprobe = nprobe
         self._index = index
-        if index is None:
-            self._index = faiss.IndexFlatIP(vectors.shape[1])
-            if len(vectors):
-                self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
     @classmethod
-    def build(cls, vectors: np.ndarray, exact_below: int, nprobe: int = 32) -> "DenseStore":
-        """An exact store for fewer than ``exact_below`` vectors, else an IVF-SQ8 one (trained here)."""
-        if len(vectors) < exact_below:
-            return cls(vectors, nprobe=nprobe)
-        faiss = _faiss()
-        lists = int(2 * np.sqrt(len(vectors)))  # about 2 sqrt(n) lists, each of about sqrt(n) / 2 vectors
-        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
-                                              faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * lists), replace=False)
-        index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
-        for begin in range(0, len(vectors), 100_000):  # in slices: no second full copy in memory
-            index.add(np.ascontiguousarray(vectors[begin : begin + 100_000], dtype=np.float32))
-        return cls(vectors, index, nprobe)
+    def create(cls, dimension: int, settings: Settings) -> "FaissStore":
+        return cls(Rows.of([]), np.zeros((0, dimension), dtype=np.float32), settings.exact_below,
+                   settings.ann_nprobe)
 
     @classmethod
-    def load(cls, path: Path, vectors: np.ndarray, nprobe: int = 32) -> "DenseStore":
-        """The store saved at ``path`` (an approximate one), or an exact one over ``vectors`` if none is."""
-        if not path.is_file():
-            return cls(vectors, nprobe=nprobe)
-        return cls(vectors, _faiss().read_index(str(path)), nprobe)
+    def open(cls, folder: Path, settings: Settings) -> "FaissStore":
+        large = (folder / "dense.faiss").is_file()  # an approximate index: too big to hold twice in memory
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r" if large else None)
+        rows = Rows.from_json((folder / "vector_rows.json").read_bytes())
+        if len(rows) != len(vectors):
+            raise ValueError(f"{len(vectors)} vectors for {len(rows)} rows")
+        index = _faiss().read_index(str(folder / "dense.faiss")) if large else _flat(vectors)
+        return cls(rows, vectors, settings.exact_below, settings.ann_nprobe, index)
+
+    @property
+    def dimension(self) -> int:
+        return self._vectors.shape[1]
 
     @property
     def approximate(self) -> bool:
-        return not isinstance(self._index, _faiss().IndexFlat)
+        return not isinstance(self._built(), _faiss().IndexFlat)
 
-    def save(self, path: Path) -> None:
-        _faiss().write_index(self._index, str(path))
+    def count(self) -> int:
+        return len(self._rows)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def upsert(self, records: Sequence[Record], vectors: np.ndarray) -> None:
+        if len(records) != len(vectors) or vectors.shape[1:] != (self.dimension,):
+            raise ValueError(f"{len(records)} records for vectors of shape {vectors.shape}, dimension {self.dimension}")
+        empty = not len(self._rows)
+        positions = self._rows.upsert(records)
+        if empty:  # the common case, a store built whole: no second copy of the vectors
+            self._vectors, self._index = np.asarray(vectors, dtype=np.float32), None
+            return
+        grown = np.zeros((len(self._rows), self.dimension), dtype=np.float32)
+        grown[: len(self._vectors)] = self._vectors  # a new array: the store never writes into one it was given
+        grown[positions] = vectors
+        self._vectors, self._index = grown, None
+
+    def delete(self, ids: Iterable[str]) -> None:
+        keep = self._rows.delete(ids)
+        if not keep.all():
+            self._vectors, self._index = np.asarray(self._vectors[keep], dtype=np.float32), None
+
+    def fetch(self, ids: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._vectors[self._rows.positions(ids)], dtype=np.float32).reshape(-1, self.dimension)
+
+    def save(self, folder: Path) -> None:
+        storage.write_npy(folder / "vectors.npy", np.asarray(self._vectors, dtype=np.float32))
+        storage.write_bytes(folder / "vector_rows.json", self._rows.to_json())
+        if self.approximate:  # an exact index is rebuilt from the vectors when opened; a trained one is kept
+            _faiss().write_index(self._built(), str(folder / "dense.faiss"))
+            storage.settle(folder / "dense.faiss")
+
+    def search(self, query: np.ndarray, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
         faiss = _faiss()
+        index = self._built()
+        allowed = self._rows.mask(where) if where else None
         threads = faiss.omp_get_max_threads()
         # One query gains nothing from threads, and OpenMP threads left spinning after a search slow the
         # numpy work around it tenfold on a busy 2-core machine: search on this thread alone.
         faiss.omp_set_num_threads(1)
         try:
-            return self._search(faiss, np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, allowed)
+            found = _search(faiss, index, self._vectors, self.nprobe,
+                            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, allowed)
         finally:
             faiss.omp_set_num_threads(threads)
+        ids = self._rows.ids
+        return [(ids[row], score) for row, score in found]
 
-    def _search(self, faiss, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        k = min(k, self._index.ntotal)
-        if k <= 0:
+    def _built(self):
+        """The FAISS index over the current vectors, (re)built after a change."""
+        if self._index is None:
+            self._index = _flat(self._vectors) if len(self._vectors) < self._exact_below else _ivf(self._vectors)
+        return self._index
+
+
+def _search(faiss, index, vectors: np.ndarray, nprobe: int, query: np.ndarray, k: int,
+            allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    """(row, score) pairs, best first."""
+    k = min(k, index.ntotal)
+    if k <= 0:
+        return []
+    approximate = not isinstance(index, faiss.IndexFlat)
+    params, bits = None, None
+    if allowed is not None:
+        count = int(np.count_nonzero(allowed))
+        if not count:
             return []
-        params, bits = None, None
-        if allowed is not None:
-            count = int(np.count_nonzero(allowed))
-            if not count:
-                return []
-            if self.approximate and count <= 20_000:  # few enough to score them all, exactly
-                return _best(np.flatnonzero(allowed), self.vectors, query[0], k)
-            bits = np.packbits(allowed, bitorder="little")  # FAISS reads bit i of byte i // 8
-            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-            params = faiss.SearchParameters(sel=selector)
-        if self.approximate:
-            # A filter leaves fewer vectors in each list: probe more lists to find as many.
-            share = 1.0 if allowed is None else count / len(allowed)
-            nprobe = min(self._index.nlist, int(np.ceil(self.nprobe / max(share, 1e-3))))
-            params = faiss.SearchParametersIVF(sel=params.sel if params else None, nprobe=nprobe)
-            _, ids = self._index.search(query, min(2 * k, self._index.ntotal), params=params)
-            return _best(ids[0][ids[0] >= 0], self.vectors, query[0], k)
-        scores, ids = self._index.search(query, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if approximate and count <= _SCORE_ALL_BELOW:  # few enough to score them all, exactly
+            return _best(np.flatnonzero(allowed), vectors, query[0], k)
+        bits = np.packbits(allowed, bitorder="little")  # FAISS reads bit i of byte i // 8
+        selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+        params = faiss.SearchParameters(sel=selector)
+    if approximate:
+        # A filter leaves fewer vectors in each list: probe more lists to find as many.
+        share = 1.0 if allowed is None else count / len(allowed)
+        probes = min(index.nlist, int(np.ceil(nprobe / max(share, 1e-3))))
+        params = faiss.SearchParametersIVF(sel=params.sel if params else None, nprobe=probes)
+        _, ids = index.search(query, min(2 * k, index.ntotal), params=params)
+        return _best(ids[0][ids[0] >= 0], vectors, query[0], k)
+    scores, ids = index.search(query, k, params=params)
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def _flat(vectors: np.ndarray):
+    index = _faiss().IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _ivf(vectors: np.ndarray):
+    """An IVF-SQ8 index trained on a sample of ``vectors``, holding them all."""
+    faiss = _faiss()
+    lists = int(2 * np.sqrt(len(vectors)))  # about 2 sqrt(n) lists, each of about sqrt(n) / 2 vectors
+    index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
+                                          faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * lists), replace=False)
+    index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
+    for begin in range(0, len(vectors), 100_000):  # in slices: no second full copy in memory
+        index.add(np.ascontiguousarray(vectors[begin : begin + 100_000], dtype=np.float32))
+    return index
 
 
 def _best(rows: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:

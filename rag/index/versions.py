@@ -4,9 +4,10 @@ Layout of ``index/``::
 
     CURRENT                 name of the live version (replaced atomically)
     .lock                   held by a running ingest
-    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl, vectors.npy, bm25/,
-                            sentences.npy + sentence_spans.npy (vectors of every passage sentence),
-                            dense.faiss (the approximate vector index, for large indexes only)
+    versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl,
+                            the vector store's files (FAISS: vectors.npy, vector_rows.json, and dense.faiss,
+                            the approximate index, for large indexes only), the lexical store's (bm25/),
+                            sentences.npy + sentence_spans.npy (vectors of every passage sentence)
 
 An ingest writes a whole new version, then swaps ``CURRENT``; a crash at any point leaves the previous
 version live. Loading checks every file's checksum and the settings the index was built with.
@@ -33,14 +34,15 @@ from rag.index import storage
 from rag.errors import IndexProblem
 from rag.index.sentence_store import SentenceStore, sentence_key, sentence_texts
 from rag.settings import Settings
-from rag.index.bm25_store import Bm25Store as LexicalStore
-from rag.index.faiss_store import DenseStore
+from rag.index.lexical_store import LexicalStore, lexical_store_kind
+from rag.index.vector_store import Record, VectorStore, vector_store_kind
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
 FORMAT = 4  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
-# indexed joined ("walk-out" as "walkout")
+# indexed joined ("walk-out" as "walkout"); 5: the stores keep their rows' chunk ids and filter metadata
+# (vector_rows.json, bm25/rows.json)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Index:
     articles: dict[str, Article]
     chunks: list[Chunk]
     keys: list[str]  # content key of each chunk's embedding input (the embedding cache)
-    dense: DenseStore
+    dense: VectorStore
     lexical: LexicalStore
     sentences: SentenceStore
     path: Path
@@ -59,7 +61,7 @@ class Index:
         s = self.sentences
         texts = sentence_texts(s.table, self.articles, s.article_ids)
         model = self.manifest["model"]["name"]
-        return {**dict(zip(self.keys, self.dense.vectors)),
+        return {**dict(zip(self.keys, self.dense.fetch([c.id for c in self.chunks]))),
                 **{sentence_key(model, t): v for t, v in zip(texts, s.vectors.astype(np.float32))}}
 
 
@@ -98,11 +100,11 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_npy(tmp / "vectors.npy", vectors)
         storage.write_npy(tmp / "sentences.npy", sentences.vectors.astype(np.float16))
         storage.write_npy(tmp / "sentence_spans.npy", sentences.table)
-        dense = DenseStore.build(vectors, settings.exact_below)
-        if dense.approximate:  # an exact store is rebuilt from the vectors at load; a trained one is kept
-            dense.save(tmp / "dense.faiss")
-        LexicalStore.build([c.text for c in chunks]).save(tmp / "bm25")  # bm25s writes these files itself
-        storage.settle(tmp / "bm25")
+        rows = records(chunks, {a.id: a for a in articles})
+        dense = vector_store_kind(settings).create(vectors.shape[1], settings)
+        dense.upsert(rows, vectors)
+        dense.save(tmp)
+        lexical_store_kind(settings).build(rows, [c.text for c in chunks]).save(tmp)
         manifest = storage.seal(dict(manifest, files=storage.checksums(tmp)))
         storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
         storage.fsync_dir(tmp)
@@ -166,17 +168,16 @@ def load_index(settings: Settings) -> Index:
         articles = {a["id"]: _article(a) for a in storage.read_jsonl(path / "articles.jsonl")}
         rows = storage.read_jsonl(path / "chunks.jsonl")
         chunks = [_chunk(r) for r in rows]
-        large = (path / "dense.faiss").is_file()  # an approximate index: too big to hold twice in memory
-        vectors = np.load(path / "vectors.npy", mmap_mode="r" if large else None)  # mapped: rows read on use
-        dense = DenseStore.load(path / "dense.faiss", vectors, settings.ann_nprobe)
-        lexical = LexicalStore.load(path / "bm25")
+        dense = vector_store_kind(settings).open(path, settings)
+        lexical = lexical_store_kind(settings).open(path, settings)
+        large = len(chunks) >= settings.exact_below  # too big to hold twice in memory: mapped, rows read on use
         sentences = SentenceStore(np.load(path / "sentences.npy", mmap_mode="r" if large else None),
                                   np.load(path / "sentence_spans.npy"),
                                   list(articles))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexProblem(f"the index in {path} cannot be read ({type(e).__name__})") from None
-    if len(vectors) != len(chunks) or len(sentences.vectors) != len(sentences.table):
-        raise IndexProblem(f"the index in {path} is inconsistent ({len(vectors)} vectors, {len(chunks)} chunks)")
+    if dense.count() != len(chunks) or lexical.size != len(chunks) or len(sentences.vectors) != len(sentences.table):
+        raise IndexProblem(f"the index in {path} is inconsistent ({dense.count()} vectors, {len(chunks)} chunks)")
     return Index(manifest, articles, chunks, [r["key"] for r in rows], dense, lexical, sentences, path)
 
 
@@ -186,6 +187,20 @@ def check_compatible(manifest: dict, settings: Settings) -> None:
         raise IndexProblem(f"the index was built with model {model!r} but settings ask for {settings.model!r}")
     if manifest.get("chunking") != chunking_settings(settings):
         raise IndexProblem("the index was built with other chunking settings than the current ones")
+
+
+def records(chunks: list[Chunk], articles: dict[str, Article]) -> list[Record]:
+    """What the stores keep beside each passage for filters: its article's publisher, date and dispute.
+
+    >>> records([Chunk("a#0", "a", "Text.", 0, 5, ())], {"a": Article("a", "Text.", "T", dispute="2023 pay")})
+    [Record(id='a#0', article_id='a', publisher='', date='', facets=(('dispute', '2023 pay'),))]
+    """
+    out = []
+    for c in chunks:
+        a = articles[c.article_id]
+        out.append(Record(c.id, c.article_id, a.publisher or "", a.date or "",
+                          (("dispute", a.dispute),) if a.dispute else ()))
+    return out
 
 
 def _article(row: dict) -> Article:
