@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.llm_servers import free_port
+from llm_servers import free_port
 
 _ROLES = ("proxy", "rootCoord", "queryCoord", "queryNode", "indexNode", "dataCoord", "dataNode")
 _PORTS = ("etcd_port", "proxy_port", "proxy_internal_port", "root_coord_port", "query_coord_port",

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import milvus_settings
 
 from rag.index.milvus_store import MilvusStore
 from rag.index.vector_store import Record, StoreFilter, admits
 from rag.settings import Settings
-
-pytest.importorskip("pymilvus")
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHERS = ['The "Guardian"', "BBC \\ News", "Sky's", "Ünïcode\nline", "plain"]
@@ -28,22 +27,9 @@ DATES = ["", "2016", "2016-02", "2016-02-15", "2016-03-01", "2023-01-10"]
 DISPUTES = ["2016 contract", "2023 pay", 'say "no"']
 
 
-@pytest.fixture(scope="session")
-def milvus_server(tmp_path_factory):
-    from tests.milvus_server import MilvusServer
-
-    server = MilvusServer(tmp_path_factory.mktemp("milvus-server"))
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["lite", "server"])
 def settings(request, tmp_path) -> Settings:
-    if request.param == "lite":
-        return Settings(index_dir=tmp_path / "index", vector_store="milvus", milvus_uri=str(tmp_path / "lite.db"))
-    server = request.getfixturevalue("milvus_server")
-    return Settings(index_dir=tmp_path / "index", vector_store="milvus", milvus_uri=server.uri,
-                    milvus_collection=f"t_{tmp_path.name.replace('-', '_')}"[:60])
+    return milvus_settings(request, tmp_path / "index", request.param)
 
 
 def corpus(n: int = 60, dimension: int = 8) -> tuple[list[Record], np.ndarray]:
