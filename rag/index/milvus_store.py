@@ -169,11 +169,10 @@ class MilvusStore:
         alias = self._settings.milvus_collection
         if self.collection == alias:
             return
-        try:
-            current = self._client.describe_alias(alias)["collection_name"]
-        except _milvus_error():  # no such alias yet
+        if alias not in self._client.list_aliases()["aliases"]:
             self._client.create_alias(self.collection, alias)
             return
+        current = self._client.describe_alias(alias)["collection_name"]
         if current != self.collection:
             self._client.alter_alias(self.collection, alias)
             log.info("alias %s now names %s (was %s)", alias, self.collection, current)
