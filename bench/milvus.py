@@ -44,7 +44,8 @@ def group_rss(pgid: int) -> int:
 
 
 def run(name: str, settings: Settings, vectors: np.ndarray, queries: np.ndarray, truth: list[list[int]],
-        folder: Path, memory) -> dict:
+        folder: Path, memory, data: Path | None = None) -> dict:
+    """``data``: where the store keeps its data, when not in ``folder`` (a server's data folder)."""
     rows = records(len(vectors))
     started = time.perf_counter()
     store = vector_store_kind(settings).create(vectors.shape[1], settings)
@@ -69,7 +70,8 @@ def run(name: str, settings: Settings, vectors: np.ndarray, queries: np.ndarray,
         result[f"p95_ms{label}"] = round(1000 * float(np.percentile(times, 95)), 2)
         if recall:
             result["recall@10"] = round(float(np.mean(recall)), 4)
-    result["memory_mb"], result["disk_mb"] = round(memory() / 2**20), round(disk(folder) / 2**20, 1)
+    result["memory_mb"], result["disk_mb"] = round(memory() / 2**20), round(disk(data or folder) / 2**20, 1)
+    print(json.dumps(result), flush=True)
     return result
 
 
@@ -100,8 +102,7 @@ def main() -> None:
             (tmp / "server").mkdir()
             settings = Settings(index_dir=tmp / "server", vector_store="milvus", milvus_uri=server.uri)
             results.append(run("milvus-server HNSW", settings, vectors, queries, truth, tmp / "server",
-                               lambda: group_rss(server.process.pid)))
-            results[-1]["disk_mb"] = round(disk(tmp / "milvus") / 2**20, 1)
+                               lambda: group_rss(server.process.pid), tmp / "milvus" / "data"))
         finally:
             server.stop()
         if args.lite:
@@ -109,8 +110,6 @@ def main() -> None:
             settings = Settings(index_dir=tmp / "lite", vector_store="milvus", milvus_uri=str(tmp / "lite/milvus.db"))
             results.append(run("milvus-lite HNSW", settings, vectors, queries, truth, tmp / "lite",
                                lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before))
-    for r in results:
-        print(json.dumps(r))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

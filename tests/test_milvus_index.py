@@ -80,11 +80,12 @@ def test_added_and_removed_articles_reach_milvus(request, tmp_path, embedder):
     assert rows[0]["count(*)"] == len(first.chunks) + len(added)
 
 
-KILL_AFTER = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0]  # seconds: loading, embedding, writing to Milvus, switching
+KILL_AT = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0]  # shares of an uncut ingest's time
 
 
 def test_kill_9_during_ingest_keeps_milvus_and_version_in_step(request, tmp_path, embedder):
-    """Each ingest changes one article's publisher: every passage of it is rewritten in Milvus (no embedding)."""
+    """Each ingest changes one article's publisher: every passage of it is rewritten in Milvus (no embedding).
+    The kills fall at shares of the time an uncut ingest takes: loading, writing to Milvus, switching."""
     settings = milvus_settings(request, tmp_path / "index", "server")
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
     article = corpus / f"{ARTICLE}.txt"
@@ -93,15 +94,17 @@ def test_kill_9_during_ingest_keeps_milvus_and_version_in_step(request, tmp_path
     env = dict(cli_env(), RAG_VECTOR_STORE="milvus", RAG_MILVUS_URI=settings.milvus_uri,
                RAG_MILVUS_COLLECTION=settings.milvus_collection)
     query = embedder.embed(["junior doctors strike contract"])[0]
-    outcomes = []
-    for n, seconds in enumerate([*KILL_AFTER, None]):
+    outcomes, uncut = [], None
+    for n, share in enumerate([None, *KILL_AT, None]):
         article.write_text(original.replace('publisher: "LabourList"', f'publisher: "Wire {n}"', 1))
+        started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus), "--index", str(settings.index_dir)],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if seconds is None:
-            assert proc.wait(120) == 0
+        if share is None:
+            assert proc.wait(300) == 0
+            uncut = time.monotonic() - started
         else:
-            time.sleep(seconds)
+            time.sleep(share * uncut)
             os.kill(proc.pid, 9)
             proc.wait()
         index = load_index(settings)
@@ -110,12 +113,12 @@ def test_kill_9_during_ingest_keeps_milvus_and_version_in_step(request, tmp_path
         assert isinstance(index.dense, MilvusStore) and index.dense.count() == len(index.chunks)
         mine = sorted(c.id for c in index.chunks if c.article_id == ARTICLE)
         found = index.dense.search(query, 100, StoreFilter(publishers=frozenset({publisher})))
-        assert sorted(i for i, _ in found) == mine, (seconds, publisher)
+        assert sorted(i for i, _ in found) == mine, (share, publisher)
         answer = Assistant(settings, index, embedder).ask("What pay rise did the Government offer junior doctors?")
         assert not answer.refused and answer.citations
-    assert outcomes[-1] == f"Wire {len(KILL_AFTER)}"
-    print("publisher live after each kill:", outcomes)
-    assert len(set(outcomes)) > 2, outcomes  # some kills came before the switch, some after
+    assert outcomes[0] == "Wire 0" and outcomes[-1] == f"Wire {len(KILL_AT) + 1}"
+    print("publisher live after each kill:", outcomes[1:-1])
+    assert "Wire 0" in outcomes[1:-1], outcomes  # some kills came before the switch
 
 
 def test_a_version_without_its_collection_says_to_ingest(request, tmp_path, embedder):
