@@ -89,7 +89,7 @@ class MilvusStore:
             return
         self._begin()
         vectors = np.asarray(vectors, dtype=np.float32)
-        self._retire([r.id for r in records])
+        self._mark_dead([r.id for r in records])  # rows of this generation are replaced by the upsert itself
         for begin in range(0, len(records), _BATCH):
             rows = [_row(r, v, self.generation) for r, v in zip(records[begin: begin + _BATCH],
                                                                  vectors[begin: begin + _BATCH])]
@@ -99,7 +99,10 @@ class MilvusStore:
         ids = list(dict.fromkeys(ids))
         if ids:
             self._begin()
-            self._retire(ids)
+            self._mark_dead(ids)
+            for begin in range(0, len(ids), _BATCH):
+                mine = one_of("chunk", ids[begin: begin + _BATCH])
+                self._client.delete(self.collection, filter=f"born == {self.generation} and {mine}")
 
     def search(self, query: np.ndarray, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
         if k <= 0 or (where is not None and where.article_ids is not None and not where.article_ids):
@@ -154,16 +157,15 @@ class MilvusStore:
             self._client.upsert(self.collection, [dict(_plain(r), died=ALIVE) for r in marked[begin: begin + _BATCH]])
         self.generation, self._writing = g + 1, True
 
-    def _retire(self, ids: list[str]) -> None:
-        """The rows of ``ids`` alive before this generation die in it; rows it wrote itself are deleted."""
+    def _mark_dead(self, ids: list[str]) -> None:
+        """The rows of ``ids`` alive at the generation before this one die in this one."""
         previous = self.generation - 1
+        if previous < 1:  # a new collection: no row is older than this generation
+            return
         old = [r for r in self._alive_rows(ids, ["*"], previous) if r["died"] == ALIVE]
         for begin in range(0, len(old), _BATCH):
             self._client.upsert(self.collection,
                                 [dict(_plain(r), died=self.generation) for r in old[begin: begin + _BATCH]])
-        for begin in range(0, len(ids), _BATCH):
-            mine = one_of("chunk", ids[begin: begin + _BATCH])
-            self._client.delete(self.collection, filter=f"born == {self.generation} and {mine}")
 
     def _point_alias(self) -> None:
         alias = self._settings.milvus_collection
