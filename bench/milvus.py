@@ -58,6 +58,15 @@ def run(name: str, settings: Settings, vectors: np.ndarray, queries: np.ndarray,
     ready = time.perf_counter() - started
     result = {"store": name, "rows": len(vectors), "ingest_rows_per_s": round(len(vectors) / written),
               "seconds_to_first_answer": round(ready, 1)}
+    result.update(search_only(name, store, queries, truth))
+    result["memory_mb"], result["disk_mb"] = round(memory() / 2**20), round(disk(data or folder) / 2**20, 1)
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def search_only(name: str, store, queries: np.ndarray, truth: list[list[int]]) -> dict:
+    """Query p50/p95 in ms (one question at a time, k=10, without and with a filter) and recall@10."""
+    result = {"store": name}
     for label, where in (("", None), ("_filtered", FILTER)):
         times, recall = [], []
         for q, exact in zip(queries, truth):
@@ -70,8 +79,6 @@ def run(name: str, settings: Settings, vectors: np.ndarray, queries: np.ndarray,
         result[f"p95_ms{label}"] = round(1000 * float(np.percentile(times, 95)), 2)
         if recall:
             result["recall@10"] = round(float(np.mean(recall)), 4)
-    result["memory_mb"], result["disk_mb"] = round(memory() / 2**20), round(disk(data or folder) / 2**20, 1)
-    print(json.dumps(result), flush=True)
     return result
 
 
@@ -81,6 +88,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--lite", action="store_true", help="also Milvus Lite (slow past ~300k rows)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--ef", type=int, nargs="+", default=[64], help="HNSW search candidates to measure")
+    parser.add_argument("--no-faiss", action="store_true")
     args = parser.parse_args()
     index = load_index(Settings(index_dir=args.index))
     base = np.asarray(index.sentences.vectors, dtype=np.float32)
@@ -93,16 +102,22 @@ def main() -> None:
         tmp = Path(tmp)
         (tmp / "faiss").mkdir()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        results.append(run("faiss", Settings(index_dir=tmp / "faiss"), vectors, queries, truth, tmp / "faiss",
-                           lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before))
+        if not args.no_faiss:
+            results.append(run("faiss", Settings(index_dir=tmp / "faiss"), vectors, queries, truth, tmp / "faiss",
+                               lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before))
         from milvus_server import MilvusServer
 
         server = MilvusServer(tmp)
         try:
             (tmp / "server").mkdir()
-            settings = Settings(index_dir=tmp / "server", vector_store="milvus", milvus_uri=server.uri)
+            settings = Settings(index_dir=tmp / "server", vector_store="milvus", milvus_uri=server.uri,
+                                milvus_ef=args.ef[0])
             results.append(run("milvus-server HNSW", settings, vectors, queries, truth, tmp / "server",
                                lambda: group_rss(server.process.pid), tmp / "milvus" / "data"))
+            for ef in args.ef[1:]:  # the same collection searched with more candidates
+                store = vector_store_kind(settings).open(tmp / "server", settings.replace(milvus_ef=ef))
+                results.append(search_only(f"milvus-server HNSW ef={ef}", store, queries, truth))
+                print(json.dumps(results[-1]), flush=True)
         finally:
             server.stop()
         if args.lite:
