@@ -203,7 +203,7 @@ def test_fetch_gives_the_stored_vectors_in_the_order_asked(vector):
 
 
 def test_upsert_replaces_vector_and_metadata(vector):
-    store, records, vectors = filled(vector)
+    store, records, _ = filled(vector)
     target = records[3]
     moved = queries(1)[0]
     replaced = Record(target.id, target.article_id, "Replacement Wire", "2030-01-01", (("dispute", "new"),))
@@ -236,7 +236,7 @@ def test_delete_removes_rows_and_ignores_unknown_ids(vector):
 
 def test_save_and_open_round_trip(vector, tmp_path):
     kind, settings = vector
-    store, records, vectors = filled(vector)
+    store, records, _ = filled(vector)
     store.delete([records[1].id])
     store.upsert([Record("late#0", "late", "BBC", "2023-06")], queries(1))
     again = reopened(kind, settings, store, tmp_path / "version")
@@ -302,7 +302,7 @@ def test_lexical_empty_store(lexical, tmp_path):
 
 def test_lexical_save_and_open_round_trip(lexical, tmp_path):
     kind, settings = lexical
-    store, records, _ = built_lexical(lexical)
+    store, _, _ = built_lexical(lexical)
     again = reopened(kind, settings, store, tmp_path / "version")
     assert again.size == store.size and again.doc_freq("pay") == store.doc_freq("pay")
     for where in [None, *FILTERS.values()]:

@@ -34,7 +34,7 @@ class Bm25Store:
         self.vocabulary = frozenset(model.vocab_dict) if model is not None else frozenset()
 
     @classmethod
-    def build(cls, records: Sequence[Record], texts: Sequence[str]) -> "Bm25Store":
+    def build(cls, records: Sequence[Record], texts: Sequence[str]) -> Bm25Store:
         if len(records) != len(texts):
             raise ValueError(f"{len(records)} records for {len(texts)} texts")
         if not records:
@@ -45,7 +45,7 @@ class Bm25Store:
         return cls(model, Rows.of(records))
 
     @classmethod
-    def open(cls, folder: Path, settings: Settings) -> "Bm25Store":
+    def open(cls, folder: Path, settings: Settings) -> Bm25Store:
         rows = Rows.from_json((folder / "bm25" / "rows.json").read_bytes())
         if not len(rows):
             return cls(None, rows)

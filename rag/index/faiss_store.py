@@ -46,12 +46,12 @@ class FaissStore:
         self._index = index
 
     @classmethod
-    def create(cls, dimension: int, settings: Settings) -> "FaissStore":
+    def create(cls, dimension: int, settings: Settings) -> FaissStore:
         return cls(Rows.of([]), np.zeros((0, dimension), dtype=np.float32), settings.exact_below,
                    settings.ann_nprobe)
 
     @classmethod
-    def open(cls, folder: Path, settings: Settings) -> "FaissStore":
+    def open(cls, folder: Path, settings: Settings) -> FaissStore:
         large = (folder / "dense.faiss").is_file()  # an approximate index: too big to hold twice in memory
         vectors = np.load(folder / "vectors.npy", mmap_mode="r" if large else None)
         rows = Rows.from_json((folder / "vector_rows.json").read_bytes())

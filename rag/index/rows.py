@@ -37,7 +37,7 @@ class Rows:
         self._masks: dict[StoreFilter, np.ndarray] = {}
 
     @classmethod
-    def of(cls, records: Sequence[Record]) -> "Rows":
+    def of(cls, records: Sequence[Record]) -> Rows:
         rows = cls([], [], np.zeros(0, dtype=np.int64))
         rows.upsert(records)
         return rows
@@ -98,7 +98,7 @@ class Rows:
                           ensure_ascii=False).encode()
 
     @classmethod
-    def from_json(cls, data: bytes) -> "Rows":
+    def from_json(cls, data: bytes) -> Rows:
         saved = json.loads(data)
         groups = [Record("", a, p, d, tuple((n, v) for n, v in f)) for a, p, d, f in saved["groups"]]
         return cls(saved["ids"], groups, np.array(saved["group_of"], dtype=np.int64))
