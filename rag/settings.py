@@ -39,8 +39,8 @@ class Settings:
     exact_below: int = 50_000  # passages; exact vector search below this many, approximate (IVF) from there
     ann_nprobe: int = 32  # IVF lists searched per question (more: better recall, slower)
     vector_store: str = "faiss"  # where passage vectors are searched: faiss (in-process) or milvus (Lite or a server)
-    milvus_uri: str = ""  # a file path: Milvus Lite; http://host:19530: a server or cluster; empty: <index_dir>/milvus.db
-    milvus_token: str = field(default="", repr=False)  # "user:password" or an API key for the Milvus server; empty: none
+    milvus_uri: str = ""  # a file path: Milvus Lite; http://host:19530: a server; empty: <index_dir>/milvus.db
+    milvus_token: str = field(default="", repr=False)  # "user:password" or an API key for the server; empty: none
     milvus_collection: str = "rag_passages"  # alias naming the live collection (each full rebuild writes a new one)
     milvus_index: str = "HNSW"  # Milvus vector index: HNSW, IVF_FLAT or FLAT (exact)
     milvus_hnsw_m: int = 16  # HNSW: links per vector

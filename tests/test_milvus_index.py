@@ -98,8 +98,8 @@ def test_kill_9_during_ingest_keeps_milvus_and_version_in_step(request, tmp_path
     for n, share in enumerate([None, *KILL_AT, None]):
         article.write_text(original.replace('publisher: "LabourList"', f'publisher: "Wire {n}"', 1))
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus), "--index", str(settings.index_dir)],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "rag", "ingest", str(corpus), "--index", str(settings.index_dir)]
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if share is None:
             assert proc.wait(300) == 0
             uncut = time.monotonic() - started
