@@ -46,6 +46,15 @@ class Settings:
     chunk_overlap: int = 45  # tokens of trailing sentences repeated at the start of the next passage
     exact_below: int = 50_000  # passages; exact vector search below this many, approximate (IVF) from there
     ann_nprobe: int = 32  # IVF lists searched per question (more: better recall, slower)
+    vector_store: str = "faiss"  # where passage vectors are searched: faiss (in-process) or milvus (Lite or a server)
+    milvus_uri: str = ""  # a file path: Milvus Lite; http://host:19530: a server; empty: <index_dir>/milvus.db
+    milvus_token: str = field(default="", repr=False)  # "user:password" or an API key for the server; empty: none
+    milvus_collection: str = "rag_passages"  # alias naming the live collection (each full rebuild writes a new one)
+    milvus_index: str = "HNSW"  # Milvus vector index: HNSW, IVF_FLAT or FLAT (exact)
+    milvus_hnsw_m: int = 16  # HNSW: links per vector
+    milvus_ef_construction: int = 200  # HNSW: candidates kept while building
+    milvus_ef: int = 64  # HNSW: candidates kept while searching (at least the passages asked for)
+    milvus_nlist: int = 1024  # IVF_FLAT: lists; `ann_nprobe` of them are searched
     top_k: int = 5  # passages handed to the answerer
     candidates: int = 30  # passages each retriever (dense, BM25) proposes before fusion
     rrf_k: int = 10  # reciprocal-rank-fusion damping: smaller trusts the top ranks more
@@ -113,8 +122,16 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def __post_init__(self):
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise UsageError(f"setting {name}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
+
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+
+_CHOICES = {"vector_store": ("faiss", "milvus"), "milvus_index": ("HNSW", "IVF_FLAT", "FLAT")}
 
 
 def _parse(name: str, kind: str, raw: str):

@@ -162,3 +162,30 @@ def tmpfs(tmp_path):
     for disk in mounted:
         subprocess.run(["umount", str(disk)], check=True)
 
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A real Milvus 2.3.5 standalone server (the `milvus` package) on free loopback ports, for the session.
+
+    Only with MILVUS_SERVER_TESTS=1: that version's gRPC and metrics ports listen on every interface, whatever
+    its address settings say, and the default suite starts nothing beyond loopback."""
+    if os.environ.get("MILVUS_SERVER_TESTS") != "1":
+        pytest.skip("the Milvus server tests run with MILVUS_SERVER_TESTS=1 (pip install '.[milvus-server]')")
+    pytest.importorskip("milvus")
+    from milvus_server import MilvusServer
+
+    server = MilvusServer(tmp_path_factory.mktemp("milvus-server"))
+    yield server
+    server.stop()
+
+
+def milvus_settings(request: pytest.FixtureRequest, folder: Path, where: str) -> Settings:
+    """Settings for a Milvus store on Milvus Lite in ``folder`` (``where="lite"``) or on the session's server,
+    in a collection of the test's own."""
+    pytest.importorskip("pymilvus")
+    if where == "lite":
+        return Settings(index_dir=folder, vector_store="milvus", milvus_uri=str(folder / "milvus.db"))
+    server = request.getfixturevalue("milvus_server")
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[-60:] + f"_{id(folder) % 10**6}"
+    return Settings(index_dir=folder, vector_store="milvus", milvus_uri=server.uri, milvus_collection=name)

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import milvus_settings
 
 from rag.ask.retrieve import Filters
 from rag.index.bm25_store import Bm25Store
 from rag.index.faiss_store import FaissStore
+from rag.index.milvus_store import MilvusStore
 from rag.index.vector_store import Record, StoreFilter, admits
 from rag.settings import Settings
 
@@ -33,6 +35,10 @@ VECTOR_BACKENDS = [
     pytest.param(Backend("faiss-exact", FaissStore, lambda request, folder: Settings(index_dir=folder)),
                  id="faiss-exact"),
     # Approximate (IVF-SQ8) from 8 rows on: few lists, all probed, so the results must be exact too.
+    pytest.param(Backend("milvus-lite", MilvusStore, lambda request, folder: milvus_settings(request, folder, "lite")),
+                 id="milvus-lite"),
+    pytest.param(Backend("milvus-server", MilvusStore,
+                         lambda request, folder: milvus_settings(request, folder, "server")), id="milvus-server"),
     pytest.param(Backend("faiss-ivf", FaissStore, lambda request, folder: Settings(index_dir=folder, exact_below=8)),
                  id="faiss-ivf"),
 ]

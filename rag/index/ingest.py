@@ -81,7 +81,7 @@ def ingest(
         manifest = dict(build_manifest(settings, vectors.shape[1], articles, chunks, backend),
                         corpus=fingerprint, skipped=[[s.source, s.reason] for s in skipped])
         store = SentenceStore(vectors[len(chunks):], table, ids)
-        path = write_index(settings, manifest, articles, chunks, keys, vectors[: len(chunks)], store)
+        path = write_index(settings, manifest, articles, chunks, keys, vectors[: len(chunks)], store, previous)
     embedded = sum(1 for i in missing if i < len(chunks))
     return IngestReport(len(articles), len(chunks), embedded, len(missing) - embedded, tuple(skipped),
                         time.perf_counter() - started, False, path.name)

@@ -154,7 +154,11 @@ class VectorStoreKind(Protocol):
 
 
 def vector_store_kind(settings: Settings) -> VectorStoreKind:
-    """The implementation the settings choose (FAISS is the only one so far)."""
+    """The implementation ``settings.vector_store`` chooses: FAISS in-process, or Milvus (Lite or a server)."""
+    if settings.vector_store == "milvus":
+        from rag.index.milvus_store import MilvusStore
+
+        return MilvusStore
     from rag.index.faiss_store import FaissStore
 
     return FaissStore

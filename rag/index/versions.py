@@ -85,8 +85,11 @@ def chunking_settings(settings: Settings) -> dict:
 
 
 def write_index(settings: Settings, manifest: dict, articles: list[Article], chunks: list[Chunk],
-                keys: list[str], vectors: np.ndarray, sentences: SentenceStore) -> Path:
-    """Write a complete new version and make it current. Call with ``storage.ingest_lock`` held."""
+                keys: list[str], vectors: np.ndarray, sentences: SentenceStore, previous: Index | None = None) -> Path:
+    """Write a complete new version and make it current. Call with ``storage.ingest_lock`` held.
+
+    ``previous`` (the current version, loaded) lets a store that lives in a database (Milvus) receive only
+    the passages that changed."""
     root = settings.index_dir
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -101,9 +104,7 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_npy(tmp / "sentences.npy", sentences.vectors.astype(np.float16))
         storage.write_npy(tmp / "sentence_spans.npy", sentences.table)
         rows = records(chunks, {a.id: a for a in articles})
-        dense = vector_store_kind(settings).create(vectors.shape[1], settings)
-        dense.upsert(rows, vectors)
-        dense.save(tmp)
+        _fill_vector_store(settings, rows, keys, vectors, previous).save(tmp)
         lexical_store_kind(settings).build(rows, [c.text for c in chunks]).save(tmp)
         manifest = storage.seal(dict(manifest, files=storage.checksums(tmp)))
         storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
@@ -201,6 +202,26 @@ def records(chunks: list[Chunk], articles: dict[str, Article]) -> list[Record]:
         out.append(Record(c.id, c.article_id, a.publisher or "", a.date or "",
                           (("dispute", a.dispute),) if a.dispute else ()))
     return out
+
+
+def _fill_vector_store(settings: Settings, rows: list[Record], keys: list[str], vectors: np.ndarray,
+                       previous: Index | None) -> VectorStore:
+    """The vector store of the new version. FAISS is built whole (it is rebuilt in memory anyway); Milvus keeps
+    its rows and gets the changes: passages gone are deleted, new or changed ones (another text or other
+    metadata) upserted, so an article added in the chat writes only its own passages."""
+    if previous is None or settings.vector_store != "milvus":
+        store = vector_store_kind(settings).create(vectors.shape[1], settings)
+        store.upsert(rows, vectors)
+        return store
+    store = previous.dense
+    before = {r.id: (r, k) for r, k in zip(records(previous.chunks, previous.articles), previous.keys)}
+    now = {r.id for r in rows}
+    gone = [chunk_id for chunk_id in before if chunk_id not in now]
+    changed = [n for n, (r, k) in enumerate(zip(rows, keys)) if before.get(r.id) != (r, k)]
+    store.delete(gone)
+    store.upsert([rows[n] for n in changed], vectors[changed])
+    log.info("vector store: %d passages deleted, %d upserted", len(gone), len(changed))
+    return store
 
 
 def _article(row: dict) -> Article:
