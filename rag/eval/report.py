@@ -109,17 +109,20 @@ def report_json(runs: list[tuple[Config, Report]], dataset: dict, reference: boo
                             "sentence_weight", "chunk_tokens")}
         out["configurations"][config.name] = {"retrieval": config.retrieval, "answerer": config.answerer,
                                               "settings": changed, "summary": report.summary(),
-                                              "by_kind": report.by_kind()}
-    out["questions"] = [{"id": r.case.id, "kind": r.case.kind, "question": r.case.question, "rank": r.rank,
-                         "in_answer": r.in_answer, "in_citation": r.in_citation, "refused": r.answer.refused,
-                         "answer": r.answer.text, "answerer": r.answer.answerer,
-                         "confidence": r.answer.confidence, "first_token_s": r.first_token,
-                         "ms": {k: round(1000 * v, 2) for k, v in r.stages.items()}}
-                        for r in first.results]
+                                              "by_kind": report.by_kind(), "questions": _questions(report)}
+    out["questions"] = _questions(first)
     if reference:
         out["reference"] = {name: {"hit": dict(zip((f"hit@{k}" for k in RANKS), hits)), "chunk": f"{size} {unit}"}
                             for name, (hits, size, unit) in REFERENCE.items()}
     return out
+
+
+def _questions(report: Report) -> list[dict]:
+    return [{"id": r.case.id, "kind": r.case.kind, "question": r.case.question, "rank": r.rank,
+             "in_answer": r.in_answer, "in_citation": r.in_citation, "refused": r.answer.refused,
+             "answer": r.answer.text, "answerer": r.answer.answerer, "notes": list(r.answer.notes),
+             "confidence": r.answer.confidence, "first_token_s": r.first_token,
+             "ms": {k: round(1000 * v, 2) for k, v in r.stages.items()}} for r in report.results]
 
 
 def _p50_p95(summary: dict, stage: str) -> str | None:
