@@ -69,7 +69,7 @@ TEMPLATES: dict[str, str] = {
     "BAD_FILTER": "Unknown filter '{name}': use publishers, date_from, date_to, facets or disputes.",
     # The API got a filter whose value is not a list of names.
     "BAD_FILTER_VALUE": "disputes, publishers and each facet must be lists of names, e.g. [\"2023 pay\"]; facets an "
-                        "object of them, e.g. {\"dispute\": [\"2023 pay\"]}.",
+                        "object of such lists by facet name.",
     # The API got a history that is not a list of turns.
     "BAD_HISTORY": "The history must be a list of turns, each with a role ('user' or 'assistant') and a text "
                    "content.",
