@@ -22,9 +22,8 @@ TEMPLATES: dict[str, str] = {
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
-    # Line under the chat's title.
-    "UI_INTRO": "Ask about the UK junior doctors' disputes: the 2016 contract under Jeremy Hunt and the 2023 pay "
-                "dispute under Steve Barclay. Answers quote the articles; click a number to see its passage.",
+    # Line under the chat's title when the corpus's corpus.toml gives none.
+    "UI_INTRO": "Ask about the articles. Answers quote them; click a number to see its passage.",
     # Label before a refusal in the chat, so it reads as a refusal and never as an empty answer.
     "UI_REFUSED": "No answer:",
     # Over the quoted answer shown while the model reads the articles.
@@ -67,9 +66,10 @@ TEMPLATES: dict[str, str] = {
     # A date range whose start is after its end.
     "DATE_ORDER": "The start date {start} is after the end date {end}.",
     # The API got a filter it does not know.
-    "BAD_FILTER": "Unknown filter '{name}': use disputes, publishers, date_from and date_to.",
+    "BAD_FILTER": "Unknown filter '{name}': use publishers, date_from, date_to, facets or disputes.",
     # The API got a filter whose value is not a list of names.
-    "BAD_FILTER_VALUE": "disputes and publishers must be lists of names, e.g. [\"2023 pay\"].",
+    "BAD_FILTER_VALUE": "disputes, publishers and each facet must be lists of names, e.g. [\"2023 pay\"]; facets an "
+                        "object of such lists by facet name.",
     # The API got a history that is not a list of turns.
     "BAD_HISTORY": "The history must be a list of turns, each with a role ('user' or 'assistant') and a text "
                    "content.",
@@ -216,15 +216,6 @@ FIELDS: dict[str, frozenset[str]] = {
     "SERVE_INDEX_ONLY": frozenset({"folder", "index"}),
     "EDIT_NO_CORPUS": frozenset({"folder"}),
 }
-
-# Example questions the chat offers, covering both disputes.
-EXAMPLE_QUESTIONS: tuple[str, ...] = (
-    "What pay rise did the Government offer junior doctors?",
-    "How many operations were rescheduled during the first strike?",
-    "Who invited the BMA to pay talks in 2023?",
-    "What is full pay restoration?",
-)
-
 
 def placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)

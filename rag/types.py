@@ -22,10 +22,18 @@ class Article:
     publisher: str | None = None
     date: str | None = None  # ISO date, possibly partial ("2016-02")
     url: str | None = None
-    dispute: str | None = None
+    facets: tuple[tuple[str, str], ...] = ()  # (name, value) of the corpus's facets (corpus.toml), e.g. dispute
     inferred: tuple[str, ...] = ()  # metadata fields guessed from the text rather than stated
     source: str = ""  # the corpus file it came from
     checksum: str = ""  # sha256 of the cleaned text and metadata
+
+    def facet(self, name: str) -> str | None:
+        return dict(self.facets).get(name)
+
+    @property
+    def dispute(self) -> str | None:
+        """The "dispute" facet: the citation JSON's "dispute" key, kept for its readers."""
+        return self.facet("dispute")
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Citation:
             "date": a.date,
             "url": a.url,
             "dispute": a.dispute,
+            "facets": dict(a.facets),
             "text": self.chunk.text,
             "start": self.chunk.start,
             "end": self.chunk.end,

@@ -15,7 +15,7 @@ from rag.index import storage
 from rag.ask.assistant import Assistant
 from rag.text.chunk import Tokenizer, chunk_article
 from rag.errors import IndexProblem, RagError
-from rag.index.versions import FORMAT, chunking_settings, current_version, load_index
+from rag.index.versions import FORMAT, index_settings, current_version, load_index
 from rag.index.ingest import ingest
 from rag.text.load import load_corpus
 from rag.settings import Settings
@@ -35,7 +35,7 @@ def test_manifest_records_how_the_index_was_built(seed_index, seed_settings):
     m = seed_index.manifest
     assert m["format"] == FORMAT
     assert m["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "backend": "torch"}
-    assert m["chunking"] == chunking_settings(seed_settings)
+    assert m["index"] == index_settings(seed_settings)
     articles, _ = load_corpus(CORPUS)
     assert m["articles"] == {a.id: a.checksum for a in articles}
     assert m["counts"] == {"articles": 5, "chunks": len(seed_index.chunks)}
@@ -88,6 +88,17 @@ def test_changed_chunk_settings_ask_for_a_new_ingest(seed_settings):
         load_index(seed_settings.replace(chunk_tokens=seed_settings.chunk_tokens + 20))
     with pytest.raises(IndexProblem, match="rag ingest"):
         load_index(seed_settings.replace(model="some/other-model"))
+
+
+def test_index_built_before_the_index_group_asks_for_a_new_ingest(tmp_path, seed_settings):
+    """A manifest of the previous layout ("chunking" instead of "index") is refused in one line."""
+    from rag.index.versions import check_compatible
+
+    old = {"model": {"name": seed_settings.model}, "chunking": {"encoding": seed_settings.encoding}}
+    with pytest.raises(IndexProblem, match="older version.*run `rag ingest`"):
+        check_compatible(old, seed_settings)
+    with pytest.raises(IndexProblem, match="built with chunk_tokens 180 but settings ask for 200"):
+        check_compatible({"index": index_settings(seed_settings)}, seed_settings.replace(chunk_tokens=200))
 
 
 def test_missing_index(tmp_path):

@@ -4,7 +4,7 @@ import json
 import logging
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, write_corpus
 
 from rag.errors import CorpusError, UsageError
 from rag.text.load import load_corpus
@@ -35,6 +35,13 @@ HTML = """<!DOCTYPE html>
   <a href="/contact">Contact us</a></footer>
 </body></html>
 """
+
+
+@pytest.fixture
+def corpus_writer(tmp_path):
+    """Folders labelled like the seed corpus: its corpus.toml names the dispute facet and its date ranges."""
+    seed = (CORPUS / "corpus.toml").read_text()
+    return lambda files, name="corpus": write_corpus(tmp_path / name, {"corpus.toml": seed, **files})
 
 
 def load_one(corpus_writer, name, content):

@@ -4,7 +4,8 @@ Public API (see the page's "Use via API" link):
 
 * ``/ask`` (question, history, filters, k) -> the ``rag ask --json`` object; documented in ``ui.chat.make_api``.
 * ``/chat`` (question[, disputes, publishers, date_from, date_to, k, answerer]) -> the chat as displayed,
-  streamed; the conversation is kept per session, so each client has its own, and a browser keeps its own
+  streamed ("disputes": values of the corpus's first facet, see corpus.toml); the conversation is kept per
+  session, so each client has its own, and a browser keeps its own
   across a reload (``gr.BrowserState``).
 """
 
@@ -17,7 +18,7 @@ import gradio as gr
 
 from rag.errors import RagError, UsageError
 from rag.ask.generate import ANSWERERS
-from rag.messages import EXAMPLE_QUESTIONS, render
+from rag.messages import render
 from ui import chat, conversation
 from ui import html
 from ui.articles import ALLOWED, Draft, refused_file
@@ -25,7 +26,6 @@ from ui.service import Service
 
 log = logging.getLogger(__name__)
 
-TITLE = "Junior doctors' disputes: ask the news"
 SCRIPT = (Path(__file__).parent / "page.js").read_text(encoding="utf-8")  # run by the page once loaded
 
 
@@ -71,12 +71,12 @@ a.cite { font-weight: 600; text-decoration: none; color: var(--color-accent); }
 
 
 def build(service: Service) -> gr.Blocks:
-    s = service.settings
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    s, corpus, facet = service.settings, service.config, service.facet()
+    with gr.Blocks(title=corpus.title, analytics_enabled=False) as demo:
         session = gr.State(conversation.new_session())
         # The same conversation kept in this browser (localStorage), so a reload finds it again.
         saved = gr.BrowserState(conversation.new_session(), storage_key="rag-news-conversation")
-        gr.HTML(f"<h1>{html.esc(TITLE)}</h1><p>{html.esc(render('UI_INTRO'))}</p>", elem_id="intro")
+        gr.HTML(f"<h1>{html.esc(corpus.title)}</h1><p>{html.esc(corpus.intro)}</p>", elem_id="intro")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
                 with gr.Row(equal_height=False):
@@ -88,10 +88,13 @@ def build(service: Service) -> gr.Blocks:
                             question = gr.Textbox(elem_id="question", show_label=False, scale=5, lines=1,
                                                   max_lines=4, placeholder="Ask a question about the articles")
                             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                        gr.Examples([[q] for q in EXAMPLE_QUESTIONS], inputs=[question], label="Examples",
-                                    elem_id="examples")
+                        if corpus.examples:
+                            gr.Examples([[q] for q in corpus.examples], inputs=[question], label="Examples",
+                                        elem_id="examples")
                         with gr.Accordion("Filters and passages", open=False, elem_id="filters"):
-                            disputes = gr.CheckboxGroup(service.disputes(), label="Dispute", elem_id="f-dispute")
+                            # The corpus's first facet; hidden when it has none (the /chat API keeps its place).
+                            disputes = gr.CheckboxGroup(service.facet_values(), label=facet.label if facet else "",
+                                                        visible=facet is not None, elem_id="f-dispute")
                             publishers = gr.Dropdown(service.publishers(), multiselect=True, label="Publisher",
                                                      elem_id="f-publisher")
                             with gr.Row():
@@ -117,7 +120,8 @@ def build(service: Service) -> gr.Blocks:
                         title = gr.Textbox(label="Title", elem_id="a-title")
                         publisher = gr.Textbox(label="Publisher", elem_id="a-publisher")
                         date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="a-date")
-                        dispute = gr.Dropdown([""] + service.disputes(), value="", label="Dispute",
+                        dispute = gr.Dropdown([""] + service.facet_values(), value="",
+                                              label=facet.label if facet else "", visible=facet is not None,
                                               allow_custom_value=True, elem_id="a-dispute")
                     # Why the page refused the file last chosen (too large, wrong type), set by ui/page.js: the
                     # server never sees such a file, and "Add" should say what happened to it.
@@ -156,7 +160,7 @@ def build(service: Service) -> gr.Blocks:
             """The article table and remove list, and filter choices that keep what is still selectable."""
             articles, counts = service.articles()
             choices = [(f"{a.title} ({a.id})", a.id) for a in sorted(articles, key=lambda a: a.title.lower())]
-            known_disputes, known_publishers = service.disputes(), service.publishers()
+            known_disputes, known_publishers = service.facet_values(), service.publishers()
             return (html.articles_html(articles, counts), gr.Dropdown(choices=choices, value=None),
                     gr.CheckboxGroup(choices=known_disputes,
                                      value=[d for d in chosen_disputes or () if d in known_disputes]),

@@ -28,6 +28,7 @@ import yaml
 from rag.errors import UsageError
 from rag.text.formats import read_html
 from rag.text.front_matter import read_front_matter
+from rag.text.corpus_config import read_config
 from rag.text.load import READERS, load_file
 from rag.messages import render
 from rag.settings import Settings
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 ALLOWED = {".txt": ".txt", ".md": ".md", ".markdown": ".md", ".html": ".html", ".htm": ".html"}
 WEB_PREFIX = "web-"  # the corpus files the chat adds (and so may remove)
 TRASH = ".trash"  # where removed articles' files are kept, inside the corpus folder
-_META_KEYS = ("title", "publisher", "date", "url", "dispute")
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -51,7 +51,7 @@ class Draft:
     title: str | None = None
     publisher: str | None = None
     date: str | None = None
-    dispute: str | None = None
+    facet: str | None = None  # the value of the corpus's first facet (corpus.toml), e.g. its dispute
 
 
 def valid_date(value: str) -> bool:
@@ -66,7 +66,7 @@ def valid_date(value: str) -> bool:
     return True
 
 
-def compose(draft: Draft, settings: Settings) -> tuple[str, bytes]:
+def compose(draft: Draft, settings: Settings, facet: str | None = None) -> tuple[str, bytes]:
     """Check a draft and build the corpus file it becomes: (extension, content). Raises ``UsageError``."""
     text = draft.text if draft.text and draft.text.strip() else None
     if text and draft.file:
@@ -90,7 +90,7 @@ def compose(draft: Draft, settings: Settings) -> tuple[str, bytes]:
         size = len(raw.encode())
         if size > limit:
             raise UsageError(render("ADD_TOO_BIG", size=size, limit=limit))
-    meta = form_meta(draft)
+    meta = form_meta(draft, facet)
     if suffix == ".html":
         if not meta:
             return suffix, raw.encode()
@@ -100,14 +100,16 @@ def compose(draft: Draft, settings: Settings) -> tuple[str, bytes]:
         suffix, stated, body = ".txt", page.meta, page.body
     else:
         stated, body = front_matter(raw)
-    return suffix, with_front_matter({**{k: stated[k] for k in _META_KEYS if stated.get(k)}, **meta}, body)
+    return suffix, with_front_matter({**{k: v for k, v in stated.items() if v}, **meta}, body)
 
 
-def form_meta(draft: Draft) -> dict[str, str]:
+def form_meta(draft: Draft, facet: str | None = None) -> dict[str, str]:
+    """The form's metadata; the facet field is kept under ``facet``, the name of the corpus's first facet."""
     meta = {}
-    for key in ("title", "publisher", "date", "dispute"):
-        value = " ".join((getattr(draft, key) or "").split())
-        if value:
+    for key, value in (("title", draft.title), ("publisher", draft.publisher), ("date", draft.date),
+                       (facet, draft.facet)):
+        value = " ".join((value or "").split())
+        if key and value:
             meta[key] = value
     if "date" in meta and not valid_date(meta["date"]):
         raise UsageError(render("BAD_DATE", value=meta["date"]))
@@ -119,7 +121,7 @@ def front_matter(raw: str) -> tuple[dict, str]:
     meta, body, error = read_front_matter(raw)
     if error:
         raise UsageError(render("ADD_UNREADABLE", reason=error))
-    return {k: str(v) for k, v in meta.items() if k in _META_KEYS and v is not None}, body
+    return {k: str(v) for k, v in meta.items() if k != "inferred" and v is not None}, body
 
 
 def with_front_matter(meta: dict, body: str) -> bytes:
@@ -144,7 +146,7 @@ def stage(corpus_dir: Path, suffix: str, content: bytes, settings: Settings) -> 
     except OSError:
         staged.unlink(missing_ok=True)
         raise
-    items = load_file(staged, settings)
+    items = load_file(staged, settings, read_config(corpus_dir).facets)
     article = next((a for a in items if isinstance(a, Article)), None)
     if article is None:
         staged.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from ui.service import Service
 
 log = logging.getLogger(__name__)
 
-_FILTER_KEYS = ("disputes", "publishers", "date_from", "date_to")
+_FILTER_KEYS = ("disputes", "publishers", "date_from", "date_to", "facets")
 _PATH = re.compile(r"(?<![\w.:/])(?:~|\.{1,2})?(?:/[\w.+@-]+)+/?")
 
 
@@ -35,8 +35,12 @@ def public(error: Exception) -> str:
     return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(error))
 
 
-def make_filters(disputes=None, publishers=None, date_from=None, date_to=None) -> Filters:
-    """Filters from the form or the API, with the dates checked. Raises ``UsageError``."""
+def make_filters(disputes=None, publishers=None, date_from=None, date_to=None, facets=None) -> Filters:
+    """Filters from the form or the API, with the dates checked. Raises ``UsageError``.
+
+    >>> make_filters(facets={"section": ["Health"]}).for_store().facets
+    (('section', frozenset({'Health'})),)
+    """
     dates = []
     for value in (date_from, date_to):
         value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
@@ -45,7 +49,10 @@ def make_filters(disputes=None, publishers=None, date_from=None, date_to=None) -
         dates.append(value or None)
     if dates[0] and dates[1] and dates[0] > dates[1]:
         raise UsageError(render("DATE_ORDER", start=dates[0], end=dates[1]))
-    return Filters(_names(disputes), _names(publishers), dates[0], dates[1])
+    if facets is not None and not isinstance(facets, dict):
+        raise UsageError(render("BAD_FILTER_VALUE"))
+    chosen = tuple((str(name), _names(values)) for name, values in (facets or {}).items())
+    return Filters(_names(disputes), _names(publishers), dates[0], dates[1], chosen)
 
 
 def _names(values) -> tuple[str, ...]:
@@ -103,7 +110,8 @@ def stream(service: Service, question: str, session: dict, disputes=None, publis
         yield settled + asked, gr.skip(), session, ""
     draft = ""
     try:
-        filters = make_filters(disputes, publishers, date_from, date_to)
+        facet = service.facet()  # the form's facet filter ("disputes" in the /chat API) filters on it
+        filters = make_filters(None, publishers, date_from, date_to, {facet.name: disputes} if facet else None)
         for piece in service.stream(question, conversation.turns(entries), filters,
                                     check_k(k, service.settings.ui_max_k), answerer):
             if isinstance(piece, Answer):
@@ -171,15 +179,17 @@ def make_api(service: Service):
             history: earlier turns of the conversation, oldest first, as [{"role": "user" | "assistant",
                 "content": "..."}]; follow-up questions ("What did he say next?") are read against it.
                 Empty or omitted for a fresh question.
-            filters: restrict retrieval; any of {"disputes": ["2016 contract" | "2023 pay", ...],
-                "publishers": ["The Independent", ...], "date_from": "YYYY[-MM[-DD]]",
-                "date_to": "YYYY[-MM[-DD]]"} (inclusive dates). Empty or omitted for no restriction.
+            filters: restrict retrieval; any of {"publishers": ["The Independent", ...],
+                "date_from": "YYYY[-MM[-DD]]", "date_to": "YYYY[-MM[-DD]]" (inclusive dates), "facets":
+                {"<facet>": ["<value>", ...]} (the facets the corpus's corpus.toml names, e.g. "dispute"),
+                "disputes": [...] (the same as "facets": {"dispute": [...]})}. Empty or omitted for no restriction.
             k: how many retrieved passages the answer may draw on (1 to the server's ui_max_k); omitted for
                 the server's default.
 
         Returns the same object as `rag ask --json`: {"question", "answer" (text with [n] markers),
         "refused" (true when the articles don't cover the question), "citations": [{"n", "article_id",
-        "title", "publisher", "date", "url", "dispute", "text" (the passage), "start", "end" (its offsets in
+        "title", "publisher", "date", "url", "dispute", "facets" ({"<facet>": "<value>"}), "text" (the passage),
+        "start", "end" (its offsets in
         the article), "score", "quotes" ([start, end] article offsets of the cited sentences)}], "notes",
         "answerer" (who wrote the text: "extractive", or the model backend), "unsupported" (sentences of a
         generated answer that their citations do not back), "confidence" (the best sentence's score; refused

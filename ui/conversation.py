@@ -37,7 +37,7 @@ def answer_from_dict(data: dict, articles: Mapping[str, Article]) -> Answer:
         known = articles.get(article_id)
         if known is None or known.text[chunk.start : chunk.end] != text:
             known = Article(article_id, "", _text(c["title"]), _maybe(c["publisher"]), _maybe(c["date"]),
-                            _maybe(c["url"]), _maybe(c["dispute"]))
+                            _maybe(c["url"]), _facets(c))
         quotes = tuple((int(start), int(end)) for start, end in c["quotes"])
         citations.append(Citation(int(c["n"]), known, chunk, float(c["score"]), quotes))
     confidence = data.get("confidence")
@@ -102,3 +102,14 @@ def messages(entries: list[dict], articles: Mapping[str, Article]) -> list[dict]
 
 def panel(entries: list[dict], articles: Mapping[str, Article]) -> str:
     return html.sources_html(answers(entries, articles))
+
+
+def _facets(citation: dict) -> tuple[tuple[str, str], ...]:
+    """A citation's facets; one saved before facets has its dispute only."""
+    facets = citation.get("facets")
+    if facets is None:
+        dispute = _maybe(citation.get("dispute"))
+        return (("dispute", dispute),) if dispute else ()
+    if not isinstance(facets, dict):
+        raise TypeError(f"expected facets, got {type(facets).__name__}")
+    return tuple((_text(name), _text(value)) for name, value in facets.items())

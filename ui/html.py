@@ -123,7 +123,7 @@ def highlight(text: str, offset: int, spans: Iterable[tuple[int, int]], tag: str
 
 
 def meta_line(article: Article) -> str:
-    """Publisher · date · dispute, each marked when it was guessed from the text."""
+    """Publisher · date · the facets' values (e.g. the dispute), each marked when it was guessed from the text."""
 
     def field(name: str, value: str | None, unknown: str) -> str:
         if not value:
@@ -132,7 +132,7 @@ def meta_line(article: Article) -> str:
         return f'<span class="{name}">{esc(shown)}</span>'
 
     parts = [field("publisher", article.publisher, "UI_UNKNOWN_PUBLISHER"),
-             field("date", article.date, "UI_UNKNOWN_DATE"), field("dispute", article.dispute, "")]
+             field("date", article.date, "UI_UNKNOWN_DATE"), *(field(n, v, "") for n, v in article.facets)]
     return " · ".join(p for p in parts if p)
 
 

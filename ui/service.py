@@ -28,6 +28,7 @@ from rag.index.ingest import IngestReport, ingest
 from rag.messages import render
 from rag.ask.retrieve import Filters
 from rag.settings import Settings
+from rag.text.corpus_config import Facet, read_config
 from rag.ask.generate import Piece
 from rag.types import Answer, Article
 from ui import articles
@@ -84,6 +85,7 @@ class Service:
         self.embedder = embedder if isinstance(embedder, LockedEmbedder) else LockedEmbedder(embedder)
         self._swap = threading.Lock()  # guards the assistant reference
         self._write = threading.Lock()  # one corpus change (write + ingest + swap) at a time
+        self.config = read_config(settings.corpus_dir)  # the title, examples and facets the chat shows
         self._assistant = Assistant(settings, load_index(settings), self.embedder)
 
     @classmethod
@@ -127,11 +129,18 @@ class Service:
     def publishers(self) -> list[str]:
         return sorted({a.publisher for a in self.assistant.index.articles.values() if a.publisher})
 
-    def disputes(self) -> list[str]:
-        from rag.settings import DISPUTES
+    def facet(self) -> Facet | None:
+        """The corpus's first facet (corpus.toml): the chat's filter beside publishers and dates."""
+        return self.config.facets[0] if self.config.facets else None
 
-        found = {a.dispute for a in self.assistant.index.articles.values() if a.dispute}
-        return list(DISPUTES) + sorted(found - set(DISPUTES))
+    def facet_values(self) -> list[str]:
+        """That facet's values: its date ranges' first, in their order, then any other the articles hold."""
+        facet = self.facet()
+        if facet is None:
+            return []
+        named = [value for value, _, _ in facet.ranges]
+        found = {a.facet(facet.name) for a in self.assistant.index.articles.values()} - {None, *named}
+        return named + sorted(v for v in found if v)
 
     # --- changing the corpus ---
 
@@ -145,7 +154,8 @@ class Service:
 
     def _add(self, draft: Draft) -> tuple[Article, int]:
         self._check_corpus()
-        suffix, content = articles.compose(draft, self.settings)
+        facet = self.facet()
+        suffix, content = articles.compose(draft, self.settings, facet.name if facet else None)
         corpus = self.settings.corpus_dir
         with self._write:
             final = corpus / articles.file_name(suffix, content)

@@ -37,18 +37,24 @@ class Filters:
                 facets=(('dispute', frozenset({'2023 pay'})),), article_ids=None)
     """
 
-    disputes: tuple[str, ...] = ()
+    disputes: tuple[str, ...] = ()  # values of the "dispute" facet, as before facets were the corpus's own
     publishers: tuple[str, ...] = ()
     date_from: str | None = None  # ISO date, possibly partial, inclusive
     date_to: str | None = None  # ISO date, possibly partial, inclusive
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet name, values an article may have), any facet
 
     def for_store(self) -> StoreFilter:
-        """The same restriction as the stores take it (the dispute is a facet of every stored passage)."""
-        facets = (("dispute", frozenset(self.disputes)),) if self.disputes else ()
+        """The same restriction as the stores take it (facets are kept beside every stored passage)."""
+        wanted: dict[str, set[str]] = {}
+        for name, values in ((("dispute", self.disputes),) if self.disputes else ()) + self.facets:
+            if values:
+                wanted.setdefault(name, set()).update(values)
+        facets = tuple((name, frozenset(values)) for name, values in wanted.items())
         return StoreFilter(frozenset(self.publishers), self.date_from, self.date_to, facets)
 
     def __bool__(self) -> bool:
-        return bool(self.disputes or self.publishers or self.date_from or self.date_to)
+        return bool(self.disputes or self.publishers or self.date_from or self.date_to
+                    or any(values for _, values in self.facets))
 
 
 class Retriever:

@@ -28,7 +28,7 @@ from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.assistant import Assistant
 from rag.eval.baselines import LeadAnswerer
 from rag.eval.datasets import write_corpus
-from rag.index.versions import Index, chunking_settings
+from rag.index.versions import Index, index_settings
 from rag.index.ingest import ingest
 from rag.settings import Settings
 
@@ -118,7 +118,7 @@ def index_folder(corpus: Path, settings: Settings, embedder: Embedder, root: Pat
 
 def _key(source: str, settings: Settings) -> str:
     """Cache folder name: what is indexed and every setting that changes the index."""
-    material = json.dumps([source, settings.model, chunking_settings(settings)], sort_keys=True)
+    material = json.dumps([source, index_settings(settings)], sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()[:20]
 
 

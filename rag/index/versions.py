@@ -40,9 +40,12 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
+FORMAT = 6  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
 # indexed joined ("walk-out" as "walkout"); 5: the stores keep their rows' chunk ids and filter metadata
-# (vector_rows.json, bm25/rows.json)
+# (vector_rows.json, bm25/rows.json); 6: the settings that shape an index kept together ("index") and articles'
+# facets (a corpus's own filters, see rag/text/corpus_config.py) in place of their dispute
+
+EMBED_INPUT = "title+text"  # what each passage's vector is made from: its article's title, then its text
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,20 @@ def build_manifest(settings: Settings, dimension: int, articles: list[Article], 
         "format": FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": {"name": settings.model, "dimension": dimension, "backend": backend},
-        "chunking": chunking_settings(settings),
+        "index": index_settings(settings),
         "articles": {a.id: a.checksum for a in articles},
         "counts": {"articles": len(articles), "chunks": len(chunks)},
     }
 
 
-def chunking_settings(settings: Settings) -> dict:
-    return {"encoding": settings.encoding, "chunk_tokens": settings.chunk_tokens,
-            "chunk_overlap": settings.chunk_overlap, "embed_input": "title+text"}
+def index_settings(settings: Settings) -> dict:
+    """What an index is built with and must be read with: the settings of the "index" group, and the passages'
+    embedding input.
+
+    >>> index_settings(Settings())["chunk_tokens"]
+    180
+    """
+    return dict(settings.group("index"), embed_input=EMBED_INPUT)
 
 
 def write_index(settings: Settings, manifest: dict, articles: list[Article], chunks: list[Chunk],
@@ -116,9 +124,9 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         raise
     os.rename(tmp, versions / name)
     storage.fsync_dir(versions)
-    previous = _current_name(root)
+    replaced = _current_name(root)
     storage.write_bytes(root / "CURRENT", name.encode())  # atomic: temp file, fsync, rename
-    _prune(versions, keep={name, previous})
+    _prune(versions, keep={name, replaced})
     return versions / name
 
 
@@ -183,24 +191,26 @@ def load_index(settings: Settings) -> Index:
 
 
 def check_compatible(manifest: dict, settings: Settings) -> None:
-    model = manifest.get("model", {}).get("name")
-    if model != settings.model:
-        raise IndexProblem(f"the index was built with model {model!r} but settings ask for {settings.model!r}")
-    if manifest.get("chunking") != chunking_settings(settings):
-        raise IndexProblem("the index was built with other chunking settings than the current ones")
+    """Refuse an index built with other values of the "index" settings, naming the first that differs."""
+    built, now = manifest.get("index"), index_settings(settings)
+    if not isinstance(built, dict):
+        raise IndexProblem("the index does not say which settings built it (an older version wrote it)")
+    for name, value in now.items():
+        if built.get(name) != value:
+            raise IndexProblem(f"the index was built with {name} {built.get(name)!r} but settings ask for {value!r}")
 
 
 def records(chunks: list[Chunk], articles: dict[str, Article]) -> list[Record]:
-    """What the stores keep beside each passage for filters: its article's publisher, date and dispute.
+    """What the stores keep beside each passage for filters: its article's publisher, date and facets.
 
-    >>> records([Chunk("a#0", "a", "Text.", 0, 5, ())], {"a": Article("a", "Text.", "T", dispute="2023 pay")})
+    >>> article = Article("a", "Text.", "T", facets=(("dispute", "2023 pay"),))
+    >>> records([Chunk("a#0", "a", "Text.", 0, 5, ())], {"a": article})
     [Record(id='a#0', article_id='a', publisher='', date='', facets=(('dispute', '2023 pay'),))]
     """
     out = []
     for c in chunks:
         a = articles[c.article_id]
-        out.append(Record(c.id, c.article_id, a.publisher or "", a.date or "",
-                          (("dispute", a.dispute),) if a.dispute else ()))
+        out.append(Record(c.id, c.article_id, a.publisher or "", a.date or "", a.facets))
     return out
 
 
@@ -225,7 +235,8 @@ def _fill_vector_store(settings: Settings, rows: list[Record], keys: list[str], 
 
 
 def _article(row: dict) -> Article:
-    return Article(**dict(row, inferred=tuple(row.get("inferred", ()))))
+    return Article(**dict(row, inferred=tuple(row.get("inferred", ())),
+                          facets=tuple((str(n), str(v)) for n, v in row.get("facets", ()))))
 
 
 def _chunk(row: dict) -> Chunk:

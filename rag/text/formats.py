@@ -20,9 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_META_KEYS = ("title", "publisher", "date", "url", "dispute", "inferred")
-
-
 @dataclass(frozen=True)
 class RawArticle:
     id: str
@@ -86,11 +83,11 @@ def read_jsonl(raw: str, path: Path) -> list[RawArticle]:
             records.append(RawArticle("", "", {}, source, "a JSON object with a 'text' string is expected"))
             continue
         article_id = str(obj.get("id") or f"{path.stem}-{n}")
-        meta = {k: obj[k] for k in _META_KEYS if obj.get(k) is not None}
+        meta = {k: v for k, v in obj.items() if k not in ("id", "text") and v is not None}
         records.append(RawArticle(article_id, body, meta, source))
     return records
 
 
 def _front_matter(raw: str) -> tuple[dict, str, str | None]:
     meta, body, error = read_front_matter(raw)
-    return {k: v for k, v in meta.items() if k in _META_KEYS}, body, error
+    return meta, body, error  # every key: the loader reads the fields and the corpus's facets it knows

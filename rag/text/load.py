@@ -21,7 +21,8 @@ from typing import Any
 from rag.text.clean import clean_text
 from rag.errors import CorpusError, UsageError
 from rag.text.formats import RawArticle, read_html, read_jsonl, read_markdown, read_text
-from rag.settings import DISPUTES, Settings
+from rag.settings import Settings
+from rag.text.corpus_config import CONFIG_NAME, Facet, read_config
 from rag.types import Article
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,14 @@ def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[lis
     settings = settings or Settings()
     if not corpus_dir.is_dir():
         raise UsageError(f"corpus folder not found: {corpus_dir}")
+    facets = read_config(corpus_dir).facets
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: dict[str, str] = {}  # article id -> sha256 of its text (the checksum covers the id, so it never repeats)
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
-        for item in load_file(path, settings):
+        if path == corpus_dir / CONFIG_NAME:
+            continue
+        for item in load_file(path, settings, facets):
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
@@ -63,8 +67,9 @@ def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[lis
     return articles, skipped
 
 
-def load_file(path: Path, settings: Settings) -> list[Article | Skipped]:
-    """Read one corpus file into articles, or a ``Skipped`` saying why it was not used."""
+def load_file(path: Path, settings: Settings, facets: tuple[Facet, ...] = ()) -> list[Article | Skipped]:
+    """Read one corpus file into articles, or a ``Skipped`` saying why it was not used; ``facets`` are the
+    corpus's (``read_config``)."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         return [Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")]
@@ -78,12 +83,13 @@ def load_file(path: Path, settings: Settings) -> list[Article | Skipped]:
         return [Skipped(str(path), f"unreadable ({e.strerror})")]
     out: list[Article | Skipped] = []
     for record in reader(raw, path):
-        out.append(Skipped(record.source, record.error) if record.error else to_article(record))
+        out.append(Skipped(record.source, record.error) if record.error else to_article(record, facets))
     return [a if isinstance(a, Skipped) or a.text else Skipped(a.source, "no article text") for a in out]
 
 
-def to_article(record: RawArticle) -> Article:
-    """Clean a raw record and settle its metadata, noting what was inferred rather than stated."""
+def to_article(record: RawArticle, facets: tuple[Facet, ...] = ()) -> Article:
+    """Clean a raw record and settle its metadata, noting what was inferred rather than stated (a facet's
+    value taken from its date ranges is inferred)."""
     meta = record.meta
     cleaned = clean_text(record.body, _text(meta.get("publisher")))
     inferred = set(_as_list(meta.get("inferred")))
@@ -95,22 +101,19 @@ def to_article(record: RawArticle) -> Article:
     if not title:
         title = _first_line(cleaned.text) or record.id
         inferred.add("title")
-    dispute = _text(meta.get("dispute"))
-    if not dispute and date:
-        dispute = _dispute_for(date)
-        if dispute:
-            inferred.add("dispute")
+    values = []
+    for facet in facets:
+        value = _text(meta.get(facet.name))
+        if not value and date:
+            value = facet.for_date(date)
+            if value:
+                inferred.add(facet.name)
+        if value:
+            values.append((facet.name, value))
     fields: dict[str, Any] = dict(id=record.id, text=cleaned.text, title=title, publisher=_text(meta.get("publisher")),
-                  date=date, url=_text(meta.get("url")), dispute=dispute, inferred=tuple(sorted(inferred)),
+                  date=date, url=_text(meta.get("url")), facets=tuple(values), inferred=tuple(sorted(inferred)),
                   source=record.source)
     return Article(**fields, checksum=_checksum(fields))
-
-
-def _dispute_for(date: str) -> str | None:
-    for name, (first, last) in DISPUTES.items():
-        if first[: len(date)] <= date <= last[: len(date)]:
-            return name
-    return None
 
 
 def _checksum(fields: dict) -> str:
@@ -138,10 +141,12 @@ def _as_list(value) -> list[str]:
 
 def corpus_fingerprint(corpus_dir: Path, settings: Settings) -> str:
     """A sha256 of everything ``load_corpus`` reads (each file's path and bytes), the settings it uses and
-    its own code: the same fingerprint means the same articles, without cleaning them again."""
-    digest = hashlib.sha256(json.dumps([settings.max_article_bytes, DISPUTES]).encode())
+    its own code (the corpus's corpus.toml, whose facets label articles, is one of the files): the same
+    fingerprint means the same articles, without cleaning them again."""
+    digest = hashlib.sha256(json.dumps([settings.max_article_bytes]).encode())
     for module in (Path(__file__), *(Path(__file__).with_name(n) for n in ("clean.py", "boilerplate.py", "formats.py",
-                                                                           "front_matter.py", "sentences.py"))):
+                                                                           "front_matter.py", "sentences.py",
+                                                                           "corpus_config.py"))):
         digest.update(module.read_bytes())
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
         digest.update(f"\0{path.relative_to(corpus_dir)}\0{path.stat().st_size}\0".encode())

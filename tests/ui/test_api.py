@@ -12,8 +12,8 @@ from rag.index.vector_store import Record, admits
 
 MARKER = re.compile(r"\[(\d+)\]")
 KEYS = {"question", "answer", "refused", "citations", "notes", "answerer", "unsupported", "confidence"}
-CITATION_KEYS = {"n", "article_id", "title", "publisher", "date", "url", "dispute", "text", "start", "end", "score",
-                 "quotes"}
+CITATION_KEYS = {"n", "article_id", "title", "publisher", "date", "url", "dispute", "facets", "text", "start", "end",
+                 "score", "quotes"}
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def test_add_ask_restart_remove(ui_server, ui_embedder, tmp_path, rota_text):
     before = corpus_files(service)
     article, chunks = service.add(Draft(file=str(nested / ".." / ".." / "escape.txt"),
                                         title="Kestrel Ward rota agreed", publisher="Ward Weekly",
-                                        date="2023-06-20", dispute="2023 pay"))
+                                        date="2023-06-20", facet="2023 pay"))
     try:
         added = corpus_files(service) - before
         assert added == {f"{article.id}.txt"} and article.id.startswith("web-") and chunks >= 1
@@ -82,7 +82,7 @@ def test_add_ask_restart_remove(ui_server, ui_embedder, tmp_path, rota_text):
         assert answer.citations[0].article.id == article.id
         with pytest.raises(UsageError, match="already in the corpus"):
             service.add(Draft(file=str(upload), title="Kestrel Ward rota agreed", publisher="Ward Weekly",
-                              date="2023-06-20", dispute="2023 pay"))
+                              date="2023-06-20", facet="2023 pay"))
 
         restarted, report = Service.start(service.settings, ui_embedder)
         assert report.unchanged and article.id in restarted.assistant.index.articles
