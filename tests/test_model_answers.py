@@ -12,6 +12,8 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[model]')")
 
+from conftest import CACHE  # noqa: E402
+
 from rag.ask.assistant import Assistant  # noqa: E402
 from rag.ask.check import Checker, citation_counts  # noqa: E402
 from rag.ask.generate import Preview  # noqa: E402
@@ -28,7 +30,9 @@ MARKER = re.compile(r"\[(\d+)\]")
 @pytest.fixture(scope="module")
 def qwen(seed_settings, seed_index, embedder) -> Assistant:
     try:
-        path = install(Settings.from_env())  # joined and verified once into the suite's model cache
+        # Joined and verified once, into a folder of its own: in the suite's model cache, answerer "auto" of
+        # every other test would find it and answer with it.
+        path = install(Settings.from_env(model_cache_dir=CACHE / "answering-model"))
     except UsageError as e:
         pytest.skip(str(e))
     assistant = Assistant(seed_settings.replace(answerer="local", llm_gguf=str(path)), seed_index, embedder)
