@@ -8,6 +8,7 @@ import re
 import pytest
 
 from rag.ask.check import Checker, citation_counts
+from rag.ask.evidence import Excerpt
 from rag.ask.generate import passage, refuses
 from rag.types import Answer, Citation, Hit
 from ui.html import answer_html
@@ -73,9 +74,10 @@ def test_refusals_are_recognised():
 
 def test_passage_text_is_quoted_data(seed_index):
     hit_chunk = seed_index.chunks[0]
-    text = passage(4, Hit(hit_chunk, 1.0), seed_index.articles)
+    article = seed_index.articles[hit_chunk.article_id]
+    text = passage(4, Excerpt(Hit(hit_chunk, 1.0), hit_chunk.sentences, hit_chunk.text), article)
     head, *lines = text.splitlines()
-    assert head.startswith("Passage [4]: ") and seed_index.articles[hit_chunk.article_id].title in head
+    assert head.startswith("[4] ") and seed_index.articles[hit_chunk.article_id].title in head
     assert lines and all(line.startswith("> ") for line in lines)
 
 
