@@ -189,3 +189,16 @@ def milvus_settings(request: pytest.FixtureRequest, folder: Path, where: str) ->
     server = request.getfixturevalue("milvus_server")
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[-60:] + f"_{id(folder) % 10**6}"
     return Settings(index_dir=folder, vector_store="milvus", milvus_uri=server.uri, milvus_collection=name)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a `rag serve` started by a test: terminate, kill if it lingers, close its pipes."""
+    server.terminate()
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    for pipe in (server.stdout, server.stderr):
+        if pipe:
+            pipe.close()

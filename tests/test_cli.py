@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, ROOT, cli, cli_env, finish, start_cli
+from conftest import CORPUS, ROOT, cli, cli_env, finish, start_cli, stop_server
 from llm_servers import free_port
 
 from rag.cli import main
@@ -190,14 +190,7 @@ def test_serve_without_a_corpus_folder_serves_the_index(tmp_path, seed_settings)
         assert "Barclay" in client.predict(BARCLAY, api_name="/ask")["answer"]
         assert not (tmp_path / "corpus").exists()
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stderr.close()
-        server.stdout.close()
+        stop_server(server)
 
 
 def test_serve_with_neither_corpus_nor_index_says_so(tmp_path):

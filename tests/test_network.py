@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CORPUS, ROOT, cli_env
+from conftest import CORPUS, ROOT, cli_env, stop_server
 
 # Loaded by every Python process that has its folder on PYTHONPATH: records where each socket tries to go.
 WATCH = r'''
@@ -163,13 +163,7 @@ def test_ingest_ask_and_serve_stay_on_this_machine(watched, tmp_path):
         messages, _, _ = chat.predict("What is full pay restoration?", [], [], "", "", 5, api_name="/chat")
         assert messages[-1]["role"] == "assistant"
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stderr.close()
+        stop_server(server)
     ingested = run(env, "ingest", str(corpus), "--index", str(index))  # serve's ingest embedded it all already
     assert ingested.returncode == 0 and "unchanged" in ingested.stderr, ingested.stderr
     asked = run(env, "ask", "--json", "What did the Avocet Unit junior doctors vote for?", "--index", str(index))
