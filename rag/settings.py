@@ -63,7 +63,6 @@ class Settings:
     answer_extra: float = 0.5  # a further sentence must score this share of the best one on what it adds
     word_share: float = 0.4  # share of a sentence's score from the question words it holds; the rest is cosine
     type_bonus: float = 0.06  # added to a sentence holding the kind of answer asked for (number, date, name)
-    exact_bonus: float = 0.1  # added to a sentence filling a question's exact slot: "how many X", "which year", ...
     year_penalty: float = 0.1  # taken off a sentence when the question names years its article is not dated in
     heading_penalty: float = 0.1  # taken off a line with no closing punctuation: a heading or caption, not a report
     refuse_below: float = 0.30  # refuse when the best sentence's relevance is under this
@@ -143,7 +142,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                   "lexical_weight", "sentence_weight", "off_year_share", "dedupe_similarity"),
     # the extractive answer, and the check of a generated one
     "answer": ("answerer", "answer_sentences", "answer_words", "answer_extra", "word_share", "type_bonus",
-               "exact_bonus", "year_penalty", "heading_penalty", "refuse_below", "support_cosine", "support_overlap"),
+               "year_penalty", "heading_penalty", "refuse_below", "support_cosine", "support_overlap"),
     # the language model that writes answers
     "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
               "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_evidence_tokens", "llm_neighbours",

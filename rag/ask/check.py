@@ -9,6 +9,13 @@ sentence closest to it must agree on being negated) and an added instruction (an
 "must" or "should" that the passage does not use: "..., so doctors must not go to work").
 ``bench/citation_support.py`` measures these rules and thresholds on sentences labelled supported or not.
 
+What the reader already knows is not a claim. A model restates the question ("The health secretary who invited
+the doctors in March 2023 was Steve Barclay"): the words it takes from the question count as covered, as long as
+the sentence adds at least one word of the passage; a number may come from the article's title or date (its
+year), which the model was shown beside the passage; and a negation in the closest sentence counts only where its
+clause shares words with the claim ("leaked to The Daily Telegraph" is not negated by "but the BMA did not
+dispute it").
+
 Markers to passages that do not exist are dropped, the rest are renumbered 1..n in order of first use, and
 sentences with no supporting citation are listed as unsupported.
 
@@ -93,8 +100,8 @@ class Checker:
         self.settings = settings
 
     def check(self, text: str, hits: Sequence[Hit], articles: Mapping[str, Article],
-              recite: bool = False) -> Checked:
-        """Check ``text`` whose ``[n]`` refer to ``hits[n - 1]``.
+              recite: bool = False, question: str = "") -> Checked:
+        """Check ``text`` whose ``[n]`` refer to ``hits[n - 1]``, written in reply to ``question``.
 
         With ``recite``, a sentence that no passage it cites supports, but another of ``hits`` does, is cited
         to that passage instead: small models often put the right fact behind the wrong number.
@@ -102,10 +109,10 @@ class Checker:
         claims = split_claims(text)
         valid = [[n for n in numbers if 1 <= n <= len(hits)] for _, numbers in claims]
         if recite:
-            every = self.supports([(claim(s), list(hits)) for s, _ in claims], articles)
+            every = self.supports([(claim(s), list(hits)) for s, _ in claims], articles, question)
             claims, valid = _recited(claims, valid, every)
         supports = self.supports([(claim(s), [hits[n - 1] for n in ns]) for (s, _), ns in zip(claims, valid)],
-                                 articles)
+                                 articles, question)
         order: dict[int, int] = {}
         for ns in valid:
             for n in ns:
@@ -124,8 +131,10 @@ class Checker:
         return Checked(" ".join(sentences), cited, {r: tuple(sorted(s)) for r, s in quotes.items()},
                        tuple(sentences), tuple(unsupported), sum(1 for ns in valid if ns))
 
-    def supports(self, pairs: list[tuple[str, list[Hit]]], articles: Mapping[str, Article]) -> list[list[Support]]:
-        """For each (claim, cited passages): how well each passage supports the claim. One embedding call."""
+    def supports(self, pairs: list[tuple[str, list[Hit]]], articles: Mapping[str, Article],
+                 question: str = "") -> list[list[Support]]:
+        """For each (claim, cited passages): how well each passage supports the claim, the words it takes from
+        ``question`` counted as given. One embedding call."""
         spans = {h.chunk.id: list(h.chunk.sentences) for _, cited in pairs for h in cited}
         texts = {h.chunk.id: articles[h.chunk.article_id].text for _, cited in pairs for h in cited}
         passage_sentences = [(cid, span) for cid, ss in spans.items() for span in ss]
@@ -142,16 +151,18 @@ class Checker:
                 best = int(np.argmax(cosines)) if len(idx) else None
                 span = passage_sentences[idx[best]][1] if best is not None else None
                 closest = texts[hit.chunk.id][span[0]:span[1]] if span else ""
+                article = articles[hit.chunk.article_id]
                 found.append(self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
-                                        span, closest))
+                                        span, closest, question, f"{article.title} {article.date or ''}"))
             out.append(found)
         return out
 
     def judge(self, text: str, passage: str, cosine: float, span: tuple[int, int] | None,
-              closest: str = "") -> Support:
+              closest: str = "", question: str = "", metadata: str = "") -> Support:
         s = self.settings
-        overlap = overlap_share(text, passage)
-        supported = same_facts(text, passage, closest) and (cosine >= s.support_cosine or overlap >= s.support_overlap)
+        overlap = overlap_share(text, passage, question)
+        supported = (same_facts(text, f"{passage} {metadata}", closest)
+                     and (cosine >= s.support_cosine or overlap >= s.support_overlap))
         return Support(supported, cosine, overlap, span)
 
 
@@ -166,10 +177,13 @@ def same_facts(text: str, passage: str, closest: str) -> bool:
     >>> same_facts("Doctors did not strike in 2015.", "In 2015 doctors did not strike.",
     ...            "In 2015 doctors did not strike.")
     True
+    >>> same_facts("The email was leaked to The Daily Telegraph.", "...",
+    ...            "The email was leaked to The Daily Telegraph but the BMA did not dispute it.")
+    True
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
         return False
-    if bool(_NEGATION.search(text)) != bool(_NEGATION.search(closest or passage)):
+    if not negation_agrees(text, closest or passage):
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
@@ -191,14 +205,39 @@ def _recited(claims: list[tuple[str, list[int]]], valid: list[list[int]],
     return out_claims, out_valid
 
 
-def overlap_share(text: str, passage: str) -> float:
-    """Share of the text's content words (stemmed) that the passage holds.
+def overlap_share(text: str, passage: str, question: str = "") -> float:
+    """Share of the text's content words (stemmed) that the passage holds, or the question it answers gave;
+    0 when the passage adds none of them (a restated question is no answer).
 
     >>> overlap_share("Doctors went on strike", "The junior doctors are striking today")  # "went" is missing
     0.6666666666666666
+    >>> overlap_share("Barclay invited doctors to talks", "Barclay invited doctors", "Who invited doctors to talks?")
+    1.0
+    >>> overlap_share("Doctors were invited to talks", "Barclay spoke", "Who invited doctors to talks?")
+    0.0
     """
+    mine, held, given = set(words(text)), set(words(passage)), set(words(question))
+    if not mine or not (mine & held) - given:
+        return 0.0
+    return len(mine & (held | given)) / len(mine)
+
+
+_CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|though|and)\s)\s*", re.IGNORECASE)
+
+
+def negation_agrees(text: str, sentence: str) -> bool:
+    """``text`` is negated exactly when ``sentence`` is, or it is not negated and shares no content word with
+    the negated clauses of ``sentence`` (the negation is about something else).
+
+    >>> sentence = "The email leaked to the Telegraph but the BMA did not dispute it."
+    >>> negation_agrees("It leaked to the Telegraph", sentence), negation_agrees("The BMA disputed it", sentence)
+    (True, False)
+    """
+    negated = bool(_NEGATION.search(text))
+    if negated == bool(_NEGATION.search(sentence)):
+        return True
     mine = set(words(text))
-    return len(mine & set(words(passage))) / len(mine) if mine else 0.0
+    return not negated and not any(mine & set(words(c)) for c in _CLAUSE.split(sentence) if _NEGATION.search(c))
 
 
 def citation_counts(answer: Answer, checker: Checker) -> tuple[int, int, int]:
@@ -209,7 +248,7 @@ def citation_counts(answer: Answer, checker: Checker) -> tuple[int, int, int]:
     by_number = {c.n: c for c in answer.citations}
     pairs = [(claim(s), [Hit(by_number[n].chunk, by_number[n].score) for n in numbers if n in by_number])
              for s, numbers in split_claims(answer.text)]
-    found = checker.supports(pairs, {c.article.id: c.article for c in answer.citations})
+    found = checker.supports(pairs, {c.article.id: c.article for c in answer.citations}, answer.question)
     cited = sum(1 for _, hits in pairs if hits)
     backed = sum(1 for (_, hits), f in zip(pairs, found) if hits and any(x.supported for x in f))
     return len(pairs), cited, backed

@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, cast
+from typing import Mapping, cast
 
 import numpy as np
 
 from embeddings import Embedder
 from rag.messages import render
-from rag.ask.question import Query, dated, exact_slot, expected_answer, holds, years_in
+from rag.ask.question import Query, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
@@ -118,27 +118,19 @@ class ExtractiveAnswerer:
         cosines = vectors @ query.question_vector
         if query.context:  # a follow-up: the question and its context both count
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
-        kind, exact = expected_answer(query.question), exact_slot(query.question)
+        kind = expected_answer(query.question)
         years = frozenset(years_in(query.question))
         scored = []
         for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors):
             terms = frozenset(words(sentence))
             date = articles[hits[rank].chunk.article_id].date or ""
-            bonus = self._fit(sentence, kind, exact) + 0.02 / (1 + rank) - self._off_year(sentence, date, years)
+            bonus = (self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
+                     - self._off_year(sentence, date, years))
             if not _CLOSED.search(sentence):  # a heading or caption names a topic; it does not report a fact
                 bonus -= self.settings.heading_penalty
             relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
             scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms, date, bonus))
         return sorted(scored, key=lambda c: -c.score)
-
-    def _fit(self, sentence: str, kind: str | None, exact: Callable[[str], bool] | None) -> float:
-        """Bonus for holding the kind of answer asked for; when the question asks for an exact slot, only a
-        sentence filling it earns one, a larger one ("4,000 operations" for "how many operations", not "two
-        days"; "2008" for "which year", not "March")."""
-        s = self.settings
-        if exact is not None:
-            return (s.type_bonus + s.exact_bonus) * exact(sentence)
-        return s.type_bonus * holds(sentence, kind)
 
     def _off_year(self, sentence: str, date: str, years: frozenset[str]) -> float:
         """Penalty for a sentence from an article dated outside the years the question names."""
@@ -210,9 +202,9 @@ class ExtractiveAnswerer:
         weights = {**self._idf(words(others), 0.5), **self._idf(words(text), 1.0)}
         # "How long was X compared with Y?": Y, with no question word of its own, asks what X asks.
         kind = expected_answer(text) or (None if _ASKING.match(text) else expected_answer(parts[0][0]))
-        exact, years = exact_slot(text), frozenset(years_in(text))
+        years = frozenset(years_in(text))
         return [_relevance(float(c.vector @ (vector + question_vector)) / 2, _overlap(weights, c.words), s.word_share)
-                + self._fit(c.text, kind, exact) - self._off_year(c.text, c.date, years) for c in pool]
+                + s.type_bonus * holds(c.text, kind) - self._off_year(c.text, c.date, years) for c in pool]
 
     def choose_across_articles(self, candidates: list[Scored], hits: list[Hit]) -> list[Scored]:
         """The best sentence, and the best from another article when it is nearly as relevant."""

@@ -131,7 +131,7 @@ class GenerativeAnswerer:
                 fallback: Answer, verdict: float | None) -> Answer:
         if _verdict_is(text, self.no) or not text or refuses(text):
             return self.refused(query, verdict)
-        result = self.checker.check(text, hits, articles, recite=True)
+        result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
         notes = query.notes

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from rag.text.words import words
 
 @dataclass(frozen=True)
 class Query:
@@ -133,70 +132,6 @@ def expected_answer(question: str) -> str | None:
 def holds(sentence: str, kind: str | None) -> bool:
     """Whether the sentence contains something of that kind (a number, a date, a name)."""
     return kind is not None and bool(_HOLDS[kind].search(sentence))
-
-
-# "how many operations", "the number of doctors", "figures for strikes": what is being counted.
-_COUNTED = re.compile(r"\bhow many\s+((?:\w+[\s-]+){0,2}\w+)|\b(?:numbers?|figures?|totals?)\s+(?:of|for)\s+"
-                      r"((?:\w+[\s-]+){0,2}\w+)", re.IGNORECASE)
-_QUANTITY = re.compile(rf"^(?:\d[\d,.]*%?|{_NUMBER_WORDS})$", re.IGNORECASE)
-_TOKEN = re.compile(r"[\w%][\w,.%]*\w|\w")
-
-
-def counted(question: str) -> frozenset[str]:
-    """The words naming what a "how many" question counts, stemmed.
-
-    >>> sorted(counted("How many operations were cancelled?"))
-    ['cancel', 'oper']
-    """
-    return frozenset(w for m in _COUNTED.finditer(question) for w in words(m.group(1) or m.group(2)))
-
-
-def counts(sentence: str, nouns: frozenset[str], reach: int = 3) -> bool:
-    """Whether a number in the sentence is followed, within ``reach`` words, by one of ``nouns``.
-
-    >>> counts("More than 4,000 operations were cancelled.", frozenset({"oper"}))
-    True
-    >>> counts("Operations fell by 4,000 in a year.", frozenset({"oper"}))
-    False
-    """
-    if not nouns:
-        return False
-    tokens = _TOKEN.findall(sentence)
-    for i, token in enumerate(tokens):
-        if _QUANTITY.match(token) and nouns & set(words(" ".join(tokens[i + 1 : i + 1 + reach]))):
-            return True
-    return False
-
-
-# Questions whose answer has a telltale shape: "which year" wants a year; "how long since" wants the time
-# since something last happened, which news writes as "the first strike in 40 years" or "since 1975".
-_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b", re.I)
-_ASKS_ELAPSED = re.compile(r"\bhow long (?:had|has) it been\b|\bhow long since\b|\bhow (?:long|many years) ago\b|"
-                           r"\bwhen (?:was|did) the (?:last|previous)\b", re.I)
-_ELAPSED = re.compile(rf"\b(?:first|last|only)\b[^.;:]{{0,60}}?\b(?:in|for) (?:more than |over |nearly |almost |"
-                      rf"about |some )?(?:\d+|{_NUMBER_WORDS}) (?:years|decades)\b|\bsince (?:1[89]|20)\d\d\b|"
-                      rf"\b(?:\d+|{_NUMBER_WORDS}) (?:years|decades) ago\b", re.I)
-
-
-def exact_slot(question: str) -> Callable[[str], bool] | None:
-    """A test for a sentence that fills exactly the slot the question asks about, for the questions that have
-    one: a number next to what "how many" counts, a year the question does not name, an elapsed time.
-
-    >>> fills = exact_slot("In which year did pay peak, before the 2023 strikes?")
-    >>> fills("Pay peaked in 2008."), fills("The 2023 strikes began."), fills("Pay peaked in March.")
-    (True, False, False)
-    >>> exact_slot("How long had it been since doctors last struck?")("It is the first strike in 40 years.")
-    True
-    """
-    nouns = counted(question)
-    if nouns:
-        return lambda sentence: counts(sentence, nouns)
-    if _ASKS_ELAPSED.search(question):
-        return lambda sentence: bool(_ELAPSED.search(sentence))
-    if _ASKS_YEAR.search(question):
-        named = set(years_in(question))
-        return lambda sentence: any(y not in named for y in years_in(sentence))
-    return None
 
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
