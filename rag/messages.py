@@ -17,6 +17,8 @@ TEMPLATES: dict[str, str] = {
     "REFUSAL": "The articles don't cover this. Try rephrasing, or ask about something the articles report.",
     # Shown when the question names someone or something that no article mentions.
     "REFUSAL_UNKNOWN": "The articles don't cover this: none of them mentions {terms}.",
+    # A question joining things that no passage found mentions together ("What did X say about Y?").
+    "REFUSAL_APART": "The articles mention {terms}, but no passage found speaks of them together.",
     # Note added when an over-long question is shortened.
     "QUESTION_CUT": "Your question was cut to its first {limit} characters.",
     # Polite reply to an empty question.
@@ -154,6 +156,7 @@ TEMPLATES: dict[str, str] = {
 FIELDS: dict[str, frozenset[str]] = {
     "REFUSAL": frozenset(),
     "REFUSAL_UNKNOWN": frozenset({"terms"}),
+    "REFUSAL_APART": frozenset({"terms"}),
     "QUESTION_CUT": frozenset({"limit"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),

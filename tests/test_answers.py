@@ -127,3 +127,10 @@ def test_question_set_meets_committed_thresholds(assistant):
     assert summary["false_refusals"] <= floor["false_refusals"], summary
     assert summary["boilerplate_cited"] == 0, summary
     assert summary["answer_words_mean"] < 60, summary
+
+
+def test_a_question_joining_what_the_articles_keep_apart_is_refused(assistant):
+    # The nursing union is in the 2023 article, Hunt in the 2016 ones: no passage speaks of both.
+    answer = assistant.ask("What did the Royal College of Nursing say about Jeremy Hunt?")
+    assert answer.refused and "Jeremy Hunt" in answer.text, answer.text
+    assert not assistant.ask("What did Hunt say about the walkout?").refused

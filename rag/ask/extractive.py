@@ -64,6 +64,9 @@ class ExtractiveAnswerer:
         unknown = self.unknown_names(query.question)
         if unknown:
             return refusal(query, render("REFUSAL_UNKNOWN", terms=" or ".join(unknown)))
+        apart = [] if query.parts or query.compare else named_apart(query.question, hits, articles)
+        if apart:
+            return refusal(query, render("REFUSAL_APART", terms=" and ".join(apart)))
         weights = self.weights(query)
         candidates = self.score_sentences(query, hits, articles, weights)
         if not candidates or candidates[0].score < self.settings.refuse_below:
@@ -85,13 +88,7 @@ class ExtractiveAnswerer:
 
         A question about someone the articles never mention is refused rather than answered loosely.
         """
-        unknown = []
-        for match in _NAME.finditer(question):
-            name = match.group(0)
-            if match.start() == 0:  # the question's first word is capitalised anyway
-                name = name.partition(" ")[2]
-            if name and not _DEMONYM.search(name) and any(self._unseen(s) for s in words(name)):
-                unknown.append(name)
+        unknown = [name for name in names_in(question) if any(self._unseen(s) for s in words(name))]
         unknown += [y for y in years_in(question) if self._unseen(y)]
         return unknown
 
@@ -254,6 +251,56 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
     )
     return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer,
                   confidence=confidence)
+
+
+def names_in(question: str) -> list[str]:
+    """The names a question uses: runs of capitalised words, past its own first word.
+
+    >>> names_in("What did Jeremy Hunt say about the Royal College of Nursing?")
+    ['Jeremy Hunt', 'Royal College', 'Nursing']
+    """
+    found = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        if match.start() == 0:  # the question's first word is capitalised anyway
+            name = name.partition(" ")[2]
+        if name and not _DEMONYM.search(name):
+            found.append(name)
+    return found
+
+
+def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
+    """The names and years of a question that ask about two or more things, when no passage of ``hits``
+    speaks of them all (with its article's title, publisher and date); else [].
+
+    A name counts as there when most of its words are ("Mr Hunt" for "Jeremy Hunt"); a year when the passage
+    names it or its article is dated then. "What did the nurses' union say about Hunt?" is refused when the
+    union and Hunt appear only in different articles: an answer would join what the articles keep apart.
+
+    >>> from rag.types import Chunk
+    >>> a = Article("a", "Hunt spoke. Barclay wrote.", "Talks", "Wire", "2016-01-05")
+    >>> hits = [Hit(Chunk("a#0", "a", "Hunt spoke.", 0, 11, ()), 1.0),
+    ...         Hit(Chunk("a#1", "a", "Barclay wrote.", 12, 26, ()), 0.9)]
+    >>> named_apart("What did Hunt say about Barclay?", hits, {"a": a})
+    ['Hunt', 'Barclay']
+    >>> named_apart("What did Hunt say in 2016?", hits, {"a": a})
+    []
+    """
+    names = list(dict.fromkeys(names_in(question)))
+    years = frozenset(years_in(question))
+    if len(names) + len(years) < 2:
+        return []
+    for hit in hits:
+        article = articles[hit.chunk.article_id]
+        held = set(words(f"{hit.chunk.text} {article.title} {article.publisher or ''}"))
+        in_year = not years or dated(article.date, hit.chunk.text, years)
+        if in_year and all(_mostly(words(name), held) for name in names):
+            return []
+    return names + sorted(years)
+
+
+def _mostly(stems: list[str], held: set[str]) -> bool:
+    return not stems or 2 * sum(s in held for s in stems) >= len(stems)
 
 
 def refusal(query: Query, message: str, confidence: float | None = None) -> Answer:
