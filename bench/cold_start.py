@@ -10,6 +10,9 @@ imports of other packages counted under theirs).
     python bench/cold_start.py --index /tmp/qidx --runs 3
     python bench/cold_start.py --index index --answerer extractive "Who invited the BMA to pay talks?"
 
+It times the ``rag`` that ``python -m rag`` finds from the current folder: run it with an installed venv's python
+from outside a checkout to time that install.
+
 >>> by_package(["import time: self [us] | cumulative | imported package",
 ...             "import time:       900 |       1500 | numpy",
 ...             "import time:       600 |        600 |   numpy._core",
@@ -29,7 +32,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Who invited the BMA to pay talks in 2023?"
 
 
@@ -69,7 +71,7 @@ def run(command: list[str], keep_stderr: bool = False) -> tuple[float, float, st
     """Wall seconds, CPU seconds (user+sys) and stderr of one run of ``command``, which must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True)  # here: run where the `rag` to time is
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
