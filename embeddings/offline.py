@@ -19,9 +19,9 @@ CONVERTER = "openvino.tools.ovc"
 def import_openvino(converter: bool = False):
     """The ``openvino`` module, imported with its telemetry package blocked (this program is offline), with
     ``openvino.tools.ovc`` (``convert_model``) imported when ``converter``, else left out if not yet imported."""
-    sys.modules.setdefault("openvino_telemetry", None)
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]  # None: cannot be imported
     if not converter:
-        sys.modules.setdefault(CONVERTER, None)
+        sys.modules.setdefault(CONVERTER, None)  # type: ignore[arg-type]
     elif sys.modules.get(CONVERTER, 0) is None:  # blocked by an earlier call: unblock, so the import below runs
         del sys.modules[CONVERTER]
     import openvino

@@ -85,9 +85,9 @@ class Bm25Store:
             return cls(None, rows)
         files = folder / "bm25"
         params = json.loads((files / "params.index.json").read_text(encoding="utf-8"))
-        matrix = Bm25Matrix(*(np.load(files / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr")),
-                            json.loads((files / "vocab.index.json").read_text(encoding="utf-8")),
-                            int(params["num_docs"]))
+        data, indices, indptr = (np.load(files / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr"))
+        vocab = json.loads((files / "vocab.index.json").read_text(encoding="utf-8"))
+        matrix = Bm25Matrix(data, indices, indptr, vocab, int(params["num_docs"]))
         if len(rows) != matrix.num_docs:
             raise ValueError(f"{matrix.num_docs} BM25 documents for {len(rows)} rows")
         return cls(matrix, rows)
@@ -110,7 +110,7 @@ class Bm25Store:
 
     def doc_freq(self, word: str) -> int:
         column = self._matrix.vocab.get(word) if self._matrix is not None else None
-        if column is None:
+        if self._matrix is None or column is None:
             return 0
         indptr = self._matrix.indptr
         return int(indptr[column + 1] - indptr[column])
