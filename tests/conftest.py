@@ -42,6 +42,16 @@ RAG_SCRIPT = Path(sys.executable).parent / "rag"  # the `rag` console script of 
 # Fixtures that load the embedding model, directly or by building an index or running `rag eval` with it.
 MODEL_FIXTURES = {"embedder", "seed_settings", "seed_index", "cache_dir", "runs"}
 UI_TESTS = ROOT / "tests" / "ui"  # each starts a real chat server
+# An article no index of the seed corpus holds, added to a copy of the corpus by the incremental-ingest tests.
+NEW_ARTICLE = """---
+title: Consultants vote on strike action
+publisher: Test Wire
+date: 2023-05-02
+---
+Hospital consultants in England will vote on whether to strike over pay, the British Medical Association said.
+
+The ballot opens next week and closes in June. Consultants said their take-home pay had fallen sharply.
+"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

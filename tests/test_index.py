@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, ROOT, cli, cli_env, copy_index, flip_bit, lock_held, truncate
+from conftest import CORPUS, NEW_ARTICLE, ROOT, cli, cli_env, copy_index, flip_bit, lock_held, truncate
 
 from rag.index import storage
 from rag.ask.assistant import Assistant
@@ -19,16 +19,6 @@ from rag.index.versions import FORMAT, index_settings, current_version, load_ind
 from rag.index.ingest import ingest
 from rag.text.load import load_corpus
 from rag.settings import Settings
-
-NEW_ARTICLE = """---
-title: Consultants vote on strike action
-publisher: Test Wire
-date: 2023-05-02
----
-Hospital consultants in England will vote on whether to strike over pay, the British Medical Association said.
-
-The ballot opens next week and closes in June. Consultants said their take-home pay had fallen sharply.
-"""
 
 
 def test_manifest_records_how_the_index_was_built(seed_index, seed_settings):

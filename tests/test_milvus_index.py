@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from conftest import CORPUS, ROOT, cli_env, milvus_settings
+from conftest import CORPUS, NEW_ARTICLE, ROOT, cli_env, milvus_settings
 
 from rag.ask.assistant import Assistant
 from rag.errors import IndexProblem
@@ -25,15 +25,6 @@ from rag.index.versions import load_index
 
 DATA = ROOT / "tests" / "data"
 ARTICLE = "003_99db8737d1d6729b"
-NEW_ARTICLE = """---
-title: Consultants vote on strike action
-publisher: Test Wire
-date: 2023-05-02
----
-Hospital consultants in England will vote on whether to strike over pay, the British Medical Association said.
-
-The ballot opens next week and closes in June. Consultants said their take-home pay had fallen sharply.
-"""
 
 
 def summary(settings, embedder) -> dict:

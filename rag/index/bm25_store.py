@@ -3,6 +3,10 @@
 Files in an index version: ``bm25/`` (what bm25s writes) and ``bm25/rows.json`` (the rows' chunk ids and filter
 metadata, see rag/index/rows.py). bm25s cannot change an index, so the store is built from all passages.
 
+bm25s is imported only to build and save: importing it (and the scipy it imports) costs a question ~0.4 s, so
+an opened store reads bm25s's files itself and scores a question as bm25s does, by summing the precomputed
+per-word columns of its matrix (``Bm25Matrix.scores``).
+
 >>> store = Bm25Store.build([Record("a#0", "a"), Record("b#0", "b")], ["Doctors walk-out.", "Pay talks."])
 >>> store.search("walkout", k=5)  # doctest: +ELLIPSIS
 [('a#0', 0.24...)]
@@ -12,8 +16,10 @@ metadata, see rag/index/rows.py). bm25s cannot change an index, so the store is 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +31,38 @@ from rag.settings import Settings
 from rag.text.words import words
 
 
+@dataclass(frozen=True)
+class Bm25Matrix:
+    """bm25s's index: each word's BM25 score in every passage holding it, a sparse matrix by columns (CSC)."""
+
+    data: np.ndarray  # float32 scores, column by column
+    indices: np.ndarray  # the passage (row) of each score
+    indptr: np.ndarray  # column w's scores are data[indptr[w]:indptr[w + 1]]
+    vocab: dict[str, int]  # word -> column
+    num_docs: int
+
+    def scores(self, columns: Sequence[int]) -> np.ndarray:
+        """Each passage's BM25 score for the words ``columns`` (repeats count again), summed in bm25s's order
+        and precision (``BM25._compute_relevance_from_scores``), so the scores equal bm25s's own.
+
+        >>> m = Bm25Matrix(np.array([1.0, 2.0, 0.5], np.float32), np.array([0, 1, 1]), np.array([0, 2, 3]), {}, 3)
+        >>> m.scores([0, 1]).tolist()
+        [1.0, 2.5, 0.0]
+        """
+        out = np.zeros(self.num_docs, dtype=self.data.dtype)
+        for column in columns:
+            start, end = self.indptr[column], self.indptr[column + 1]
+            np.add.at(out, self.indices[start:end], self.data[start:end])
+        return out
+
+
 class Bm25Store:
     """BM25 (bm25s) over the stemmed words of each passage."""
 
-    def __init__(self, model, rows: Rows):
-        self._model = model  # None for no passages: bm25s cannot index an empty corpus
+    def __init__(self, matrix: Bm25Matrix | None, rows: Rows):
+        self._matrix = matrix  # None for no passages: bm25s cannot index an empty corpus
         self._rows = rows
-        self.vocabulary = frozenset(model.vocab_dict) if model is not None else frozenset()
+        self.vocabulary = frozenset(matrix.vocab) if matrix is not None else frozenset()
 
     @classmethod
     def build(cls, records: Sequence[Record], texts: Sequence[str]) -> Bm25Store:
@@ -42,22 +73,34 @@ class Bm25Store:
         bm25s = _bm25s()
         model = bm25s.BM25()
         model.index(bm25s.tokenization.Tokenized(*_vocab_ids([words(t) for t in texts])), show_progress=False)
-        return cls(model, Rows.of(records))
+        scores = model.scores
+        matrix = Bm25Matrix(scores["data"], scores["indices"], scores["indptr"], model.vocab_dict,
+                            int(scores["num_docs"]))
+        return cls(matrix, Rows.of(records))
 
     @classmethod
     def open(cls, folder: Path, settings: Settings) -> Bm25Store:
         rows = Rows.from_json((folder / "bm25" / "rows.json").read_bytes())
         if not len(rows):
             return cls(None, rows)
-        model = _bm25s().BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
-        if len(rows) != int(model.scores["num_docs"]):
-            raise ValueError(f"{model.scores['num_docs']} BM25 documents for {len(rows)} rows")
-        return cls(model, rows)
+        files = folder / "bm25"
+        params = json.loads((files / "params.index.json").read_text(encoding="utf-8"))
+        data, indices, indptr = (np.load(files / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr"))
+        vocab = json.loads((files / "vocab.index.json").read_text(encoding="utf-8"))
+        matrix = Bm25Matrix(data, indices, indptr, vocab, int(params["num_docs"]))
+        if len(rows) != matrix.num_docs:
+            raise ValueError(f"{matrix.num_docs} BM25 documents for {len(rows)} rows")
+        return cls(matrix, rows)
 
     def save(self, folder: Path) -> None:
         (folder / "bm25").mkdir(exist_ok=True)
-        if self._model is not None:
-            self._model.save(str(folder / "bm25"), show_progress=False)  # bm25s writes these files itself
+        if self._matrix is not None:  # bm25s writes these files itself, from the matrix set as `BM25.load` sets it
+            model = _bm25s().BM25()  # the default parameters, which `build` used
+            model.scores = {"data": self._matrix.data, "indices": self._matrix.indices,
+                            "indptr": self._matrix.indptr, "num_docs": self._matrix.num_docs}
+            model.vocab_dict = self._matrix.vocab
+            model.nonoccurrence_array = None  # lucene BM25 has no score for words a passage lacks
+            model.save(str(folder / "bm25"), show_progress=False)
         storage.write_bytes(folder / "bm25" / "rows.json", self._rows.to_json())
         storage.settle(folder / "bm25")
 
@@ -66,21 +109,20 @@ class Bm25Store:
         return len(self._rows)
 
     def doc_freq(self, word: str) -> int:
-        column = self._model.vocab_dict.get(word) if self._model is not None else None
-        if column is None:
+        column = self._matrix.vocab.get(word) if self._matrix is not None else None
+        if self._matrix is None or column is None:
             return 0
-        indptr = self._model.scores["indptr"]
+        indptr = self._matrix.indptr
         return int(indptr[column + 1] - indptr[column])
 
     def search(self, text: str, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
         terms = [t for t in words(text) if t in self.vocabulary]
-        n_docs = self.size
-        if not terms or n_docs == 0 or k <= 0:
+        if not terms or self._matrix is None or k <= 0:
             return []
-        scores = self._model.get_scores(terms)
+        scores = self._matrix.scores([self._matrix.vocab[t] for t in terms])
         if where:
             scores = np.where(self._rows.mask(where), scores, 0.0)
-        k = min(k, n_docs)
+        k = min(k, self.size)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         ids = self._rows.ids

@@ -2,7 +2,10 @@
 
 Files in an index version: ``vectors.npy`` (float32, one row per passage, in row order), ``vector_rows.json``
 (the rows' chunk ids and filter metadata, see rag/index/rows.py) and, for large indexes only, ``dense.faiss``
-(the trained approximate index; an exact one is rebuilt from the vectors when opened).
+(the trained approximate index).
+
+FAISS is imported only for a large index: below ``exact_below`` rows, scoring every row with numpy is as fast
+for one question, and a question then does not pay FAISS's import (~0.07 s of a cold `rag ask`).
 
 >>> store = FaissStore.create(3, Settings())
 >>> store.upsert([Record("a#0", "a"), Record("b#0", "b", publisher="BBC")], np.eye(3, dtype=np.float32)[:2])
@@ -31,11 +34,11 @@ _SCORE_ALL_BELOW = 20_000
 class FaissStore:
     """Inner-product search over unit vectors: exact, or approximate for large stores.
 
-    Below ``exact_below`` rows the search is exact (a flat index); from there on an inverted-file index with
+    Below ``exact_below`` rows the search is exact (every row scored); from there on an inverted-file index with
     8-bit codes (IVF-SQ8, a quarter of the memory) proposes candidates, which are re-ranked by their exact
     cosine. The vectors of a large store are opened as a read-only memory map: only the rows a search touches
-    are read. After ``upsert`` or ``delete`` the FAISS index is rebuilt (retrained when approximate) on the
-    next search or save.
+    are read. After ``upsert`` or ``delete`` an approximate store's FAISS index is retrained on the next search
+    or save.
     """
 
     def __init__(self, rows: Rows, vectors: np.ndarray, exact_below: int, nprobe: int, index=None):
@@ -57,7 +60,7 @@ class FaissStore:
         rows = Rows.from_json((folder / "vector_rows.json").read_bytes())
         if len(rows) != len(vectors):
             raise ValueError(f"{len(vectors)} vectors for {len(rows)} rows")
-        index = _faiss().read_index(str(folder / "dense.faiss")) if large else _flat(vectors)
+        index = _faiss().read_index(str(folder / "dense.faiss")) if large else None
         return cls(rows, vectors, settings.exact_below, settings.ann_nprobe, index)
 
     @property
@@ -66,7 +69,7 @@ class FaissStore:
 
     @property
     def approximate(self) -> bool:
-        return not isinstance(self._built(), _faiss().IndexFlat)
+        return self._index is not None or len(self._vectors) >= self._exact_below
 
     def count(self) -> int:
         return len(self._rows)
@@ -100,9 +103,14 @@ class FaissStore:
             storage.settle(folder / "dense.faiss")
 
     def search(self, query: np.ndarray, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
+        allowed = self._rows.mask(where) if where else None
+        ids = self._rows.ids
+        if not self.approximate:
+            rows = np.flatnonzero(allowed) if allowed is not None else np.arange(len(self._vectors))
+            found = _best(rows, self._vectors, np.asarray(query, dtype=np.float32).reshape(-1), max(k, 0))
+            return [(ids[row], score) for row, score in found]
         faiss = _faiss()
         index = self._built()
-        allowed = self._rows.mask(where) if where else None
         threads = faiss.omp_get_max_threads()
         # One query gains nothing from threads, and OpenMP threads left spinning after a search slow the
         # numpy work around it tenfold on a busy 2-core machine: search on this thread alone.
@@ -112,49 +120,33 @@ class FaissStore:
                             np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, allowed)
         finally:
             faiss.omp_set_num_threads(threads)
-        ids = self._rows.ids
         return [(ids[row], score) for row, score in found]
 
     def _built(self):
-        """The FAISS index over the current vectors, (re)built after a change."""
+        """The approximate store's FAISS index over the current vectors, retrained after a change."""
         if self._index is None:
-            self._index = _flat(self._vectors) if len(self._vectors) < self._exact_below else _ivf(self._vectors)
+            self._index = _ivf(self._vectors)
         return self._index
 
 
 def _search(faiss, index, vectors: np.ndarray, nprobe: int, query: np.ndarray, k: int,
             allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    """(row, score) pairs, best first."""
+    """(row, score) pairs, best first, from the approximate ``index``: its candidates re-ranked exactly."""
     k = min(k, index.ntotal)
     if k <= 0:
         return []
-    approximate = not isinstance(index, faiss.IndexFlat)
-    params, bits = None, None
+    selector, share = None, 1.0
     if allowed is not None:
         count = int(np.count_nonzero(allowed))
-        if not count:
-            return []
-        if approximate and count <= _SCORE_ALL_BELOW:  # few enough to score them all, exactly
+        if count <= _SCORE_ALL_BELOW:  # few enough to score them all, exactly
             return _best(np.flatnonzero(allowed), vectors, query[0], k)
         bits = np.packbits(allowed, bitorder="little")  # FAISS reads bit i of byte i // 8
-        selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-        params = faiss.SearchParameters(sel=selector)
-    if approximate:
-        # A filter leaves fewer vectors in each list: probe more lists to find as many.
-        share = 1.0 if allowed is None else count / len(allowed)
-        probes = min(index.nlist, int(np.ceil(nprobe / max(share, 1e-3))))
-        params = faiss.SearchParametersIVF(sel=params.sel if params else None, nprobe=probes)
-        _, ids = index.search(query, min(2 * k, index.ntotal), params=params)
-        return _best(ids[0][ids[0] >= 0], vectors, query[0], k)
-    scores, ids = index.search(query, k, params=params)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-
-def _flat(vectors: np.ndarray):
-    index = _faiss().IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+        selector, share = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)), count / len(allowed)
+    # A filter leaves fewer vectors in each list: probe more lists to find as many.
+    probes = min(index.nlist, int(np.ceil(nprobe / max(share, 1e-3))))
+    params = faiss.SearchParametersIVF(sel=selector, nprobe=probes)
+    _, ids = index.search(query, min(2 * k, index.ntotal), params=params)
+    return _best(ids[0][ids[0] >= 0], vectors, query[0], k)
 
 
 def _ivf(vectors: np.ndarray):
