@@ -118,8 +118,9 @@ class Service:
         with self._write:
             final = corpus / articles.file_name(suffix, content)
             current = self.assistant.index.articles
-            if final.stem in current:
-                raise UsageError(render("ADD_DUPLICATE", title=current[final.stem].title))
+            same = next((a for a in current.values() if a.source == str(final)), None)
+            if same is not None:
+                raise UsageError(render("ADD_DUPLICATE", title=same.title))
             staged, article = articles.stage(corpus, suffix, content, self.settings)
             try:
                 twin = next((a for a in current.values() if a.text == article.text), None)
@@ -133,7 +134,7 @@ class Service:
             except BaseException:
                 final.unlink(missing_ok=True)
                 raise
-            added = self.assistant.index.articles.get(final.stem)
+            added = next((a for a in self.assistant.index.articles.values() if a.source == str(final)), None)
             if added is None:  # the ingest skipped it after all
                 final.unlink(missing_ok=True)
                 reason = next((s.reason for s in report.skipped if s.source.endswith(final.name)), "not indexed")
