@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -250,3 +251,25 @@ def test_questions_keep_their_latency_while_an_article_is_added(ui_server, clien
         assert len(busy) >= 5 and p95(busy) <= max(1.0, 2 * p95(quiet))
     finally:
         service.remove(done["article"].id)
+
+
+def test_uploads_an_earlier_run_left_are_removed_at_start_and_nothing_else(ui_server, tmp_path):
+    """A server killed mid-upload leaves files in its upload folder: the next start on that folder removes
+    them; a folder that is not the chat's own (no mark), such as a shared temp folder, loses nothing."""
+    from ui.uploads import MARK, upload_folder
+
+    serving = Path(ui_server.demo.GRADIO_CACHE)
+    assert (serving / MARK).is_file() and serving.name.startswith("rag-news-uploads-")  # Gradio got the chat's own
+    own, shared = tmp_path / "uploads", tmp_path / "shared"
+    settings = ui_server.settings.replace(ui_upload_dir=str(own))
+    assert upload_folder(settings, 1) == own and (own / MARK).is_file()
+    left = own / "0123abcd" / "article.md"
+    left.parent.mkdir()
+    left.write_bytes(b"x" * 1_500_000)
+    shared.mkdir()
+    unrelated = shared / "someone-elses.txt"
+    unrelated.write_text("not the chat's")
+    upload_folder(settings, 1)
+    upload_folder(settings.replace(ui_upload_dir=str(shared)), 1)
+    assert not left.parent.exists() and (own / MARK).is_file()
+    assert unrelated.read_text() == "not the chat's" and not (shared / MARK).exists()
