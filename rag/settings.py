@@ -79,6 +79,7 @@ class Settings:
     ui_auth: str = field(default="", repr=False)  # "USER:PASSWORD" the chat asks for (`rag serve --auth`); empty: none
     ui_hosts: str = ""  # host names the chat also answers to (comma-separated), beside its address and localhost
     ui_auth_file: str = ""  # file of "USER:PASSWORD" lines, one per user (`rag serve --auth-file`)
+    ui_upload_dir: str = ""  # the chat's own upload folder, emptied at start; empty: a temp folder per user and port
     answerer: str = "auto"  # who writes answers: auto (local when a model is installed, else extractive),
     # extractive (quotes), openai (a chat endpoint), local (a GGUF in-process)
     llm_base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM, LM Studio)
@@ -148,7 +149,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
               "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_evidence_tokens", "llm_neighbours",
               "llm_answerable", "llm_temperature", "llm_context_tokens"),
     "ui": ("serve_host", "serve_port", "max_upload_bytes", "ui_max_k", "ui_stream_delay", "ui_concurrency",
-           "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file"),
+           "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file", "ui_upload_dir"),
 }
 
 

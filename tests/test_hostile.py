@@ -363,3 +363,32 @@ def test_bracketed_numbers_in_a_quoted_article_are_not_citations(tmp_path, embed
         markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
         assert markers == {c["n"] for c in answer["citations"]}, answer["answer"]
         assert not re.search(r"\[\d+,", answer["answer"]) and "Heron Clinic" in answer["answer"]
+
+
+def test_files_sharing_a_stem_get_ids_unique_per_path_that_stay(tmp_path, embedder):
+    """a.md, a.txt and sub/a.txt are three articles; re-ingests keep their ids, removing one moves no other's,
+    and the seed files keep their stems (the question sets' article_ids)."""
+    corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
+    (corpus / "sub").mkdir()
+    for name, place in (("a.md", "Wrenfield"), ("a.txt", "Harrowgate"), ("sub/a.txt", "Tollmere")):
+        (corpus / name).write_text(f"Doctors at {place} Hospital walked out on Tuesday over {place} rota gaps.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+
+    def ids() -> dict[str, str]:
+        return {a.source: a.id for a in load_index(settings).articles.values()}
+
+    ingest(corpus, settings, embedder=embedder)
+    first = ids()
+    assert first[str(corpus / "a.md")] == "a" and first[str(corpus / "a.txt")] == "a.txt"
+    assert first[str(corpus / "sub" / "a.txt")] == "sub/a.txt"
+    assert all(first[str(corpus / p.name)] == p.stem for p in CORPUS.glob("*.txt"))  # the seed's ids stay
+    (corpus / "b.txt").write_text("Doctors at Kingsmere Hospital walked out on Tuesday over Kingsmere rota gaps.\n")
+    ingest(corpus, settings, embedder=embedder)
+    assert {s: i for s, i in ids().items() if s != str(corpus / "b.txt")} == first
+    (corpus / "a.md").unlink()
+    ingest(corpus, settings, embedder=embedder)
+    after = ids()
+    assert after[str(corpus / "a.txt")] == "a.txt" and after[str(corpus / "sub" / "a.txt")] == "sub/a.txt"
+    assert "a" not in after.values()
+    answer = Assistant(settings, load_index(settings), embedder).ask("Where did doctors walk out over Tollmere rota?")
+    assert answer.citations[0].article.id == "sub/a.txt"

@@ -169,12 +169,12 @@ def own_file(article: Article, corpus_dir: Path) -> Path | None:
     root = corpus_dir.resolve()
 
     def fits(path: Path) -> bool:
-        return (path.is_file() and path.is_relative_to(root) and path.stem == article.id
+        return (path.is_file() and path.is_relative_to(root)
                 and path.suffix.lower() in READERS and path.suffix.lower() != ".jsonl")
 
     source = Path(article.source).resolve() if article.source else None
     if source is not None and fits(source):
-        return source
+        return source  # the file it was read from (its id is its stem, or its path when a twin had the stem)
     found = [p.resolve() for p in root.rglob("*") if p.stem == article.id and fits(p.resolve())]
     return found[0] if len(found) == 1 else None
 

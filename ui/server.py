@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from ui.csp import ContentSecurityPolicy
 from ui.doors import Doors
 from ui.guard import RequestGuard
 from ui.service import Service
+from ui.uploads import upload_folder
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,10 @@ def launch(service: Service, host: str = "127.0.0.1", port: int = 7860,
     auth = logins(settings)
     if not is_loopback(host):
         print(render("SERVE_EXPOSED_LOGIN" if auth else "SERVE_EXPOSED", host=host), file=sys.stderr)
+    # Gradio reads its upload folder from the environment, also while serving: one per process, the chat's own,
+    # cleared of earlier runs' uploads (a second server in this process, as in the tests, shares it).
+    if "GRADIO_TEMP_DIR" not in os.environ:
+        os.environ["GRADIO_TEMP_DIR"] = str(upload_folder(settings, port))
     demo = build(service)
     # A bounded queue: past ui_queue_limit waiting questions a client is told to retry (ui.guard), so a burst
     # costs a quick refusal instead of memory and ever longer waits.

@@ -18,7 +18,6 @@ import threading
 from collections import Counter
 from typing import Callable, Iterator, Sequence
 
-import numpy as np
 
 from embeddings import Embedder, embedder_for
 from rag.ask.assistant import Assistant
@@ -33,50 +32,9 @@ from rag.ask.generate import Piece
 from rag.types import Answer, Article
 from ui import articles
 from ui.articles import Draft
+from ui.shared_model import LockedEmbedder
 
 log = logging.getLogger(__name__)
-
-
-class LockedEmbedder:
-    """The shared model, one call at a time (its tokenizer must not be used by two threads at once), with
-    questions first: a large call (an article being added) runs in steps of ``BULK_STEP`` texts and lets every
-    waiting small call (a question, a citation check) go before its next step, so adding a 1.5 MB article no
-    longer holds every question for its whole ingest."""
-
-    BULK_STEP = 32  # texts per step of a large call: about a tenth of a second of model time on 2 cores
-
-    def __init__(self, inner: Embedder):
-        self.inner = inner
-        self.name = inner.name
-        self.dimension = inner.dimension
-        self.backend = inner.backend
-        self._turn = threading.Condition()
-        self._busy = False
-        self._waiting = 0  # small calls waiting for the model
-
-    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        if len(texts) <= self.BULK_STEP:
-            with self._turn:
-                self._waiting += 1
-                self._turn.wait_for(lambda: not self._busy)
-                self._waiting -= 1
-                self._busy = True
-            return self._run(texts, progress)
-        parts = []
-        for begin in range(0, len(texts), self.BULK_STEP):
-            with self._turn:
-                self._turn.wait_for(lambda: not self._busy and not self._waiting)
-                self._busy = True
-            parts.append(self._run(texts[begin:begin + self.BULK_STEP], progress))
-        return np.concatenate(parts)
-
-    def _run(self, texts: Sequence[str], progress: Callable[[int], None] | None) -> np.ndarray:
-        try:
-            return self.inner.embed(texts, progress)
-        finally:
-            with self._turn:
-                self._busy = False
-                self._turn.notify_all()
 
 
 class Service:
@@ -160,8 +118,9 @@ class Service:
         with self._write:
             final = corpus / articles.file_name(suffix, content)
             current = self.assistant.index.articles
-            if final.stem in current:
-                raise UsageError(render("ADD_DUPLICATE", title=current[final.stem].title))
+            same = next((a for a in current.values() if a.source == str(final)), None)
+            if same is not None:
+                raise UsageError(render("ADD_DUPLICATE", title=same.title))
             staged, article = articles.stage(corpus, suffix, content, self.settings)
             try:
                 twin = next((a for a in current.values() if a.text == article.text), None)
@@ -175,7 +134,7 @@ class Service:
             except BaseException:
                 final.unlink(missing_ok=True)
                 raise
-            added = self.assistant.index.articles.get(final.stem)
+            added = next((a for a in self.assistant.index.articles.values() if a.source == str(final)), None)
             if added is None:  # the ingest skipped it after all
                 final.unlink(missing_ok=True)
                 reason = next((s.reason for s in report.skipped if s.source.endswith(final.name)), "not indexed")

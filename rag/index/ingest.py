@@ -52,13 +52,15 @@ def ingest(
         if current and fingerprint and current[1].get("corpus") == fingerprint:
             # The same files as last time: the checked manifest is enough, not even the cleaning is redone.
             return _unchanged(current, tuple(Skipped(*s) for s in current[1].get("skipped", ())), started)
-        articles, skipped = load_corpus(corpus_dir, settings)
+        previous = _previous(settings) if current else None
+        # Files keep the ids the index gave them, so a file added or removed never moves another's id.
+        known = {a.source: a.id for a in previous.articles.values() if a.source} if previous else {}
+        articles, skipped = load_corpus(corpus_dir, settings, known)
         if current and current[1].get("articles") == {a.id: a.checksum for a in articles}:
             # Nothing changed: the checked manifest is enough, no need to chunk, load the stores or the model.
             return _unchanged(current, tuple(skipped), started)
         chunks = chunk_articles(articles, Tokenizer(settings.encoding), settings.chunk_tokens,
                                 settings.chunk_overlap)
-        previous = _previous(settings) if current else None
         by_id = {a.id: a for a in articles}
         model = [embedder]
 

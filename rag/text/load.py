@@ -14,9 +14,9 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from rag.text.clean import clean_text
 from rag.errors import CorpusError, UsageError
@@ -37,8 +37,10 @@ class Skipped:
     reason: str
 
 
-def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[list[Article], list[Skipped]]:
-    """Read every article under ``corpus_dir``; raise ``CorpusError`` if none is usable."""
+def load_corpus(corpus_dir: Path, settings: Settings | None = None,
+                known: Mapping[str, str] | None = None) -> tuple[list[Article], list[Skipped]]:
+    """Read every article under ``corpus_dir``; raise ``CorpusError`` if none is usable. ``known`` maps the
+    sources of the articles the index already holds to their ids, which they keep (see ``file_ids``)."""
     settings = settings or Settings()
     if not corpus_dir.is_dir():
         raise UsageError(f"corpus folder not found: {corpus_dir}")
@@ -46,10 +48,11 @@ def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[lis
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: dict[str, str] = {}  # article id -> sha256 of its text (the checksum covers the id, so it never repeats)
-    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
-        if path == corpus_dir / CONFIG_NAME:
-            continue
-        for item in load_file(path, settings, facets):
+    paths = sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)
+                   and p != corpus_dir / CONFIG_NAME)
+    ids = file_ids(paths, corpus_dir, known or {})
+    for path in paths:
+        for item in load_file(path, settings, facets, ids.get(path)):
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
@@ -67,9 +70,34 @@ def load_corpus(corpus_dir: Path, settings: Settings | None = None) -> tuple[lis
     return articles, skipped
 
 
-def load_file(path: Path, settings: Settings, facets: tuple[Facet, ...] = ()) -> list[Article | Skipped]:
+def file_ids(paths: Sequence[Path], corpus_dir: Path, known: Mapping[str, str]) -> dict[Path, str]:
+    """The id of each single-article file (not JSONL, whose lines name their own): unique per path.
+
+    A file keeps the id ``known`` gives it (the index's, by source), so adding or removing a file never moves
+    another's id. A new file gets its stem when no other file holds or keeps it, as every file with a stem of
+    its own always has; otherwise its path in the corpus (``a.md``, ``sub/a.txt``).
+
+    >>> file_ids([Path("c/a.md"), Path("c/a.txt"), Path("c/b.txt")], Path("c"), {"c/a.txt": "a"})
+    {PosixPath('c/a.txt'): 'a', PosixPath('c/a.md'): 'a.md', PosixPath('c/b.txt'): 'b'}
+    """
+    single = [p for p in paths if p.suffix.lower() in READERS and p.suffix.lower() != ".jsonl"]
+    kept = {p: known[str(p)] for p in single if str(p) in known}
+    ids, taken = dict(kept), set(kept.values())
+    for path in single:
+        if path in ids:
+            continue
+        name = path.stem if path.stem not in taken else path.relative_to(corpus_dir).as_posix()
+        while name in taken:
+            name += "~"
+        ids[path] = name
+        taken.add(name)
+    return ids
+
+
+def load_file(path: Path, settings: Settings, facets: tuple[Facet, ...] = (),
+              article_id: str | None = None) -> list[Article | Skipped]:
     """Read one corpus file into articles, or a ``Skipped`` saying why it was not used; ``facets`` are the
-    corpus's (``read_config``)."""
+    corpus's (``read_config``); ``article_id`` replaces a single-article file's own (its stem)."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         return [Skipped(str(path), f"unsupported file type '{path.suffix or path.name}'")]
@@ -83,6 +111,8 @@ def load_file(path: Path, settings: Settings, facets: tuple[Facet, ...] = ()) ->
         return [Skipped(str(path), f"unreadable ({e.strerror})")]
     out: list[Article | Skipped] = []
     for record in reader(raw, path):
+        if article_id and reader is not read_jsonl:
+            record = replace(record, id=article_id)
         out.append(Skipped(record.source, record.error) if record.error else to_article(record, facets))
     return [a if isinstance(a, Skipped) or a.text else Skipped(a.source, "no article text") for a in out]
 

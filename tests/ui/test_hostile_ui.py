@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -213,21 +214,25 @@ def test_leftover_staging_files_are_cleaned_at_start(ui_server, ui_embedder):
 
 
 def test_questions_keep_their_latency_while_an_article_is_added(ui_server, client):
-    """p95 of /ask while a large article is embedded (the model is shared; questions go between its steps)."""
+    """p95 of /ask while a large article is embedded: the shared model runs the article in steps of about
+    50 ms and lets every waiting question go first (bench/add_latency.py measures the same at 300 KB and 1.5 MB)."""
     import threading
     import time
 
     service = ui_server.service
     paragraphs = [f"Trainees at the Plover Unit {n} said rota gap number {n} had been filled by locums on day {n}."
-                  for n in range(3000)]
+                  for n in range(1200)]
     text = "Plover Unit rota report.\n\n" + "\n\n".join(paragraphs)
     done: dict = {}
 
     def add():
         done["article"] = service.add(Draft(text=text, title="Plover Unit rota report"))[0]
 
+    def p95(times: list[float]) -> float:
+        return sorted(times)[min(len(times) - 1, int(0.95 * len(times)))]
+
     quiet = []
-    for _ in range(5):
+    for _ in range(20):
         started = time.monotonic()
         client.predict("Who invited the BMA to pay talks in 2023?", api_name="/ask")
         quiet.append(time.monotonic() - started)
@@ -240,12 +245,31 @@ def test_questions_keep_their_latency_while_an_article_is_added(ui_server, clien
         busy.append(time.monotonic() - started)
     worker.join()
     try:
-        busy.sort()
-        p95 = busy[min(len(busy) - 1, int(0.95 * len(busy)))]
-        print(f"/ask quiet median {sorted(quiet)[2]:.2f} s; during the add ({len(text)} bytes): {len(busy)} "
-              f"questions, p95 {p95:.2f} s, max {busy[-1]:.2f} s")
-        # The median stays near the quiet one: questions go between the article's embedding steps. The tail
-        # (p95) is the ingest's other stages (chunking, BM25, writing and loading the new index), not the model.
-        assert len(busy) >= 5 and busy[len(busy) // 2] < 2.0
+        print(f"/ask quiet median {sorted(quiet)[10]:.2f} s, p95 {p95(quiet):.2f} s; during the add ({len(text)} "
+              f"bytes): {len(busy)} questions, median {sorted(busy)[len(busy) // 2]:.2f} s, p95 {p95(busy):.2f} s, "
+              f"max {max(busy):.2f} s")
+        assert len(busy) >= 5 and p95(busy) <= max(1.0, 2 * p95(quiet))
     finally:
         service.remove(done["article"].id)
+
+
+def test_uploads_an_earlier_run_left_are_removed_at_start_and_nothing_else(ui_server, tmp_path):
+    """A server killed mid-upload leaves files in its upload folder: the next start on that folder removes
+    them; a folder that is not the chat's own (no mark), such as a shared temp folder, loses nothing."""
+    from ui.uploads import MARK, upload_folder
+
+    serving = Path(ui_server.demo.GRADIO_CACHE)
+    assert (serving / MARK).is_file() and serving.name.startswith("rag-news-uploads-")  # Gradio got the chat's own
+    own, shared = tmp_path / "uploads", tmp_path / "shared"
+    settings = ui_server.settings.replace(ui_upload_dir=str(own))
+    assert upload_folder(settings, 1) == own and (own / MARK).is_file()
+    left = own / "0123abcd" / "article.md"
+    left.parent.mkdir()
+    left.write_bytes(b"x" * 1_500_000)
+    shared.mkdir()
+    unrelated = shared / "someone-elses.txt"
+    unrelated.write_text("not the chat's")
+    upload_folder(settings, 1)
+    upload_folder(settings.replace(ui_upload_dir=str(shared)), 1)
+    assert not left.parent.exists() and (own / MARK).is_file()
+    assert unrelated.read_text() == "not the chat's" and not (shared / MARK).exists()
