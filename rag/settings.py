@@ -94,6 +94,7 @@ class Settings:
     llm_evidence_tokens: int = 250  # tokens of excerpts the model reads: the best sentences and their neighbours
     llm_neighbours: int = 1  # sentences shown either side of each chosen sentence, for context
     llm_answerable: float = 0.5  # the model's P(the excerpts answer it) under which the question is refused
+    llm_confirmed: float = 0.55  # the model's P(the excerpts state its answer), asked after it; under it: refused
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
     llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
     support_cosine: float = 0.76  # a sentence is supported by a passage sentence at least this similar (cosine)
@@ -147,7 +148,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # the language model that writes answers
     "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
               "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_evidence_tokens", "llm_neighbours",
-              "llm_answerable", "llm_temperature", "llm_context_tokens"),
+              "llm_answerable", "llm_confirmed", "llm_temperature", "llm_context_tokens"),
     "ui": ("serve_host", "serve_port", "max_upload_bytes", "ui_max_k", "ui_stream_delay", "ui_concurrency",
            "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file", "ui_upload_dir"),
 }

@@ -3,7 +3,9 @@
 The model reads excerpts (``rag.ask.evidence``: the best sentences of the passages with their neighbours),
 numbered and quoted as data (``rag/ask/prompts.py``), and replies with a verdict line, YES or NO, then the
 answer with ``[n]`` markers. A local model's verdict is read from the probability of its first word, and a
-question under ``llm_answerable`` is refused; its answer is then held to the cited form by a grammar. Every
+question under ``llm_answerable`` is refused; its answer is then held to the cited form by a grammar, and
+afterwards the model is asked whether the excerpts state that answer (``llm_confirmed``): judging an answer it
+has written separates the questions the articles answer better than the verdict before it. Every
 sentence is checked against the passage it cites (``rag.ask.check``). Whenever the model cannot be trusted
 with the question, the extractive answer is given instead (``answerer`` says "extractive"), with a note saying
 why: the model failed (down, timed out, broken stream, context too long), or none of its sentences is
@@ -109,7 +111,24 @@ class GenerativeAnswerer:
             return
         text = "".join(pieces).strip()
         log.info("%s model: %d characters in %.2f s", self.name, len(text), time.perf_counter() - started)
+        if verdict is not None and text and not _verdict_is(text, self.no) and not refuses(text):
+            try:
+                verdict = self.confirmed(messages, text)
+            except ModelError as e:
+                log.warning("%s model failed: %s", self.name, e)
+                yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)))
+                return
+            if verdict is not None and verdict < self.settings.llm_confirmed:
+                yield self.refused(query, verdict)
+                return
         yield self.checked(query, text, [e.hit for e in shown], articles, fallback, verdict)
+
+    def confirmed(self, messages: Messages, text: str) -> float | None:
+        """The model's probability that the excerpts state its answer, asked after it (its reading of the
+        excerpts is still computed, so this costs a few dozen tokens)."""
+        asked = messages + [{"role": "assistant", "content": f"{self.yes}\n{text}"},
+                            {"role": "user", "content": prompt("LLM_CONFIRM", yes=self.yes, no=self.no)}]
+        return self.model.verdict(asked, self.yes, self.no)
 
     def excerpts(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Excerpt]:
         """The excerpts the model reads: ``llm_evidence_tokens`` of them, or what fits in its context window

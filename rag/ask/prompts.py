@@ -37,6 +37,10 @@ PROMPTS: dict[str, str] = {
                   "Question: Who will repair Main Street?\n"
                   "Reply:\n"
                   "{no}",
+    # Asked after the model's answer, in the same conversation: the probability of its first word, YES, is the
+    # model's judgement of its own answer, which separates answerable questions better than the verdict before it.
+    "LLM_CONFIRM": "Check your answer against the excerpts. Reply {yes} if the excerpts state that answer to the "
+                   "question exactly as asked, {no} if the question asks about something the excerpts do not say.",
     # The verdict words of the first line.
     "LLM_YES": "YES",
     "LLM_NO": "NO",
@@ -53,6 +57,7 @@ PROMPTS: dict[str, str] = {
 # The placeholders each prompt is filled with; the test compares this with the prompts themselves.
 FIELDS: dict[str, frozenset[str]] = {
     "LLM_SYSTEM": frozenset({"yes", "no"}),
+    "LLM_CONFIRM": frozenset({"yes", "no"}),
     "LLM_YES": frozenset(),
     "LLM_NO": frozenset(),
     "LLM_REFUSAL": frozenset(),
