@@ -113,6 +113,9 @@ TEMPLATES: dict[str, str] = {
     "REMOVE_DONE": "Removed \"{title}\". Answers no longer use it.",
     # More questions are waiting than the chat takes (ui_queue_limit).
     "UI_BUSY": "The chat is busy answering other questions. Please try again in a few seconds.",
+    # A raw API call naming a function the chat does not have (an unknown fn_index or endpoint name).
+    "UI_NO_FUNCTION": "This chat has no such function: its API page (\"Use via API\" at the foot of the chat) "
+                      "lists the calls it takes.",
     # `rag serve` bound to an address other machines can reach.
     "SERVE_EXPOSED": "warning: serving on {host}, which other machines may reach; the chat has no login. "
                      "Use --host 127.0.0.1 to keep it on this machine, or --auth USER:PASSWORD to require a login.",
@@ -203,6 +206,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "REMOVE_NOT_ADDED": frozenset({"title"}),
     "REMOVE_DONE": frozenset({"title"}),
     "UI_BUSY": frozenset(),
+    "UI_NO_FUNCTION": frozenset(),
     "SERVE_EXPOSED": frozenset({"host"}),
     "SERVE_EXPOSED_LOGIN": frozenset({"host"}),
     "BAD_LOGIN": frozenset({"source"}),

@@ -164,6 +164,41 @@ def test_bad_api_values_get_one_readable_line(client, filters, k, message):
         client.predict("Who is the health secretary?", [], filters, k, api_name="/ask")
 
 
+@pytest.mark.parametrize("path, body", [
+    ("/gradio_api/queue/join", {"data": [], "fn_index": 9999, "session_hash": "hostile"}),
+    ("/gradio_api/queue/join", {"data": [], "fn_index": -1, "session_hash": "hostile"}),
+    ("/gradio_api/queue/join", {"data": [], "fn_index": "x", "session_hash": "hostile"}),
+    ("/gradio_api/queue/join", {"data": [], "fn_index": 1.5, "session_hash": "hostile"}),
+    ("/gradio_api/queue/join", {"data": [], "fn_index": 10**22, "session_hash": "hostile"}),
+    ("/gradio_api/queue/join", {"data": [], "fn_index": True, "session_hash": "hostile"}),
+    ("/gradio_api/queue/join", {"data": [], "session_hash": "hostile"}),
+    ("/gradio_api/run/predict", {"data": [], "fn_index": 9999}),
+    ("/gradio_api/run/ask", {"data": ["Who is the health secretary?", [], {}, None], "fn_index": 9999}),
+    ("/gradio_api/api/predict/", {"data": [], "fn_index": -5}),
+    ("/gradio_api/run/predict", {"data": []}),
+    ("/gradio_api/run/nosuch", {"data": ["Who is the health secretary?"]}),
+])
+def test_an_unknown_function_is_one_readable_line(ui_server, capfd, path, body):
+    """Gradio answers these with a 500 and a KeyError traceback in the server's log; the guard with a 404."""
+    with httpx.Client(base_url=ui_server.url, timeout=30) as http:
+        response = http.post(path, json=body)
+    message = ('This chat has no such function: its API page ("Use via API" at the foot of the chat) lists the calls '
+               "it takes.")
+    assert response.status_code == 404 and response.json() == {"detail": message, "error": message}
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_known_function_still_joins_the_queue_and_the_client_refuses_an_unknown_one(ui_server, client):
+    ask = next(fn_id for fn_id, fn in ui_server.demo.fns.items() if fn.api_name == "ask")
+    with httpx.Client(base_url=ui_server.url, timeout=30) as http:
+        joined = http.post("/gradio_api/queue/join", json={"data": ["Who is the health secretary?", [], {}, None],
+                                                           "fn_index": ask, "session_hash": "hostile-known"})
+    assert joined.status_code == 200 and joined.json()["event_id"]
+    for fn_index in (9999, -1):
+        with pytest.raises(ValueError, match=rf"^Invalid function index: {fn_index}\.$"):
+            client.predict("Who is the health secretary?", fn_index=fn_index)
+
+
 def test_k_infinity_or_true_is_refused():
     from ui.chat import check_k
 
