@@ -96,6 +96,12 @@ TEMPLATES: dict[str, str] = {
     "ADD_UNREADABLE": "That article could not be read: {reason}.",
     # Adding an article failed on the server's disk (full, read-only); nothing was added.
     "ADD_DISK": "The article could not be saved on the server ({reason}); nothing was added.",
+    # Why a write failed when the disk is full (a reason inside ADD_DISK and INDEX_WRITE).
+    "DISK_FULL": "no space left on the disk holding {folder}",
+    # Why a write failed otherwise (read-only, permissions).
+    "DISK_ERROR": "{reason} in {folder}",
+    # Writing a new index version failed; the one in use is untouched.
+    "INDEX_WRITE": "could not write the index ({reason}); the previous index is unchanged",
     # Adding an article that is already there.
     "ADD_DUPLICATE": "That article is already in the corpus as \"{title}\".",
     # Adding an article worked.
@@ -199,6 +205,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "ADD_UNREADABLE": frozenset({"reason"}),
     "ADD_DISK": frozenset({"reason"}),
     "ADD_DUPLICATE": frozenset({"title"}),
+    "DISK_FULL": frozenset({"folder"}),
+    "DISK_ERROR": frozenset({"reason", "folder"}),
+    "INDEX_WRITE": frozenset({"reason"}),
     "ADD_DONE": frozenset({"title", "chunks"}),
     "REMOVE_CHOOSE": frozenset(),
     "REMOVE_GONE": frozenset(),
