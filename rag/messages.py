@@ -96,6 +96,12 @@ TEMPLATES: dict[str, str] = {
     "ADD_UNREADABLE": "That article could not be read: {reason}.",
     # Adding an article failed on the server's disk (full, read-only); nothing was added.
     "ADD_DISK": "The article could not be saved on the server ({reason}); nothing was added.",
+    # Why a write failed when the disk is full (a reason inside ADD_DISK and INDEX_WRITE).
+    "DISK_FULL": "no space left on the disk holding {folder}",
+    # Why a write failed otherwise (read-only, permissions).
+    "DISK_ERROR": "{reason} in {folder}",
+    # Writing a new index version failed; the one in use is untouched.
+    "INDEX_WRITE": "could not write the index ({reason}); the previous index is unchanged",
     # Adding an article that is already there.
     "ADD_DUPLICATE": "That article is already in the corpus as \"{title}\".",
     # Adding an article worked.
@@ -113,6 +119,9 @@ TEMPLATES: dict[str, str] = {
     "REMOVE_DONE": "Removed \"{title}\". Answers no longer use it.",
     # More questions are waiting than the chat takes (ui_queue_limit).
     "UI_BUSY": "The chat is busy answering other questions. Please try again in a few seconds.",
+    # A raw API call naming a function the chat does not have (an unknown fn_index or endpoint name).
+    "UI_NO_FUNCTION": "This chat has no such function: its API page (\"Use via API\" at the foot of the chat) "
+                      "lists the calls it takes.",
     # `rag serve` bound to an address other machines can reach.
     "SERVE_EXPOSED": "warning: serving on {host}, which other machines may reach; the chat has no login. "
                      "Use --host 127.0.0.1 to keep it on this machine, or --auth USER:PASSWORD to require a login.",
@@ -196,6 +205,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "ADD_UNREADABLE": frozenset({"reason"}),
     "ADD_DISK": frozenset({"reason"}),
     "ADD_DUPLICATE": frozenset({"title"}),
+    "DISK_FULL": frozenset({"folder"}),
+    "DISK_ERROR": frozenset({"reason", "folder"}),
+    "INDEX_WRITE": frozenset({"reason"}),
     "ADD_DONE": frozenset({"title", "chunks"}),
     "REMOVE_CHOOSE": frozenset(),
     "REMOVE_GONE": frozenset(),
@@ -203,6 +215,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "REMOVE_NOT_ADDED": frozenset({"title"}),
     "REMOVE_DONE": frozenset({"title"}),
     "UI_BUSY": frozenset(),
+    "UI_NO_FUNCTION": frozenset(),
     "SERVE_EXPOSED": frozenset({"host"}),
     "SERVE_EXPOSED_LOGIN": frozenset({"host"}),
     "BAD_LOGIN": frozenset({"source"}),

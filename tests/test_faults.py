@@ -191,7 +191,8 @@ def test_full_disk_through_the_command(small_disk, tmp_path, embedder):
     run = cli("ingest", str(corpus), "--index", str(index))
     assert run.returncode == 2 and run.stdout == ""
     [line] = run.stderr.splitlines()
-    assert line.startswith("rag: could not write ") and "(the disk is full); the previous index is unchanged" in line
+    assert line == f"rag: could not write the index (no space left on the disk holding {index}); the previous index " \
+                   "is unchanged"
     assert (index / "CURRENT").read_text() == live
     settings = Settings(index_dir=index)
     assert load_index(settings).articles["a"].url == "https://example.org/1"

@@ -21,7 +21,7 @@ import time
 from collections import defaultdict, deque
 
 from rag.messages import render
-from ui.guard import _reply
+from ui.guard import _reply, read_body, replay
 
 LOGIN_TRIES = 10  # login attempts per address per minute: a person mistyping never meets it, a guesser does
 UPLOADS_PER_MINUTE = 10  # files per address per minute
@@ -78,11 +78,11 @@ class Doors:
             if refusal is None and not _within(self.uploads[client], UPLOADS_PER_MINUTE):
                 refusal = 429, render("UI_UPLOAD_LIMIT", files=UPLOADS_PER_MINUTE)
             if refusal is None:
-                body = await _read_body(receive, self.max_upload_bytes + 65536)
+                body = await read_body(receive, self.max_upload_bytes + 65536)
                 if body is None or body.count(b"filename=") > 1:
                     refusal = 413, render("UI_UPLOAD_ONE", limit=self.max_upload_bytes)
                 else:
-                    await self.app(scope, _replay(body), send)
+                    await self.app(scope, replay(body, receive), send)
                     return
             await _reply(send, refusal[0], {"detail": refusal[1]})
             return
@@ -115,30 +115,6 @@ def _upload_refusal(headers: dict[str, str], limit: int) -> tuple[int, str] | No
     if not length.isdigit() or int(length) > limit + 65536:  # one file, plus the form's own bytes
         return 413, render("UI_UPLOAD_ONE", limit=limit)
     return None
-
-
-async def _read_body(receive, most: int) -> bytes | None:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if len(body) > most:
-            return None
-        if not message.get("more_body"):
-            return body
-
-
-def _replay(body: bytes):
-    sent = False
-
-    async def receive():
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 def _without_api_info(send):

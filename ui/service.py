@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 from collections import Counter
 from typing import Callable, Iterator, Sequence
 
@@ -22,6 +23,7 @@ from typing import Callable, Iterator, Sequence
 from embeddings import Embedder, embedder_for
 from rag.ask.assistant import Assistant
 from rag.errors import IndexProblem, RagError, UsageError
+from rag.index.storage import disk_reason
 from rag.index.versions import load_index
 from rag.index.ingest import IngestReport, ingest
 from rag.messages import render
@@ -108,7 +110,10 @@ class Service:
             return self._add(draft)
         except OSError as e:  # a full or read-only disk: say so; whatever was half-written is already gone
             log.warning("adding an article failed: %s", e)
-            raise UsageError(render("ADD_DISK", reason=e.strerror or type(e).__name__)) from None
+            # The index's own writes fail as IndexProblem; an OSError here is the article's file (a failed write
+            # names no file) or, rarely, the index's lock file.
+            folder = Path(e.filename).parent if e.filename else self.settings.corpus_dir
+            raise UsageError(render("ADD_DISK", reason=disk_reason(folder, e))) from None
 
     def _add(self, draft: Draft) -> tuple[Article, int]:
         self._check_corpus()

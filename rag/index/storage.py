@@ -20,10 +20,12 @@ from typing import Iterator
 import numpy as np
 
 from rag.errors import IndexProblem
+from rag.messages import render
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file, fsync, then rename over the target."""
+    """Write ``data`` to ``path`` atomically: a temporary file, fsync, then rename over the target.
+    Raises ``OSError`` (the temporary file gone); the caller says which index it was writing (``write_error``)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -32,17 +34,27 @@ def write_bytes(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as e:
+    except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise write_error(path, e) from None
+        raise
     fsync_dir(path.parent)
 
 
-def write_error(path: Path, e: OSError) -> IndexProblem:
-    """The one-line error for a failed index write."""
-    reason = "the disk is full" if e.errno == errno.ENOSPC else e.strerror
-    return IndexProblem(f"could not write {path} ({reason}); the previous index is unchanged", fix="")
+def disk_reason(folder: Path, e: OSError) -> str:
+    """Why a write below ``folder`` failed, in words.
+
+    >>> disk_reason(Path("/srv/index"), OSError(errno.ENOSPC, "No space left on device"))
+    'no space left on the disk holding /srv/index'
+    """
+    if e.errno == errno.ENOSPC:
+        return render("DISK_FULL", folder=str(folder))
+    return render("DISK_ERROR", reason=e.strerror or type(e).__name__, folder=str(folder))
+
+
+def write_error(root: Path, e: OSError) -> IndexProblem:
+    """The one-line error for a failed write of the index in ``root``."""
+    return IndexProblem(render("INDEX_WRITE", reason=disk_reason(root, e)), fix="")
 
 
 def settle(folder: Path) -> None:

@@ -103,7 +103,8 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
     versions.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(root, 0o700)
     name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-    tmp = versions / f".{name}.tmp"
+    tmp, done = versions / f".{name}.tmp", versions / name
+    replaced = _current_name(root)
     try:
         tmp.mkdir(mode=0o700)
         storage.write_jsonl(tmp / "articles.jsonl", [asdict(a) for a in articles])
@@ -117,17 +118,19 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         manifest = storage.seal(dict(manifest, files=storage.checksums(tmp)))
         storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
         storage.fsync_dir(tmp)
+        os.rename(tmp, done)
+        storage.fsync_dir(versions)
+        storage.write_bytes(root / "CURRENT", name.encode())  # atomic: temp file, fsync, rename
     except (OSError, IndexProblem) as e:
-        shutil.rmtree(tmp, ignore_errors=True)  # a half-written version would keep a full disk full
+        # A half-written version would keep a full disk full, and a whole one CURRENT does not name is never read.
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _current_name(root) != name:
+            shutil.rmtree(done, ignore_errors=True)
         if isinstance(e, OSError):
             raise storage.write_error(root, e) from None
         raise
-    os.rename(tmp, versions / name)
-    storage.fsync_dir(versions)
-    replaced = _current_name(root)
-    storage.write_bytes(root / "CURRENT", name.encode())  # atomic: temp file, fsync, rename
     _prune(versions, keep={name, replaced})
-    return versions / name
+    return done
 
 
 def current_version(settings: Settings) -> Path:
