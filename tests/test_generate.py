@@ -189,6 +189,16 @@ def test_excerpts_fit_the_context_budget(llama_server, seed_settings, seed_index
     check_answer(answer, embedder, assistant.settings)
 
 
+def test_a_comparison_of_years_shows_the_model_each_year(seed_settings, seed_index, embedder):
+    # "Compare the 2016 and 2023 disputes": retrieval alone finds only 2016 passages; the model must read both.
+    assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai")
+    query = assistant.query("Compare the 2016 and 2023 disputes")
+    hits = assistant.retrieve(query)
+    shown = assistant.answerer.excerpts(query, hits, seed_index.articles)
+    years = [seed_index.articles[e.hit.chunk.article_id].date[:4] for e in shown]
+    assert {"2016", "2023"} <= set(years[:2]), years
+
+
 def test_local_backend_in_process(seed_settings, seed_index, embedder):
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="local", llm_gguf=str(packaged_gguf()))
     pieces = list(assistant.stream(PAY))

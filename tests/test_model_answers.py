@@ -67,13 +67,6 @@ def test_a_follow_up_reads_the_conversation(qwen):
     checked(answer, qwen)
 
 
-def test_a_comparison_cites_each_article_it_draws_on(qwen):
-    answer = qwen.ask("Compare the 2016 and 2023 disputes")
-    assert not answer.refused, answer
-    assert {c.article.date[:4] for c in answer.citations} >= {"2016", "2023"}, answer
-    checked(answer, qwen)
-
-
 def test_a_question_the_articles_do_not_answer_is_refused_in_the_products_words(qwen):
     answer = qwen.ask("What is the name of Steve Barclay's dog?")
     assert answer.refused and answer.text == render("REFUSAL") and not answer.citations, answer

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import Iterator, Sequence
 
 from embeddings import Embedder, embedder_for
@@ -21,7 +22,7 @@ from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
 from rag.messages import render
-from rag.ask.question import compares, context, parts, plain, said_before
+from rag.ask.question import compares, context, parts, plain, said_before, years_in
 from rag.ask.retrieve import Filters, Retriever
 from rag.settings import Settings
 from rag.ask.generate import Piece
@@ -85,14 +86,21 @@ class Assistant:
 
     def retrieve(self, query: Query, filters: Filters | None = None, k: int | None = None,
                  timings: dict[str, float] | None = None) -> list[Hit]:
-        """Passages for the question; for a two-part question, the best for each part, interleaved.
+        """Passages for the question; for a two-part question, the best for each part, interleaved; for a
+        comparison of years, the best of each year.
 
         ``timings`` collects seconds per retrieval stage (see ``Retriever.search``).
         """
         hits = self.retriever.search(query.text, k, filters, query.vector, timings)
-        if not query.parts:
+        years = sorted(set(years_in(query.question))) if query.compare and not query.parts else []
+        if len(years) > 1 and not (filters and (filters.date_from or filters.date_to)):
+            # "Compare the 2016 and 2023 disputes": the best passages of each year named, side by side.
+            per_part = [self.retriever.search(query.text, k, replace(filters or Filters(), date_from=y, date_to=y),
+                                              query.vector, timings) for y in years]
+        elif query.parts:
+            per_part = [self.retriever.search(text, k, filters, vector, timings) for text, vector in query.parts]
+        else:
             return hits
-        per_part = [self.retriever.search(text, k, filters, vector, timings) for text, vector in query.parts]
         merged: dict[str, Hit] = {}
         for group in zip(*per_part, hits):
             for hit in group:

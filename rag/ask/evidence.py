@@ -79,18 +79,28 @@ def _excerpt(hit: Hit, spans: list[tuple[int, int]], text: str) -> Excerpt:
     return Excerpt(hit, tuple(spans), " ".join(pieces))
 
 
-def across_articles(ranked: Ranked, hits: Sequence[Hit]) -> list[tuple[int, tuple[int, int]]]:
-    """The same sentences, the best of each article first: a comparison needs every side it names.
+def across_articles(ranked: Ranked, hits: Sequence[Hit], years: Sequence[str] = (),
+                    year_of: Callable[[int], str] = lambda rank: "") -> list[tuple[int, tuple[int, int]]]:
+    """The same sentences, the best of each article first: a comparison needs every side it names. When the
+    question names years, the best sentence of an article of each year (``year_of`` a hit rank) comes first of all.
 
     >>> from rag.types import Chunk
-    >>> hits = [Hit(Chunk("a#0", "a", "", 0, 0, ()), 1.0), Hit(Chunk("b#0", "b", "", 0, 0, ()), 0.5)]
+    >>> hits = [Hit(Chunk("a#0", "a", "", 0, 0, ()), 1.0), Hit(Chunk("b#0", "b", "", 0, 0, ()), 0.5),
+    ...         Hit(Chunk("c#0", "c", "", 0, 0, ()), 0.4)]
     >>> across_articles([(0, (0, 1)), (0, (2, 3)), (1, (0, 1))], hits)
     [(0, (0, 1)), (1, (0, 1)), (0, (2, 3))]
+    >>> year = "2016 2016 2023".split().__getitem__
+    >>> across_articles([(0, (0, 1)), (1, (0, 1)), (2, (0, 1))], hits, ["2016", "2023"], year)
+    [(0, (0, 1)), (2, (0, 1)), (1, (0, 1))]
     """
-    seen: set[str] = set()
-    firsts: list[tuple[int, tuple[int, int]]] = []
+    lead = [next(item for item in ranked if year_of(item[0]) == y) for y in years
+            if any(year_of(item[0]) == y for item in ranked)]
+    seen: set[str] = {hits[rank].chunk.article_id for rank, _ in lead}
+    firsts: list[tuple[int, tuple[int, int]]] = list(dict.fromkeys(lead))
     rest: list[tuple[int, tuple[int, int]]] = []
     for item in ranked:
+        if item in firsts:
+            continue
         article = hits[item[0]].chunk.article_id
         (rest if article in seen else firsts).append(item)
         seen.add(article)

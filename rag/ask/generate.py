@@ -32,7 +32,7 @@ from rag.ask.evidence import Excerpt, across_articles, excerpts
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.prompts import prompt
-from rag.ask.question import Query
+from rag.ask.question import Query, years_in
 from rag.errors import ModelError, UsageError
 from rag.messages import render
 from rag.settings import Settings
@@ -137,14 +137,20 @@ class GenerativeAnswerer:
         fixed = sum(self.tokens(m["content"]) for m in self.messages(query, [], articles))
         budget = min(s.llm_evidence_tokens, int((s.llm_context_tokens - s.llm_max_tokens) / _TOKEN_MARGIN) - fixed)
         ranked = [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
-        if query.compare or query.parts:
-            ranked = across_articles(ranked, hits)
+        neighbours = s.llm_neighbours
+        if query.compare or query.parts:  # every side first, sentences alone so that more sides fit
+
+            def year_of(rank: int) -> str:
+                return (articles[hits[rank].chunk.article_id].date or "")[:4]
+
+            ranked = across_articles(ranked, hits, years_in(query.question), year_of)
+            neighbours = 0
         texts = {a: articles[a].text for a in {h.chunk.article_id for h in hits}}
 
         def heading(rank: int) -> int:
             return self.tokens(passage(len(hits), Excerpt(hits[rank], (), ""), articles[hits[rank].chunk.article_id]))
 
-        return excerpts(ranked, hits, texts, budget, self.tokens, s.llm_neighbours, heading)
+        return excerpts(ranked, hits, texts, budget, self.tokens, neighbours, heading)
 
     def checked(self, query: Query, text: str, hits: list[Hit], articles: Mapping[str, Article],
                 fallback: Answer, verdict: float | None) -> Answer:
