@@ -19,6 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.messages import render
+from rag.ask.names import named_apart, names_in
 from rag.ask.question import Query, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
@@ -40,9 +41,6 @@ class Scored:
     bonus: float = 0.0  # what ``score`` adds to relevance: answer kind, year, heading, passage rank
 
 
-_NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
-_NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 _CLOSED = re.compile(r"[.!?\"”’')\]…:;]\s*$")  # how a sentence that states something ends
 _ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
@@ -251,56 +249,6 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
     )
     return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer,
                   confidence=confidence)
-
-
-def names_in(question: str) -> list[str]:
-    """The names a question uses: runs of capitalised words, past its own first word.
-
-    >>> names_in("What did Jeremy Hunt say about the Royal College of Nursing?")
-    ['Jeremy Hunt', 'Royal College', 'Nursing']
-    """
-    found = []
-    for match in _NAME.finditer(question):
-        name = match.group(0)
-        if match.start() == 0:  # the question's first word is capitalised anyway
-            name = name.partition(" ")[2]
-        if name and not _DEMONYM.search(name):
-            found.append(name)
-    return found
-
-
-def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
-    """The names and years of a question that ask about two or more things, when no passage of ``hits``
-    speaks of them all (with its article's title, publisher and date); else [].
-
-    A name counts as there when most of its words are ("Mr Hunt" for "Jeremy Hunt"); a year when the passage
-    names it or its article is dated then. "What did the nurses' union say about Hunt?" is refused when the
-    union and Hunt appear only in different articles: an answer would join what the articles keep apart.
-
-    >>> from rag.types import Chunk
-    >>> a = Article("a", "Hunt spoke. Barclay wrote.", "Talks", "Wire", "2016-01-05")
-    >>> hits = [Hit(Chunk("a#0", "a", "Hunt spoke.", 0, 11, ()), 1.0),
-    ...         Hit(Chunk("a#1", "a", "Barclay wrote.", 12, 26, ()), 0.9)]
-    >>> named_apart("What did Hunt say about Barclay?", hits, {"a": a})
-    ['Hunt', 'Barclay']
-    >>> named_apart("What did Hunt say in 2016?", hits, {"a": a})
-    []
-    """
-    names = list(dict.fromkeys(names_in(question)))
-    years = frozenset(years_in(question))
-    if len(names) + len(years) < 2:
-        return []
-    for hit in hits:
-        article = articles[hit.chunk.article_id]
-        held = set(words(f"{hit.chunk.text} {article.title} {article.publisher or ''}"))
-        in_year = not years or dated(article.date, hit.chunk.text, years)
-        if in_year and all(_mostly(words(name), held) for name in names):
-            return []
-    return names + sorted(years)
-
-
-def _mostly(stems: list[str], held: set[str]) -> bool:
-    return not stems or 2 * sum(s in held for s in stems) >= len(stems)
 
 
 def refusal(query: Query, message: str, confidence: float | None = None) -> Answer:

@@ -1,0 +1,71 @@
+"""The names and years a question uses, and whether the retrieved passages speak of them together.
+
+A question about someone no article mentions is refused (``ExtractiveAnswerer.unknown_names``); so is one that
+joins names the articles mention only apart ("What did the nurses' union say about Hunt?").
+
+>>> names_in("What did Steve Barclay tell the BMA?")
+['Steve Barclay', 'BMA']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from rag.ask.question import dated, years_in
+from rag.text.words import words
+from rag.types import Article, Hit
+
+_NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
+_NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
+
+
+def names_in(question: str) -> list[str]:
+    """The names a question uses: runs of capitalised words, past its own first word.
+
+    >>> names_in("What did Jeremy Hunt say about the Royal College of Nursing?")
+    ['Jeremy Hunt', 'Royal College', 'Nursing']
+    """
+    found = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        if match.start() == 0:  # the question's first word is capitalised anyway
+            name = name.partition(" ")[2]
+        if name and not _DEMONYM.search(name):
+            found.append(name)
+    return found
+
+
+def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
+    """The names and years of a question that ask about two or more things, when no passage of ``hits``
+    speaks of them all (with its article's title, publisher and date); else [].
+
+    A name counts as there when most of its words are ("Mr Hunt" for "Jeremy Hunt"); a year when the passage
+    names it or its article is dated then. "What did the nurses' union say about Hunt?" is refused when the
+    union and Hunt appear only in different articles: an answer would join what the articles keep apart.
+
+    >>> from rag.types import Chunk
+    >>> a = Article("a", "Hunt spoke. Barclay wrote.", "Talks", "Wire", "2016-01-05")
+    >>> hits = [Hit(Chunk("a#0", "a", "Hunt spoke.", 0, 11, ()), 1.0),
+    ...         Hit(Chunk("a#1", "a", "Barclay wrote.", 12, 26, ()), 0.9)]
+    >>> named_apart("What did Hunt say about Barclay?", hits, {"a": a})
+    ['Hunt', 'Barclay']
+    >>> named_apart("What did Hunt say in 2016?", hits, {"a": a})
+    []
+    """
+    names = list(dict.fromkeys(names_in(question)))
+    years = frozenset(years_in(question))
+    if len(names) + len(years) < 2:
+        return []
+    for hit in hits:
+        article = articles[hit.chunk.article_id]
+        held = set(words(f"{hit.chunk.text} {article.title} {article.publisher or ''}"))
+        in_year = not years or dated(article.date, hit.chunk.text, years)
+        if in_year and all(_mostly(words(name), held) for name in names):
+            return []
+    return names + sorted(years)
+
+
+def _mostly(stems: list[str], held: set[str]) -> bool:
+    return not stems or 2 * sum(s in held for s in stems) >= len(stems)
