@@ -105,23 +105,22 @@ class GenerativeAnswerer:
             for piece in _after_verdict(self.model.chat(messages, start, len(shown)), self.yes, self.no):
                 pieces.append(piece)
                 yield piece
+            text = "".join(pieces).strip()
+            log.info("%s model: %d characters in %.2f s", self.name, len(text), time.perf_counter() - started)
+            if verdict is not None and not self.declines(text):
+                verdict = self.confirmed(messages, text)
+                if verdict is not None and verdict < self.settings.llm_confirmed:
+                    yield self.refused(query, verdict)
+                    return
         except ModelError as e:
             log.warning("%s model failed: %s", self.name, e)
             yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)))
             return
-        text = "".join(pieces).strip()
-        log.info("%s model: %d characters in %.2f s", self.name, len(text), time.perf_counter() - started)
-        if verdict is not None and text and not _verdict_is(text, self.no) and not refuses(text):
-            try:
-                verdict = self.confirmed(messages, text)
-            except ModelError as e:
-                log.warning("%s model failed: %s", self.name, e)
-                yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)))
-                return
-            if verdict is not None and verdict < self.settings.llm_confirmed:
-                yield self.refused(query, verdict)
-                return
         yield self.checked(query, text, [e.hit for e in shown], articles, fallback, verdict)
+
+    def declines(self, text: str) -> bool:
+        """The reply says NO, says nothing, or says in words that the passages hold no answer."""
+        return not text or _verdict_is(text, self.no) or refuses(text)
 
     def confirmed(self, messages: Messages, text: str) -> float | None:
         """The model's probability that the excerpts state its answer, asked after it (its reading of the
@@ -154,7 +153,7 @@ class GenerativeAnswerer:
 
     def checked(self, query: Query, text: str, hits: list[Hit], articles: Mapping[str, Article],
                 fallback: Answer, verdict: float | None) -> Answer:
-        if _verdict_is(text, self.no) or not text or refuses(text):
+        if self.declines(text):
             return self.refused(query, verdict)
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
