@@ -98,6 +98,8 @@ class GenerativeAnswerer:
         try:
             verdict = self.model.verdict(messages, self.yes, self.no)
             if verdict is not None and verdict < self.settings.llm_answerable:
+                log.info("%s model: verdict %s, refused before answering %r", self.name, _p(verdict),
+                         query.question[:80])
                 yield self.refused(query, verdict)
                 return
             pieces: list[str] = []
@@ -106,12 +108,14 @@ class GenerativeAnswerer:
                 pieces.append(piece)
                 yield piece
             text = "".join(pieces).strip()
-            log.info("%s model: %d characters in %.2f s", self.name, len(text), time.perf_counter() - started)
-            if verdict is not None and not self.declines(text):
-                verdict = self.confirmed(messages, text)
-                if verdict is not None and verdict < self.settings.llm_confirmed:
-                    yield self.refused(query, verdict)
+            confirmed = self.confirmed(messages, text) if verdict is not None and not self.declines(text) else None
+            log.info("%s model: verdict %s, confirmed %s, %d characters in %.2f s for %r", self.name, _p(verdict),
+                     _p(confirmed), len(text), time.perf_counter() - started, query.question[:80])
+            if confirmed is not None:
+                if confirmed < self.settings.llm_confirmed:
+                    yield self.refused(query, confirmed)
                     return
+                verdict = confirmed
         except ModelError as e:
             log.warning("%s model failed: %s", self.name, e)
             yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)))
@@ -252,6 +256,10 @@ def _after_verdict(pieces: Iterator[str], yes: str, no: str) -> Iterator[str]:
 
 def _verdict_is(text: str, word: str) -> bool:
     return text.split("\n", 1)[0].strip().strip(".:").upper() == word.upper()
+
+
+def _p(probability: float | None) -> str:
+    return "-" if probability is None else f"{probability:.3f}"
 
 
 def _fall_back(extractive: Answer, note: str) -> Answer:
