@@ -26,7 +26,8 @@ from pathlib import Path
 
 from rag.errors import IndexProblem
 from rag.index import storage
-from rag.index.milvus_filter import one_of
+from rag.index.milvus_filter import date_hi, one_of
+from rag.index.vector_store import Record
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -163,15 +164,42 @@ class Generations:
             log.info("alias %s now names %s (was %s)", alias, self.collection, current)
 
 
+def add_record_fields(schema) -> None:
+    """The fields every row has: its key, passage, the metadata filters look at, and its generations."""
+    from pymilvus import DataType
+
+    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=1100)  # "<chunk id>@<generation>"
+    for name, length in (("chunk", 1024), ("article_id", 1024), ("publisher", 2048), ("date", 64), ("date_hi", 65)):
+        schema.add_field(name, DataType.VARCHAR, max_length=length)
+    schema.add_field("facets", DataType.JSON)
+    schema.add_field("born", DataType.INT64)
+    schema.add_field("died", DataType.INT64)
+
+
+def record_fields(record: Record, generation: int) -> dict:
+    """The values of ``add_record_fields`` for a row of ``record`` born at ``generation``."""
+    return {"pk": f"{record.id}@{generation}", "chunk": record.id, "article_id": record.article_id,
+            "publisher": record.publisher, "date": record.date, "date_hi": date_hi(record.date),
+            "facets": dict(record.facets), "born": generation, "died": ALIVE}
+
+
+def milvus_uri(settings: Settings) -> str:
+    """Where Milvus is: ``milvus_uri``, or Milvus Lite in the index folder."""
+    return settings.milvus_uri or str(settings.index_dir / "milvus.db")
+
+
 def connect(settings: Settings):
     """A client for ``milvus_uri``: a file path opens Milvus Lite (one process at a time), a URL a server."""
+    return connect_to(milvus_uri(settings), settings.milvus_token)
+
+
+def connect_to(uri: str, token: str):
     from pymilvus import MilvusClient  # imported only when Milvus is chosen: it takes about a second
 
-    uri = settings.milvus_uri or str(settings.index_dir / "milvus.db")
     if "://" not in uri:
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     try:
-        return MilvusClient(uri=uri, token=settings.milvus_token)
+        return MilvusClient(uri=uri, token=token)
     except (_milvus_error(), OSError) as e:
         raise IndexProblem(f"cannot reach Milvus at {uri} ({str(e).splitlines()[0][:200]})", fix="") from None
 

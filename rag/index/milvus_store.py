@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index.milvus_filter import date_hi, expression
-from rag.index.milvus_generations import ALIVE, BATCH, READ, Generations
+from rag.index.milvus_filter import expression
+from rag.index.milvus_generations import BATCH, READ, Generations, add_record_fields, record_fields
 from rag.index.vector_store import Record, StoreFilter
 from rag.settings import Settings
 
@@ -82,21 +82,14 @@ class MilvusStore(Generations):
 
 
 def _row(record: Record, vector: np.ndarray, generation: int) -> dict:
-    return {"pk": f"{record.id}@{generation}", "chunk": record.id, "article_id": record.article_id,
-            "publisher": record.publisher, "date": record.date, "date_hi": date_hi(record.date),
-            "facets": dict(record.facets), "born": generation, "died": ALIVE, "vector": vector.tolist()}
+    return dict(record_fields(record, generation), vector=vector.tolist())
 
 
 def _schema(client, dimension: int):
     from pymilvus import DataType
 
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=1100)  # "<chunk id>@<generation>"
-    for name, length in (("chunk", 1024), ("article_id", 1024), ("publisher", 2048), ("date", 64), ("date_hi", 65)):
-        schema.add_field(name, DataType.VARCHAR, max_length=length)
-    schema.add_field("facets", DataType.JSON)
-    schema.add_field("born", DataType.INT64)
-    schema.add_field("died", DataType.INT64)
+    add_record_fields(schema)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
     return schema
 
