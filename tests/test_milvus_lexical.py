@@ -17,7 +17,7 @@ import pytest
 from conftest import milvus_settings
 
 from rag.index.bm25_store import Bm25Store
-from rag.index.lexical_store import lexical_store_kind
+from rag.index.lexical_store import lexical_store_kind, open_lexical_store
 from rag.index.milvus_lexical_store import MilvusLexicalStore
 from rag.index.vector_store import Record, StoreFilter
 from rag.settings import Settings
@@ -122,3 +122,9 @@ def test_a_saved_version_names_its_bm25_collection(lite, tmp_path):
     MilvusLexicalStore.build(RECORDS, TEXTS, lite).save(tmp_path)
     saved = json.loads((tmp_path / MilvusLexicalStore.SAVED).read_text())
     assert saved["generation"] == 1 and saved["collection"].startswith(lite.milvus_collection + "_bm25_")
+
+
+def test_a_version_written_with_bm25s_opens_with_bm25s(lite, tmp_path):
+    """An index that Milvus without BM25 functions wrote (or this code before Milvus BM25) still loads."""
+    Bm25Store.build(RECORDS, TEXTS).save(tmp_path)
+    assert isinstance(open_lexical_store(tmp_path, lite), Bm25Store)

@@ -68,6 +68,18 @@ class LexicalStoreKind(Protocol):
     def open(self, folder: Path, settings: Settings) -> LexicalStore: ...
 
 
+def open_lexical_store(folder: Path, settings: Settings) -> LexicalStore:
+    """The lexical store the index version in ``folder`` was written with: an index written with bm25s keeps it
+    (Milvus before BM25 functions, or before this store existed) until an ingest writes passages again."""
+    if settings.vector_store == "milvus" and not (folder / "bm25").is_dir():
+        from rag.index.milvus_lexical_store import MilvusLexicalStore
+
+        return MilvusLexicalStore.open(folder, settings)
+    from rag.index.bm25_store import Bm25Store
+
+    return Bm25Store.open(folder, settings)
+
+
 def lexical_store_kind(settings: Settings) -> LexicalStoreKind:
     """Milvus's own BM25 where the vectors are in a Milvus that has BM25 functions (2.5 and later, Milvus Lite
     included), else bm25s in-process (the 2.3 server; FAISS, which never imports pymilvus)."""

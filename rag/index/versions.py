@@ -35,7 +35,7 @@ from rag.index import storage
 from rag.errors import IndexProblem
 from rag.index.sentence_store import SentenceStore, sentence_key, sentence_texts
 from rag.settings import Settings
-from rag.index.lexical_store import LexicalStore, UpdatableLexicalStore, lexical_store_kind
+from rag.index.lexical_store import LexicalStore, UpdatableLexicalStore, lexical_store_kind, open_lexical_store
 from rag.index.vector_store import Record, VectorStore, vector_store_kind
 from rag.types import Article, Chunk
 
@@ -182,7 +182,7 @@ def load_index(settings: Settings) -> Index:
         rows = storage.read_jsonl(path / "chunks.jsonl")
         chunks = [_chunk(r) for r in rows]
         dense = vector_store_kind(settings).open(path, settings)
-        lexical = lexical_store_kind(settings).open(path, settings)
+        lexical = open_lexical_store(path, settings)
         large = len(chunks) >= settings.exact_below  # too big to hold twice in memory: mapped, rows read on use
         sentences = SentenceStore(np.load(path / "sentences.npy", mmap_mode="r" if large else None),
                                   np.load(path / "sentence_spans.npy"),
