@@ -10,11 +10,11 @@ from every word.
 ``doc_freq`` (the extractive answerer asks it for every question word) reads a word -> passage count table the
 store keeps beside its generation: ``milvus_bm25_words.json`` in the version folder, updated by every upsert
 and delete from the texts added and the stored texts replaced. A ``TEXT_MATCH`` count query per word gave the
-same counts at ~6 ms a word on Lite, ~50 ms a question; the table costs a dictionary lookup.
+same counts at ~6 ms a word on Lite (shared 2-core machine), ~50 ms a question; the table costs a lookup.
 
-BM25 scores are ranks only: Milvus Lite 3.2 returns them negated (best first still), a 2.5 server positive,
-so a hit's score is the magnitude. Milvus counts every row of the collection in its BM25 statistics, including
-rows of the version being replaced, so scores differ slightly from bm25s's; the order barely does.
+BM25 scores are ranks only: their sign differs between Milvus versions (Milvus Lite 3.2 negates them, best
+first still), so a hit's score is the magnitude. Milvus counts every row of the collection in its BM25
+statistics, including rows of the version being replaced, so scores differ slightly from bm25s's.
 
 BM25 functions came with Milvus 2.5 (and Milvus Lite 2.5); ``supports_bm25`` asks the server its version once.
 
@@ -136,9 +136,10 @@ class MilvusLexicalStore(Generations):
         """Take the stored texts of ``ids`` out of the counts (they are being replaced or deleted)."""
         self._size = None
         for row in self._alive_rows(ids, ["text"]):
-            self._freqs.subtract(set(row["text"].split()))
-        for word in [w for w, n in self._freqs.items() if n <= 0]:
-            del self._freqs[word]
+            for word in set(row["text"].split()):
+                self._freqs[word] -= 1
+                if self._freqs[word] <= 0:
+                    del self._freqs[word]
 
     def _level(self) -> str:
         return "Strong" if self._writing else READ  # a writer reads its own writes
@@ -183,7 +184,7 @@ def _schema(client):
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     add_record_fields(schema)
     # The words are ours already (stemmed, lower-cased, no stop words): the tokenizer only splits them apart.
-    schema.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True, enable_match=True,
+    schema.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True,
                      analyzer_params={"tokenizer": "standard"})
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
