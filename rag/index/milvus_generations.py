@@ -111,6 +111,11 @@ class Generations:
         """A queried row as one to write back (nothing the server added or computes itself)."""
         return row
 
+    def _level(self) -> str:
+        """The consistency of a search or fetch: a writer reads its own writes; readers of a saved version
+        read at ``READ``."""
+        return "Strong" if self._writing else READ
+
     def _alive(self, generation: int | None = None) -> str:
         g = self.generation if generation is None else generation
         return f"born <= {g} and died > {g}"

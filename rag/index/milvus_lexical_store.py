@@ -36,7 +36,7 @@ from pathlib import Path
 from rag.errors import IndexProblem
 from rag.index import storage
 from rag.index.milvus_filter import expression
-from rag.index.milvus_generations import BATCH, READ, Generations, add_record_fields, connect_to, milvus_uri, \
+from rag.index.milvus_generations import BATCH, Generations, add_record_fields, connect_to, milvus_uri, \
     record_fields
 from rag.index.vector_store import Record, StoreFilter
 from rag.settings import Settings
@@ -140,9 +140,6 @@ class MilvusLexicalStore(Generations):
                 self._freqs[word] -= 1
                 if self._freqs[word] <= 0:
                     del self._freqs[word]
-
-    def _level(self) -> str:
-        return "Strong" if self._writing else READ  # a writer reads its own writes
 
 
 def supports_bm25(settings: Settings) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.index.milvus_filter import expression
-from rag.index.milvus_generations import BATCH, READ, Generations, add_record_fields, record_fields
+from rag.index.milvus_generations import BATCH, Generations, add_record_fields, record_fields
 from rag.index.vector_store import Record, StoreFilter
 from rag.settings import Settings
 
@@ -67,11 +67,11 @@ class MilvusStore(Generations):
             self.collection, data=[np.asarray(query, dtype=np.float32).ravel().tolist()], anns_field="vector",
             limit=k, filter=" and ".join(p for p in (self._alive(), expression(where)) if p),
             output_fields=["chunk"], search_params={"metric_type": "IP", "params": params},
-            consistency_level=READ)
+            consistency_level=self._level())
         return [(h["entity"]["chunk"], float(h["distance"])) for h in found[0]]
 
     def fetch(self, ids: Sequence[str]) -> np.ndarray:
-        found = {row["chunk"]: row["vector"] for row in self._alive_rows(ids, ["chunk", "vector"], level=READ)}
+        found = {row["chunk"]: row["vector"] for row in self._alive_rows(ids, ["chunk", "vector"], level=self._level())}
         out = np.zeros((len(ids), self._dimension), dtype=np.float32)
         for n, chunk_id in enumerate(ids):
             out[n] = found[chunk_id]  # KeyError for an id that is not stored, as the protocol says
