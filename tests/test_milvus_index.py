@@ -1,5 +1,6 @@
-"""The whole pipeline with Milvus as the vector store (Milvus Lite, and the real 2.3.5 server): the seed
-question set scores as on FAISS, an article added or removed reaches Milvus as upserts and deletes, and
+"""The whole pipeline with Milvus as the vector store (Milvus Lite, and the real 2.3.5 server) and as the lexical
+store where it has BM25 functions (Lite; the 2.3.5 server falls back to bm25s): the seed question set scores
+as on FAISS, an article added or removed reaches Milvus as upserts and deletes, and
 `rag ingest` killed with SIGKILL at any point leaves a version whose Milvus rows match it.
 """
 
@@ -18,7 +19,9 @@ from conftest import CORPUS, NEW_ARTICLE, ROOT, cli_env, milvus_settings
 from rag.ask.assistant import Assistant
 from rag.errors import IndexProblem
 from rag.eval.evaluate import evaluate, read_cases
+from rag.index.bm25_store import Bm25Store
 from rag.index.ingest import ingest
+from rag.index.milvus_lexical_store import MilvusLexicalStore
 from rag.index.milvus_store import MilvusStore
 from rag.index.vector_store import StoreFilter
 from rag.index.versions import load_index
@@ -37,6 +40,7 @@ def summary(settings, embedder) -> dict:
 def test_question_set_scores_as_on_faiss(request, where, tmp_path, seed_settings, embedder):
     settings = milvus_settings(request, tmp_path / "index", where)
     ingest(CORPUS, settings, embedder=embedder)
+    assert isinstance(load_index(settings).lexical, MilvusLexicalStore if where == "lite" else Bm25Store)
     on_milvus, on_faiss = summary(settings, embedder), summary(seed_settings, embedder)
     print(where, json.dumps({k: on_milvus[k] for k in ("grounded", "hit@5", "refused", "false_refusals")}))
     assert abs(on_milvus["grounded"] - on_faiss["grounded"]) <= 0.02, (on_milvus, on_faiss)
@@ -48,7 +52,7 @@ def test_added_and_removed_articles_reach_milvus(request, tmp_path, embedder):
     corpus = shutil.copytree(CORPUS, tmp_path / "corpus")
     ingest(corpus, settings, embedder=embedder)
     first = load_index(settings)
-    collection = first.dense.collection
+    collection, bm25 = first.dense.collection, first.lexical.collection
     (corpus / "consultants.md").write_text(NEW_ARTICLE)
     report = ingest(corpus, settings, embedder=embedder)
     index = load_index(settings)
@@ -59,6 +63,8 @@ def test_added_and_removed_articles_reach_milvus(request, tmp_path, embedder):
     assert index.dense.count() == len(index.chunks)
     wire = StoreFilter(publishers=frozenset({"Test Wire"}))
     assert sorted(i for i, _ in index.dense.search(embedder.embed(["consultants ballot"])[0], 10, wire)) == added
+    assert index.lexical.collection == bm25 and index.lexical.size == len(index.chunks)
+    assert sorted(i for i, _ in index.lexical.search("consultants ballot", 10, wire)) == added
     answer = Assistant(settings, index, embedder).ask("When does the consultants' ballot close?")
     assert any(c.chunk.id in added for c in answer.citations), answer.text
     (corpus / "consultants.md").unlink()
@@ -66,6 +72,7 @@ def test_added_and_removed_articles_reach_milvus(request, tmp_path, embedder):
     index = load_index(settings)
     assert index.dense.count() == len(first.chunks)
     assert index.dense.search(embedder.embed(["consultants ballot"])[0], 10, wire) == []
+    assert index.lexical.search("consultants ballot", 10, wire) == [] and index.lexical.size == len(first.chunks)
     # The removed passages stay for readers of the version before (dead in this one); older rows are gone.
     rows = index.dense._client.query(collection, filter="born >= 0", output_fields=["count(*)"])
     assert rows[0]["count(*)"] == len(first.chunks) + len(added)

@@ -21,11 +21,15 @@ from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.generate import GenerativeAnswerer
 from rag.ask.llm import ChatModel, LocalChat, OpenAIChat
 from rag.eval.baselines import LeadAnswerer
+from rag.index.bm25_store import Bm25Store
+from rag.index.lexical_store import LexicalStore, UpdatableLexicalStore
+from rag.index.milvus_lexical_store import MilvusLexicalStore
 from ui.service import LockedEmbedder
 
 SEAMS = [(Embedder, SentenceTransformerEmbedder), (Embedder, OpenVINOEmbedder), (Embedder, LockedEmbedder),
          (Answerer, ExtractiveAnswerer), (Answerer, GenerativeAnswerer), (Answerer, LeadAnswerer),
-         (ChatModel, OpenAIChat), (ChatModel, LocalChat)]
+         (ChatModel, OpenAIChat), (ChatModel, LocalChat), (LexicalStore, Bm25Store),
+         (LexicalStore, MilvusLexicalStore), (UpdatableLexicalStore, MilvusLexicalStore)]
 
 
 def methods(cls: type) -> dict[str, inspect.Signature]:

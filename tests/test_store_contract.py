@@ -19,6 +19,7 @@ from conftest import milvus_settings
 from rag.ask.retrieve import Filters
 from rag.index.bm25_store import Bm25Store
 from rag.index.faiss_store import FaissStore
+from rag.index.milvus_lexical_store import MilvusLexicalStore
 from rag.index.milvus_store import MilvusStore
 from rag.index.vector_store import Record, StoreFilter, admits
 from rag.settings import Settings
@@ -44,6 +45,9 @@ VECTOR_BACKENDS = [
 ]
 LEXICAL_BACKENDS = [
     pytest.param(Backend("bm25s", Bm25Store, lambda request, folder: Settings(index_dir=folder)), id="bm25s"),
+    # Milvus's BM25 function: Milvus Lite 3.2 has it; the 2.3.5 server does not (test_milvus_lexical.py).
+    pytest.param(Backend("milvus-lite", MilvusLexicalStore,
+                         lambda request, folder: milvus_settings(request, folder, "lite")), id="milvus-lite"),
 ]
 
 DIMENSION = 16
@@ -253,9 +257,9 @@ def test_save_and_open_round_trip(vector, tmp_path):
 # --- lexical stores ---
 
 def built_lexical(lexical, n: int = 40):
-    kind, _ = lexical
+    kind, settings = lexical
     records, _, texts = corpus(n)
-    return kind.build(records, texts), records, texts
+    return kind.build(records, texts, settings), records, texts
 
 
 def test_lexical_search_ranks_passages_sharing_words(lexical):
@@ -295,7 +299,7 @@ def test_lexical_filters_admit_exactly_what_admits_says(lexical, name):
 
 def test_lexical_empty_store(lexical, tmp_path):
     kind, settings = lexical
-    store = kind.build([], [])
+    store = kind.build([], [], settings)
     assert store.size == 0 and store.search("strike", 5) == [] and store.doc_freq("strike") == 0
     assert reopened(kind, settings, store, tmp_path / "version").size == 0
 

@@ -81,6 +81,10 @@ class Retriever:
         vector = self.embed_query(query) if vector is None else vector
         embedded = time.perf_counter()
         where = filters.for_store() if filters else None
+        # Two searches fused here, also where Milvus holds both (its `hybrid_search` with `RRFRanker` would be
+        # one call): the fusion weighs its rankings (lexical_weight 2, dense_weight 1), adds a third over the
+        # union of both candidate lists (sentences), and each hit keeps its BM25 score; RRFRanker has one k and
+        # no weights, and returns one list.
         dense = self.index.dense.search(vector, s.candidates, where)
         lexical = self.index.lexical.search(query, s.candidates, where)
         sentences = self._by_sentence({r for r, _ in dense} | {r for r, _ in lexical}, vector)

@@ -65,7 +65,8 @@ class Bm25Store:
         self.vocabulary = frozenset(matrix.vocab) if matrix is not None else frozenset()
 
     @classmethod
-    def build(cls, records: Sequence[Record], texts: Sequence[str]) -> Bm25Store:
+    def build(cls, records: Sequence[Record], texts: Sequence[str], settings: Settings | None = None) -> Bm25Store:
+        """All passages at once (bm25s takes no settings)."""
         if len(records) != len(texts):
             raise ValueError(f"{len(records)} records for {len(texts)} texts")
         if not records:

@@ -14,9 +14,9 @@ the same function, so "walk-out" also matches "walkout".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from rag.index.vector_store import Record, StoreFilter
 
@@ -47,16 +47,47 @@ class LexicalStore(Protocol):
         ...
 
 
+@runtime_checkable
+class UpdatableLexicalStore(LexicalStore, Protocol):
+    """A lexical store that changes in place (Milvus): an ingest sends it only the passages that changed."""
+
+    def upsert(self, records: Sequence[Record], texts: Sequence[str]) -> None:
+        """Store ``texts[i]`` with ``records[i]``; a row with the same id is replaced. Ids are distinct."""
+        ...
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove the rows with these ids; unknown ids are ignored."""
+        ...
+
+
 class LexicalStoreKind(Protocol):
     """How to make a lexical store (implemented by its class): built from all passages, or opened."""
 
-    def build(self, records: Sequence[Record], texts: Sequence[str]) -> LexicalStore: ...
+    def build(self, records: Sequence[Record], texts: Sequence[str], settings: Settings) -> LexicalStore: ...
 
     def open(self, folder: Path, settings: Settings) -> LexicalStore: ...
 
 
+def open_lexical_store(folder: Path, settings: Settings) -> LexicalStore:
+    """The lexical store the index version in ``folder`` was written with: an index written with bm25s keeps it
+    (Milvus before BM25 functions, or before this store existed) until an ingest writes passages again."""
+    if settings.vector_store == "milvus" and not (folder / "bm25").is_dir():
+        from rag.index.milvus_lexical_store import MilvusLexicalStore
+
+        return MilvusLexicalStore.open(folder, settings)
+    from rag.index.bm25_store import Bm25Store
+
+    return Bm25Store.open(folder, settings)
+
+
 def lexical_store_kind(settings: Settings) -> LexicalStoreKind:
-    """The implementation the settings choose (bm25s is the only one so far)."""
+    """Milvus's own BM25 where the vectors are in a Milvus that has BM25 functions (2.5 and later, Milvus Lite
+    included), else bm25s in-process (the 2.3 server; FAISS, which never imports pymilvus)."""
+    if settings.vector_store == "milvus":
+        from rag.index.milvus_lexical_store import MilvusLexicalStore, supports_bm25
+
+        if supports_bm25(settings):
+            return MilvusLexicalStore
     from rag.index.bm25_store import Bm25Store
 
     return Bm25Store

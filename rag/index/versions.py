@@ -6,7 +6,8 @@ Layout of ``index/``::
     .lock                   held by a running ingest
     versions/<name>/        manifest.json, articles.jsonl, chunks.jsonl,
                             the vector store's files (FAISS: vectors.npy, vector_rows.json, and dense.faiss,
-                            the approximate index, for large indexes only), the lexical store's (bm25/),
+                            the approximate index, for large indexes only; Milvus: milvus.json), the lexical
+                            store's (bm25s: bm25/; Milvus BM25: milvus_bm25.json),
                             sentences.npy + sentence_spans.npy (vectors of every passage sentence)
 
 An ingest writes a whole new version, then swaps ``CURRENT``; a crash at any point leaves the previous
@@ -34,7 +35,7 @@ from rag.index import storage
 from rag.errors import IndexProblem
 from rag.index.sentence_store import SentenceStore, sentence_key, sentence_texts
 from rag.settings import Settings
-from rag.index.lexical_store import LexicalStore, lexical_store_kind
+from rag.index.lexical_store import LexicalStore, UpdatableLexicalStore, lexical_store_kind, open_lexical_store
 from rag.index.vector_store import Record, VectorStore, vector_store_kind
 from rag.types import Article, Chunk
 
@@ -114,7 +115,7 @@ def write_index(settings: Settings, manifest: dict, articles: list[Article], chu
         storage.write_npy(tmp / "sentence_spans.npy", sentences.table)
         rows = records(chunks, {a.id: a for a in articles})
         _fill_vector_store(settings, rows, keys, vectors, previous).save(tmp)
-        lexical_store_kind(settings).build(rows, [c.text for c in chunks]).save(tmp)
+        _fill_lexical_store(settings, rows, keys, [c.text for c in chunks], previous).save(tmp)
         manifest = storage.seal(dict(manifest, files=storage.checksums(tmp)))
         storage.write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode())
         storage.fsync_dir(tmp)
@@ -181,7 +182,7 @@ def load_index(settings: Settings) -> Index:
         rows = storage.read_jsonl(path / "chunks.jsonl")
         chunks = [_chunk(r) for r in rows]
         dense = vector_store_kind(settings).open(path, settings)
-        lexical = lexical_store_kind(settings).open(path, settings)
+        lexical = open_lexical_store(path, settings)
         large = len(chunks) >= settings.exact_below  # too big to hold twice in memory: mapped, rows read on use
         sentences = SentenceStore(np.load(path / "sentences.npy", mmap_mode="r" if large else None),
                                   np.load(path / "sentence_spans.npy"),
@@ -227,14 +228,35 @@ def _fill_vector_store(settings: Settings, rows: list[Record], keys: list[str], 
         store.upsert(rows, vectors)
         return store
     store = previous.dense
-    before = {r.id: (r, k) for r, k in zip(records(previous.chunks, previous.articles), previous.keys)}
-    now = {r.id for r in rows}
-    gone = [chunk_id for chunk_id in before if chunk_id not in now]
-    changed = [n for n, (r, k) in enumerate(zip(rows, keys)) if before.get(r.id) != (r, k)]
+    gone, changed = _changes(previous, rows, keys)
     store.delete(gone)
     store.upsert([rows[n] for n in changed], vectors[changed])
     log.info("vector store: %d passages deleted, %d upserted", len(gone), len(changed))
     return store
+
+
+def _fill_lexical_store(settings: Settings, rows: list[Record], keys: list[str], texts: list[str],
+                        previous: Index | None) -> LexicalStore:
+    """The lexical store of the new version: bm25s is built whole (it cannot change an index), Milvus gets the
+    changes as its vector store does."""
+    kind = lexical_store_kind(settings)
+    store = previous.lexical if previous is not None else None
+    if not (isinstance(store, UpdatableLexicalStore) and type(store) is kind):
+        return kind.build(rows, texts, settings)
+    gone, changed = _changes(previous, rows, keys)
+    store.delete(gone)
+    store.upsert([rows[n] for n in changed], [texts[n] for n in changed])
+    log.info("lexical store: %d passages deleted, %d upserted", len(gone), len(changed))
+    return store
+
+
+def _changes(previous: Index, rows: list[Record], keys: list[str]) -> tuple[list[str], list[int]]:
+    """The passages of ``previous`` gone from ``rows``, and the positions in ``rows`` of those new or changed
+    (another text, which changes the key, or other metadata)."""
+    before = {r.id: (r, k) for r, k in zip(records(previous.chunks, previous.articles), previous.keys)}
+    now = {r.id for r in rows}
+    gone = [chunk_id for chunk_id in before if chunk_id not in now]
+    return gone, [n for n, (r, k) in enumerate(zip(rows, keys)) if before.get(r.id) != (r, k)]
 
 
 def _article(row: dict) -> Article:
