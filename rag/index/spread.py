@@ -58,11 +58,11 @@ def embed_spread(
 def _run(todo: list[str], text_of: dict[str, str], settings: Settings, fresh: dict[str, np.ndarray],
          progress: Callable[[int, int], None] | None) -> str:
     """Embed the texts of ``todo`` (keys) on the workers, journaling each batch; return the workers' backend."""
-    ray = _ray()
+    ray = _ray(settings)
     started = not ray.is_initialized()  # inside a Ray program already: use its connection, leave it open
-    if started:
-        _connect(ray, settings)
     try:
+        if started:
+            _connect(ray, settings)
         batches = [todo[n: n + settings.ray_batch] for n in range(0, len(todo), settings.ray_batch)]
         workers = min(settings.ingest_workers, len(batches))
         # A dead worker is restarted (loading the model again) and its batch retried, by Ray.
@@ -105,8 +105,12 @@ def _connect(ray, settings: Settings) -> None:
              _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
 
 
-def _ray():
+def _ray(settings: Settings):
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing may leave the machine
+    if not settings.ray_address:
+        # A private cluster on loopback: Ray otherwise swaps 127.0.0.1 for the machine's address and listens there
+        # (this is Ray's switch for laptops, read when it is imported).
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         import ray
         import ray.util
