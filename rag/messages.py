@@ -151,6 +151,9 @@ TEMPLATES: dict[str, str] = {
     # `rag ingest --workers N` (or ingest_workers) without Ray installed.
     "RAY_MISSING": "spreading the embedding over workers needs Ray: pip install '.[distributed]' (or ray), "
                    "or ingest without --workers",
+    # `rag ingest --workers N` could not start its private Ray cluster.
+    "RAY_START": "could not start Ray on this machine ({reason}); if the machine is busy, try again, or start Ray "
+                 "yourself (ray start --head) and give --ray auto",
     # `rag ask` or `rag search` with -k below 1.
     "CLI_BAD_K": "-k must be 1 or more (got {k})",
     # `rag serve` with neither a corpus folder nor an index.
@@ -231,6 +234,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "CLI_CHECKED": frozenset(),
     "CLI_NO_CORPUS": frozenset({"folder"}),
     "RAY_MISSING": frozenset(),
+    "RAY_START": frozenset({"reason"}),
     "CLI_BAD_K": frozenset({"k"}),
     "SERVE_NOTHING": frozenset({"folder", "index"}),
     "SERVE_INDEX_ONLY": frozenset({"folder", "index"}),

@@ -25,13 +25,17 @@ from typing import Callable, Mapping
 import numpy as np
 
 from embeddings import Embedder, embedder_for
-from rag.errors import UsageError
+from rag.errors import IndexProblem, UsageError
 from rag.index import embed_journal
 from rag.index.vector_cache import embed_cached
 from rag.messages import render
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Ray gives its processes 30 s to start; a machine busy with other work can take longer, and a second start finds
+# their files in the page cache.
+START_ATTEMPTS = 3
 
 
 def embed_spread(
@@ -99,10 +103,19 @@ def _connect(ray, settings: Settings) -> None:
         return
     # The workers inherit this process's environment (HF_HUB_OFFLINE, the settings' RAG_* variables), and import
     # this same code, also where it is not installed but run from a checkout.
-    code = str(Path(__file__).resolve().parents[2])
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code, os.environ.get("PYTHONPATH", "")) if p)
-    ray.init(address="local", num_cpus=settings.ingest_workers, include_dashboard=False,
-             _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
+    code, paths = str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")
+    if code not in paths.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code, paths) if p)
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            ray.init(address="local", num_cpus=settings.ingest_workers, include_dashboard=False,
+                     _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
+            return
+        except Exception as e:  # noqa: BLE001  (Ray says "timed out during startup" with a bare Exception)
+            ray.shutdown()
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            log.warning("starting Ray failed (attempt %d of %d): %s", attempt, START_ATTEMPTS, reason)
+    raise IndexProblem(render("RAY_START", reason=reason), fix="")
 
 
 def _ray(settings: Settings):
