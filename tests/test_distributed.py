@@ -129,15 +129,18 @@ def _rag(corpus: Path, settings: Settings, workers: str, wait: bool = True):
            "--workers", workers]
     if wait:
         return subprocess.run(cmd, cwd=ROOT, env=_env(settings), capture_output=True, text=True, timeout=300)
-    return subprocess.Popen(cmd, cwd=ROOT, env=_env(settings), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(settings.index_dir.parent / "driver.err", "w") as err:  # the child keeps its own copy
+        return subprocess.Popen(cmd, cwd=ROOT, env=_env(settings), start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=err)
 
 
-def _wait_for_journal(driver: subprocess.Popen, settings: Settings, texts: int, timeout: float = 240) -> None:
+def _wait_for_journal(driver: subprocess.Popen, settings: Settings, texts: int, timeout: float = 480) -> None:
     """Until the driver has kept batches of at least ``texts`` vectors in all."""
     folder, deadline = settings.index_dir / embed_journal.FOLDER, time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert driver.poll() is None, "the distributed ingest ended before it could be killed"
+        if driver.poll() is not None:
+            err = (settings.index_dir.parent / "driver.err").read_text()
+            pytest.fail(f"the distributed ingest ended before it could be killed: {err[-2000:]}")
         if folder.is_dir() and settings.ray_batch * len(list(folder.glob("*.npz"))) >= texts:
             return
         time.sleep(0.02)
