@@ -151,7 +151,8 @@ TEMPLATES: dict[str, str] = {
     # `rag ingest --workers N` (or ingest_workers) without Ray installed.
     "RAY_MISSING": "spreading the embedding over workers needs Ray: pip install '.[distributed]' (or ray), "
                    "or ingest without --workers",
-    # `rag ingest --workers N` could not start its private Ray cluster.
+    # `rag ingest --workers N` could not start its private Ray cluster (Ray gives its processes 30 s; a machine
+    # busy with other work can take longer).
     "RAY_START": "could not start Ray on this machine ({reason}); if the machine is busy, try again, or start Ray "
                  "yourself (ray start --head) and give --ray auto",
     # `rag ask` or `rag search` with -k below 1.

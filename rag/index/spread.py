@@ -33,10 +33,6 @@ from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Ray gives its processes 30 s to start; a machine busy with other work can take longer, and a second start finds
-# their files in the page cache.
-START_ATTEMPTS = 3
-
 
 def embed_spread(
     texts: list[str],
@@ -106,16 +102,12 @@ def _connect(ray, settings: Settings) -> None:
     code, paths = str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")
     if code not in paths.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code, paths) if p)
-    for attempt in range(1, START_ATTEMPTS + 1):
-        try:
-            ray.init(address="local", num_cpus=settings.ingest_workers, include_dashboard=False,
-                     _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
-            return
-        except Exception as e:  # noqa: BLE001  (Ray says "timed out during startup" with a bare Exception)
-            ray.shutdown()
-            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            log.warning("starting Ray failed (attempt %d of %d): %s", attempt, START_ATTEMPTS, reason)
-    raise IndexProblem(render("RAY_START", reason=reason), fix="")
+    try:
+        ray.init(address="local", num_cpus=settings.ingest_workers, include_dashboard=False,
+                 _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
+    except Exception as e:  # noqa: BLE001  (Ray says "timed out during startup" with a bare Exception)
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise IndexProblem(render("RAY_START", reason=reason), fix="") from None
 
 
 def _ray(settings: Settings):
