@@ -1,6 +1,6 @@
 """The `rag` command: ingest, ask, search, serve, eval. User errors print one line on stderr and exit 2.
 
-    rag ingest [DIR] [--index DIR]
+    rag ingest [DIR] [--index DIR] [--workers N [--ray ADDRESS]]
     rag ask "QUESTION" [--index DIR] [--json] [--answerer auto|extractive|openai|local]
     rag ask --json - [--index DIR]        (one question per stdin line, one JSON answer per stdout line)
     rag search "QUESTION" [--index DIR] [-k N]
@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="index the articles in a folder (default: corpus/)")
     p.add_argument("corpus", nargs="?", type=Path, help="folder of articles")
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="embed on N Ray workers (pip install '.[distributed]'); default: RAG_INGEST_WORKERS or 0, "
+                        "in this process")
+    p.add_argument("--ray", metavar="ADDRESS", help="the Ray cluster of those workers: auto, HOST:6379 or "
+                   "ray://HOST:10001 (default: RAG_RAY_ADDRESS, or a Ray started on this machine)")
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("ask", help="answer a question with cited passages")
@@ -112,6 +117,9 @@ def _ingest(args, settings: Settings) -> int:
     from rag.index.ingest import ingest
     from rag.progress import Progress
 
+    if args.workers is not None or args.ray:
+        workers = settings.ingest_workers if args.workers is None else args.workers
+        settings = settings.replace(ingest_workers=workers, ray_address=args.ray or settings.ray_address)
     corpus = args.corpus or settings.corpus_dir
     if args.corpus is None and not corpus.is_dir():  # a first run in the wrong folder: say what it looks for
         raise UsageError(render("CLI_NO_CORPUS", folder=str(corpus).rstrip("/")))

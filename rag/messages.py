@@ -148,6 +148,13 @@ TEMPLATES: dict[str, str] = {
     # `rag ingest` without a folder where there is no corpus/ folder.
     "CLI_NO_CORPUS": "no {folder}/ folder here: rag ingest reads {folder}/ by default, or give the folder of "
                      "articles: rag ingest DIR",
+    # `rag ingest --workers N` (or ingest_workers) without Ray installed.
+    "RAY_MISSING": "spreading the embedding over workers needs Ray: pip install '.[distributed]' (or ray), "
+                   "or ingest without --workers",
+    # `rag ingest --workers N` could not start its private Ray cluster (Ray gives its processes 30 s; a machine
+    # busy with other work can take longer).
+    "RAY_START": "could not start Ray on this machine ({reason}); if the machine is busy, try again, or start Ray "
+                 "yourself (ray start --head) and give --ray auto",
     # `rag ask` or `rag search` with -k below 1.
     "CLI_BAD_K": "-k must be 1 or more (got {k})",
     # `rag serve` with neither a corpus folder nor an index.
@@ -227,6 +234,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),
     "CLI_NO_CORPUS": frozenset({"folder"}),
+    "RAY_MISSING": frozenset(),
+    "RAY_START": frozenset({"reason"}),
     "CLI_BAD_K": frozenset({"k"}),
     "SERVE_NOTHING": frozenset({"folder", "index"}),
     "SERVE_INDEX_ONLY": frozenset({"folder", "index"}),

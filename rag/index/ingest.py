@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from embeddings import Embedder, embedder_for
-from rag.index import storage
+from rag.index import embed_journal, storage
 from rag.text.chunk import Tokenizer, chunk_articles
 from rag.index.vector_cache import chunk_inputs, embed_cached
 from rag.errors import IndexProblem
@@ -76,14 +76,24 @@ def ingest(
         sentences = sentence_texts(table, by_id, ids)
         # Passages and sentences go through the model together: one pass, one progress bar.
         sentence_keys = [sentence_key(settings.model, t) for t in sentences]
-        vectors, missing = embed_cached(texts + sentences, keys + sentence_keys, get_embedder, dimension,
-                                        previous.cache() if previous else {}, progress)
-        backend = getattr(model[0], "backend", "torch") if missing or not previous else \
+        # Vectors of the current version, and those an ingest killed before its version was written had embedded.
+        cache = {**(previous.cache() if previous else {}), **embed_journal.load(settings.index_dir)}
+        spread_backend = None
+        if settings.ingest_workers:
+            from rag.index.spread import embed_spread  # imports Ray: only when asked for
+
+            vectors, missing, spread_backend = embed_spread(texts + sentences, keys + sentence_keys, settings, cache,
+                                                            get_embedder, dimension, progress)
+        else:
+            vectors, missing = embed_cached(texts + sentences, keys + sentence_keys, get_embedder, dimension, cache,
+                                            progress)
+        backend = (spread_backend or getattr(model[0], "backend", "torch")) if missing or not previous else \
             previous.manifest["model"].get("backend", "torch")
         manifest = dict(build_manifest(settings, vectors.shape[1], articles, chunks, backend),
                         corpus=fingerprint, skipped=[[s.source, s.reason] for s in skipped])
         store = SentenceStore(vectors[len(chunks):], table, ids)
         path = write_index(settings, manifest, articles, chunks, keys, vectors[: len(chunks)], store, previous)
+        embed_journal.clear(settings.index_dir)  # the current version holds them now
     embedded = sum(1 for i in missing if i < len(chunks))
     return IngestReport(len(articles), len(chunks), embedded, len(missing) - embedded, tuple(skipped),
                         time.perf_counter() - started, False, path.name)
