@@ -175,3 +175,59 @@ def retrieval(precision: str, cache_dir: Path, root: Path, squad: Path = SQUAD, 
     summary = next(iter(reports.values())).summary()
     return {"precision": precision, "backend": ingest_embedder.backend, "questions": len(cases),
             **{k: summary[k] for k in ("hit@1", "hit@5", "grounded")}}
+
+
+def int8_recipes(nncf) -> dict[str, dict]:
+    """Alternatives to the shipped int8 recipe, as changes to it (measured in the README's table)."""
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters as Advanced
+    from nncf.quantization.advanced_parameters import AdvancedSmoothQuantParameters as Smooth
+    from nncf.quantization.advanced_parameters import OverflowFix
+
+    every_layer = {"ignored_scope": None}
+
+    def advanced(**options) -> dict:
+        return {**every_layer, "advanced_parameters": Advanced(**options)}
+
+    return {"all MatMuls int8 (before)": every_layer,
+            "all int8, SmoothQuant off": advanced(smooth_quant_alphas=Smooth(matmul=-1)),
+            "all int8, SmoothQuant alpha 0.5": advanced(smooth_quant_alphas=Smooth(matmul=0.5)),
+            "all int8, 7-bit weights (overflow fix)": advanced(overflow_fix=OverflowFix.ENABLE),
+            "all int8, accurate bias correction": {**every_layer, "fast_bias_correction": False},
+            "all int8 but the last layer": {"ignored_scope": nncf.IgnoredScope(patterns=[r".*\.layer\.5\..*"])},
+            "feed-forward outputs fp32 (shipped)": {}}
+
+
+def main() -> None:
+    """``python bench/perf_embed.py [--retrieval]``: int8 recipes' agreement with torch on real text, and with
+    ``--retrieval`` SQuAD hit@k and grounded answers with the benchmark indexed at fp32 and at int8."""
+    import argparse
+    import json
+    import tempfile
+
+    import nncf
+
+    from embeddings import load_embedder
+    from rag.settings import Settings
+
+    p = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    p.add_argument("--retrieval", action="store_true")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    args = p.parse_args()
+    cache = Settings.from_env().model_cache_dir
+    texts = real_passages(256)
+    reference = load_embedder("all-MiniLM-L6-v2", 16).embed(texts)
+    print(f"{len(texts)} passages of 256 tokens (seed corpus and SQuAD documents)\n")
+    print("| int8 recipe | min cosine | p1 | mean | embed s (wall) | embed s (CPU) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, recipe in int8_recipes(nncf).items():
+        vectors, wall, cpu = embed_with(quantized(recipe, cache), texts, args.threads)
+        a = agreement(vectors, reference)
+        print(f"| {name} | {a['min']:.4f} | {a['p1']:.4f} | {a['mean']:.4f} | {wall:.1f} | {cpu:.1f} |", flush=True)
+    if args.retrieval:
+        root = Path(tempfile.mkdtemp(prefix="rag-int8-eval-"))
+        for precision in ("fp32", "int8"):
+            print(json.dumps(retrieval(precision, cache, root)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
