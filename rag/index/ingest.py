@@ -87,8 +87,8 @@ def ingest(
         else:
             vectors, missing = embed_cached(texts + sentences, keys + sentence_keys, get_embedder, dimension, cache,
                                             progress)
-        backend = (spread_backend or getattr(model[0], "backend", "torch")) if missing or not previous else \
-            previous.manifest["model"].get("backend", "torch")
+        backend = str((spread_backend or getattr(model[0], "backend", "torch")) if missing or not previous else
+                      previous.manifest["model"].get("backend", "torch"))
         manifest = dict(build_manifest(settings, vectors.shape[1], articles, chunks, backend),
                         corpus=fingerprint, skipped=[[s.source, s.reason] for s in skipped])
         store = SentenceStore(vectors[len(chunks):], table, ids)
