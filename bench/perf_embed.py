@@ -155,9 +155,6 @@ def embed_with(model, texts: list[str], threads: int, batch_size: int = 16) -> t
 def retrieval(precision: str, cache_dir: Path, root: Path, squad: Path = SQUAD, sample: int | None = None) -> dict:
     """`rag eval` of the SQuAD benchmark (extractive answerer) on its documents indexed at ``precision``;
     questions are embedded at fp32 as always. `rag eval` itself indexes with the question embedder (fp32)."""
-    import random as _random
-
-    from embeddings import load_embedder
     from rag.eval.datasets import load_dataset
     from rag.eval.evaluate import evaluate_all
     from rag.eval.setup import assistants, configurations, index_documents
@@ -169,7 +166,7 @@ def retrieval(precision: str, cache_dir: Path, root: Path, squad: Path = SQUAD, 
     ingest_embedder = load_embedder(settings.model, settings.embed_batch, "openvino", precision, cache_dir)
     settings = index_documents(dataset.documents, settings, ingest_embedder, root=root / precision)
     query_embedder = load_embedder(settings.model, settings.embed_batch, "openvino", "fp32", cache_dir)
-    cases = _random.Random(0).sample(dataset.cases, sample) if sample else dataset.cases
+    cases = random.Random(0).sample(dataset.cases, sample) if sample else dataset.cases
     configs = configurations(settings, False, ("extractive",))
     reports = evaluate_all(assistants(configs, load_index(settings), query_embedder), cases)
     summary = next(iter(reports.values())).summary()
@@ -206,7 +203,6 @@ def main() -> None:
 
     import nncf
 
-    from embeddings import load_embedder
     from rag.settings import Settings
 
     p = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
