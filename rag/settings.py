@@ -95,7 +95,8 @@ class Settings:
     llm_total_timeout: float = 120.0  # seconds one generated answer may take in all
     llm_max_tokens: int = 160  # most tokens the model may write per answer (one to three sentences)
     llm_evidence_tokens: int = 250  # tokens of excerpts the model reads: the best sentences and their neighbours
-    llm_neighbours: int = 1  # sentences shown either side of each chosen sentence, for context
+    llm_neighbours: int = 1  # sentences shown either side of a chosen sentence, for context
+    llm_neighbours_for: int = 1  # how many of the best sentences get those neighbours; the rest come alone
     llm_answerable: float = 0.5  # the model's P(the excerpts answer it) under which the question is refused
     llm_confirmed: float = 0.57  # the model's P(the excerpts state its answer), asked after it; under it: refused
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
@@ -111,6 +112,9 @@ class Settings:
         if self.ingest_workers < 0 or self.ray_batch < 1:
             raise UsageError(f"ingest_workers must be 0 or more and ray_batch 1 or more (got {self.ingest_workers} "
                              f"and {self.ray_batch}; RAG_INGEST_WORKERS, RAG_RAY_BATCH)")
+        if self.llm_neighbours < 0 or self.llm_neighbours_for < 0:
+            raise UsageError(f"llm_neighbours and llm_neighbours_for must be 0 or more (got {self.llm_neighbours} "
+                             f"and {self.llm_neighbours_for}; RAG_LLM_NEIGHBOURS, RAG_LLM_NEIGHBOURS_FOR)")
         if self.ray_address and not self.ingest_workers:
             raise UsageError(f"ray_address {self.ray_address!r} needs ingest_workers of 1 or more (rag ingest "
                              "--workers N --ray ADDRESS)")
@@ -157,7 +161,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # the language model that writes answers
     "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
               "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_evidence_tokens", "llm_neighbours",
-              "llm_answerable", "llm_confirmed", "llm_temperature", "llm_context_tokens"),
+              "llm_neighbours_for", "llm_answerable", "llm_confirmed", "llm_temperature", "llm_context_tokens"),
     "ui": ("serve_host", "serve_port", "max_upload_bytes", "ui_max_k", "ui_stream_delay", "ui_concurrency",
            "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file", "ui_upload_dir"),
 }

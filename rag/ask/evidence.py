@@ -2,9 +2,11 @@
 
 A small model on a laptop CPU reads prompt tokens at tens per second, so every token shown costs time. The
 extractive answerer already scores every sentence of the retrieved passages against the question; the
-excerpts take the best of them, each with ``neighbours`` sentences either side (a pronoun's referent, the
-figure in the next sentence), until ``budget`` tokens are used. Each excerpt stays tied to its passage, so a
-marker the model writes opens a real passage, and the citation check reads the whole passage.
+excerpts take the best of them until ``budget`` tokens are used, the first ``lead`` of them with ``neighbours``
+sentences either side (a pronoun's referent, the figure in the next sentence) and the rest alone: the answer is
+often not the best-scored sentence, and a runner-up's neighbours would take the room of other candidates. Each
+excerpt stays tied to its passage, so a marker the model writes opens a real passage, and the citation check
+reads the whole passage.
 
 >>> from rag.types import Chunk
 >>> text = "One fact. Two facts here. Three. Four more facts."
@@ -13,6 +15,8 @@ marker the model writes opens a real passage, and the citation check reads the w
 ['... Four more facts.']
 >>> [e.text for e in excerpts([(0, (10, 25))], [Hit(chunk, 1.0)], {"a": text}, 100, len)]
 ['One fact. Two facts here. Three. ...']
+>>> [e.text for e in excerpts([(0, (0, 9)), (0, (33, 49))], [Hit(chunk, 1.0)], {"a": text}, 100, len)]
+['One fact. Two facts here. ... Four more facts.']
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ class Excerpt:
 
 
 def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
-             budget: int, count: Callable[[str], int], neighbours: int = 1,
+             budget: int, count: Callable[[str], int], neighbours: int = 1, lead: int = 1,
              heading: Callable[[int], int] = lambda rank: 0) -> list[Excerpt]:
     """Excerpts of ``hits`` from ``ranked`` sentences, best first, as (hit rank, sentence span) pairs.
 
@@ -44,13 +48,14 @@ def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
     Excerpts come in the order of their passages' ranks.
     """
     shown: dict[int, set[tuple[int, int]]] = {}
-    used = 0
+    used = taken = 0
     for rank, span in ranked:
         chunk = hits[rank].chunk
         if span not in chunk.sentences:
             continue
         i = chunk.sentences.index(span)
-        window = chunk.sentences[max(0, i - neighbours): i + neighbours + 1]
+        around = neighbours if taken < lead else 0
+        window = chunk.sentences[max(0, i - around): i + around + 1]
         new = [s for s in window if s not in shown.get(rank, set())]
         if not new:
             continue
@@ -60,6 +65,7 @@ def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
             continue
         shown.setdefault(rank, set()).update(new)
         used += cost
+        taken += 1
     return [_excerpt(hits[rank], sorted(spans), texts[hits[rank].chunk.article_id])
             for rank, spans in sorted(shown.items())]
 

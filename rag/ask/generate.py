@@ -153,7 +153,7 @@ class GenerativeAnswerer:
         def heading(rank: int) -> int:
             return self.tokens(passage(len(hits), Excerpt(hits[rank], (), ""), articles[hits[rank].chunk.article_id]))
 
-        return excerpts(ranked, hits, texts, budget, self.tokens, neighbours, heading)
+        return excerpts(ranked, hits, texts, budget, self.tokens, neighbours, s.llm_neighbours_for, heading)
 
     def checked(self, query: Query, text: str, hits: list[Hit], articles: Mapping[str, Article],
                 fallback: Answer, verdict: float | None) -> Answer:
