@@ -36,7 +36,8 @@ class LlamaServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.log = log
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "local-model",
+        # rag.ask.llama_cpu loads the CPU backend a variants build needs, then runs llama_cpp.server.
+        command = [sys.executable, "-m", "rag.ask.llama_cpu", "--model", str(model), "--model_alias", "local-model",
                    "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(n_ctx), "--n_threads", "2"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
         with open(log, "wb") as out:

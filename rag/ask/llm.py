@@ -188,6 +188,9 @@ class LocalChat:
             if key not in self._loaded:
                 from llama_cpp import Llama
 
+                from rag.ask.llama_cpu import load_cpu_backend
+
+                load_cpu_backend()
                 log.info("loading %s", self.path)
                 llama = Llama(model_path=str(self.path), n_ctx=s.llm_context_tokens, n_threads=s.llm_threads,
                               n_threads_batch=s.llm_threads, verbose=False)
