@@ -1,13 +1,15 @@
 """llama.cpp's CPU backends side by side: prompt and generation tokens/s of each, with the answering model.
 
     python bench/llama_build.py [--variants x64,haswell,auto] [--wheel OTHER.whl ...] [--tokens 512] [-r 3]
+                                [--flash-attn]
 
 Each configuration runs in its own process (a process keeps the first CPU backend it loads): every listed
 backend of the installed variants build (`auto` is the one ggml picks for this CPU, as the product does; `x64`
 is plain x86-64, what a portable build without variants runs), then each `--wheel` (another llama-cpp-python
 build, unpacked to a temporary folder, e.g. the wheel pip cached from an earlier build). Each reads the same
 prompt of corpus text from nothing `-r` times (the best rate is kept; one round when it is slow) and then
-writes 64 tokens. Run it on a quiet machine: it measures wall-clock time.
+writes 64 tokens. With `--flash-attn`, each backend of the installed build runs twice, without and with
+llama.cpp's flash attention (the product runs without). Run it on a quiet machine: it measures wall-clock time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from rag.settings import Settings
 
 
-def child(variant: str | None, tokens: int, rounds: int) -> dict:
+def child(variant: str | None, tokens: int, rounds: int, flash: bool) -> dict:
     from llama_cpp import Llama
 
     from rag.ask.llama_cpu import load_cpu_backend
@@ -36,7 +38,7 @@ def child(variant: str | None, tokens: int, rounds: int) -> dict:
     path = Path(settings.llm_gguf) if settings.llm_gguf else installed_model(settings)
     began = time.perf_counter()
     llama = Llama(model_path=str(path), n_ctx=2048, n_threads=settings.llm_threads,
-                  n_threads_batch=settings.llm_threads, verbose=False)
+                  n_threads_batch=settings.llm_threads, flash_attn=flash, verbose=False)
     loaded = time.perf_counter() - began
     text = " ".join(p.read_text() for p in sorted(Path("corpus").glob("*.txt")))
     prompt = llama.tokenize(text.encode())[:tokens]
@@ -71,11 +73,12 @@ def _features(backend: str) -> str:
     return " ".join(k for k, *v in pairs if v == ["1"] and k.startswith(("AVX", "AMX", "FMA", "F16C", "BMI", "SSE")))
 
 
-def run(variant: str, wheel_dir: str | None, args) -> dict:
+def run(variant: str, wheel_dir: str | None, args, flash: bool = False) -> dict:
     env = dict(os.environ)
     if wheel_dir:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [wheel_dir, env.get("PYTHONPATH")]))
     command = [sys.executable, __file__, "--child", variant, "--tokens", str(args.tokens), "-r", str(args.r)]
+    command += ["--flash-attn"] if flash else []
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode:
         return {"backend": variant, "error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -88,12 +91,15 @@ def main() -> None:
     parser.add_argument("--wheel", type=Path, action="append", default=[], help="another llama-cpp-python wheel")
     parser.add_argument("--tokens", type=int, default=512, help="prompt length")
     parser.add_argument("-r", type=int, default=3, help="times the prompt is read")
+    parser.add_argument("--flash-attn", action="store_true", help="installed backends also with flash attention")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(None if args.child == "auto" else args.child, args.tokens, args.r)))
+        print(json.dumps(child(None if args.child == "auto" else args.child, args.tokens, args.r, args.flash_attn)))
         return
-    rows = [(f"installed, {v}", run(v, None, args)) for v in args.variants.split(",")]
+    attention = (False, True) if args.flash_attn else (False,)
+    rows = [(f"installed, {v}" + (", flash attention" if flash else ""), run(v, None, args, flash))
+            for v in args.variants.split(",") for flash in attention]
     with tempfile.TemporaryDirectory() as folder:
         for wheel in args.wheel:
             target = Path(folder) / wheel.stem
