@@ -31,11 +31,11 @@ def child(variant: str | None, tokens: int, rounds: int, flash: bool) -> dict:
     from llama_cpp import Llama
 
     from rag.ask.llama_cpu import load_cpu_backend
-    from rag.ask.llm import installed_model
+    from rag.ask.llm import LocalChat
 
     backend = load_cpu_backend(variant)
     settings = Settings.from_env()
-    path = Path(settings.llm_gguf) if settings.llm_gguf else installed_model(settings)
+    path = LocalChat(settings).path  # the model the local answerer would load (RAG_LLM_GGUF, or the installed one)
     began = time.perf_counter()
     llama = Llama(model_path=str(path), n_ctx=2048, n_threads=settings.llm_threads,
                   n_threads_batch=settings.llm_threads, flash_attn=flash, verbose=False)
