@@ -3,9 +3,9 @@
 The model reads excerpts (``rag.ask.evidence``: the best sentences of the passages with their neighbours),
 numbered and quoted as data (``rag/ask/prompts.py``), and replies with a verdict line, YES or NO, then the
 answer with ``[n]`` markers. A local model's verdict is read from the probability of its first word, and a
-question under ``llm_answerable`` is refused; its answer is then held to the cited form by a grammar, and
-afterwards the model is asked whether the excerpts state that answer (``llm_confirmed``): judging an answer it
-has written separates the questions the articles answer better than the verdict before it. Every
+question under ``llm_answerable`` is refused; its answer is then held to the cited form by a grammar. With
+``llm_confirmed`` above 0 the model is then asked whether the excerpts state that answer, and a question under
+it is refused (off by default: on the articles' own question sets it refused only answerable questions). Every
 sentence is checked against the passage it cites (``rag.ask.check``). Whenever the model cannot be trusted
 with the question, the extractive answer is given instead (``answerer`` says "extractive"), with a note saying
 why: the model failed (down, timed out, broken stream, context too long), or none of its sentences is
@@ -108,7 +108,8 @@ class GenerativeAnswerer:
                 pieces.append(piece)
                 yield piece
             text = "".join(pieces).strip()
-            confirmed = self.confirmed(messages, text) if verdict is not None and not self.declines(text) else None
+            asks = verdict is not None and self.settings.llm_confirmed > 0 and not self.declines(text)
+            confirmed = self.confirmed(messages, text) if asks else None
             log.info("%s model: verdict %s, confirmed %s, %d characters in %.2f s for %r", self.name, _p(verdict),
                      _p(confirmed), len(text), time.perf_counter() - started, query.question[:80])
             if confirmed is not None:
