@@ -19,7 +19,6 @@ from pathlib import Path
 
 from embeddings import embedder_for
 from rag.ask.assistant import Assistant
-from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.generate import GenerativeAnswerer
 from rag.eval.datasets import load_dataset
 from rag.eval.evaluate import _matches
@@ -55,11 +54,11 @@ def main() -> None:
     parser.add_argument("--vary", default="", metavar="SETTING=V1,V2",
                         help="one setting and the values to compare (default: the settings as they are)")
     args = parser.parse_args()
-    base = Settings.from_env(index_dir=args.index)
+    base = Settings.from_env(index_dir=args.index, answerer="extractive")  # the excerpts need no model
     embedder = embedder_for(base)
     name, _, values = args.vary.partition("=")
     kind = type(getattr(base, name)) if name else str
-    print(f"{'set':<28} {args.vary.split('=')[0] or 'settings':>20} {'gold in excerpts':>17} "
+    print(f"{'set':<28} {name or 'settings':>20} {'gold in excerpts':>17} "
           f"{'tokens':>7} {'passages':>8}")
     for path in args.questions:
         dataset = load_dataset(path)
@@ -69,8 +68,7 @@ def main() -> None:
         index = load_index(settings)
         for value in values.split(",") if name else ["as set"]:
             varied = settings.replace(**{name: kind(value)}) if name else settings
-            extractive = ExtractiveAnswerer(embedder, index.lexical, varied, index.articles, index.sentences)
-            share, n, tokens, passages = measure(Assistant(varied, index, embedder, extractive), dataset.cases)
+            share, n, tokens, passages = measure(Assistant(varied, index, embedder), dataset.cases)
             print(f"{path.name[:28]:<28} {value:>20} {share:>11.3f} ({n:>3}) {tokens:>7.0f} {passages:>8.1f}")
 
 
