@@ -128,6 +128,18 @@ class Tab:
     def last_answer(self) -> str:
         return self.page.locator('#chat [data-testid="bot"]').last.inner_text()
 
+    def choose_file(self, path: Path, attempts: int = 3) -> None:
+        """Choose a file in the Articles form and wait until the File component shows its name. A file chosen
+        while the component is (re)mounting, as after "Add" empties the form, can be missed: choose it again."""
+        for attempt in range(1, attempts + 1):
+            self.page.locator("#a-file input[type=file]").set_input_files(str(path))
+            try:
+                self.page.locator("#a-file").get_by_text(path.name).first.wait_for(timeout=10_000)
+                return
+            except Exception:
+                if attempt == attempts:
+                    raise
+
     def remote_requests(self) -> list[str]:
         return [u for u in self.requests if urlparse(u).scheme not in ("data", "blob")
                 and urlparse(u).hostname != "127.0.0.1"]

@@ -52,8 +52,7 @@ def test_two_articles_in_a_row_keep_their_own_metadata(tab, ui_server, tmp_path,
 
         path = tmp_path / "glasgow.html"
         path.write_text(PAGE)
-        page.locator("#a-file input[type=file]").set_input_files(str(path))
-        page.locator("#a-file").get_by_text("glasgow.html").first.wait_for()
+        tab.choose_file(path)
         page.locator("#a-add").click()
         page.locator("#a-status .status.ok", has_text="Scottish junior doctors").wait_for()
         second = next(a for a in ui_server.service.assistant.index.articles.values() if "Thornbury" in a.text)
