@@ -21,7 +21,7 @@ from embeddings import embedder_for
 from rag.ask.assistant import Assistant
 from rag.ask.generate import GenerativeAnswerer
 from rag.eval.datasets import load_dataset
-from rag.eval.evaluate import _matches
+from rag.eval.evaluate import matches
 from rag.eval.setup import index_documents
 from rag.index.versions import load_index
 from rag.settings import Settings
@@ -42,7 +42,7 @@ def measure(assistant: Assistant, cases) -> tuple[float, int, float, float]:
         tokens.append(writer.tokens(writer.messages(query, shown, index.articles)[-1]["content"]))
         passages.append(len(shown))
         if not case.refuse and case.has_strings:
-            held.append(_matches(case, " ".join(e.text for e in shown)))
+            held.append(matches(case, " ".join(e.text for e in shown)))
     return statistics.mean(held), len(held), statistics.mean(tokens), statistics.mean(passages)
 
 

@@ -70,7 +70,7 @@ class Case:
         if not self.has_strings:
             return next((n for n, hit in enumerate(ranking, 1) if self.holds_gold(hit.chunk)), None)
         return next((n for n in range(1, len(ranking) + 1)
-                     if _matches(self, " ".join(h.chunk.text for h in ranking[:n]))), None)
+                     if matches(self, " ".join(h.chunk.text for h in ranking[:n]))), None)
 
 
 @dataclass
@@ -268,9 +268,9 @@ def score(case: Case, answer: Answer, stages: dict[str, float], ranking: Sequenc
     if case.gold_docs:
         result.ndcg = ndcg([h.chunk.article_id for h in ranking[:NDCG_DEPTH]], dict(case.gold_docs))
     if not answer.refused and not case.refuse:
-        result.in_answer = case.has_strings and _matches(case, answer.text)
+        result.in_answer = case.has_strings and matches(case, answer.text)
         result.gold_citations = sum(case.holds_gold(c.chunk) for c in answer.citations)
-        result.in_citation = (_matches(case, " ".join(c.chunk.text for c in answer.citations))
+        result.in_citation = (matches(case, " ".join(c.chunk.text for c in answer.citations))
                               if case.has_strings else result.gold_citations > 0)
     if boilerplate is not None:
         result.boilerplate_cited = sum(1 for c in answer.citations for b in boilerplate if found(b, c.chunk.text))
@@ -285,7 +285,8 @@ def ndcg(documents: list[str], relevance: Mapping[str, int], depth: int = NDCG_D
     return dcg / ideal if ideal else 0.0
 
 
-def _matches(case: Case, text: str) -> bool:
+def matches(case: Case, text: str) -> bool:
+    """The text holds the case's gold: one of ``answers`` (when it has any) and all of ``answers_all``."""
     any_ok = not case.answers or any(found(g, text) for g in case.answers)
     return any_ok and all(found(g, text) for g in case.answers_all)
 

@@ -131,12 +131,14 @@ class Tab:
     def choose_file(self, path: Path, attempts: int = 3) -> None:
         """Choose a file in the Articles form and wait until the File component shows its name. A file chosen
         while the component is (re)mounting, as after "Add" empties the form, can be missed: choose it again."""
+        from playwright.sync_api import TimeoutError as NotShown
+
         for attempt in range(1, attempts + 1):
             self.page.locator("#a-file input[type=file]").set_input_files(str(path))
             try:
                 self.page.locator("#a-file").get_by_text(path.name).first.wait_for(timeout=10_000)
                 return
-            except Exception:
+            except NotShown:
                 if attempt == attempts:
                     raise
 
