@@ -4,9 +4,10 @@
 
 Loads the model once and warms it (as `rag serve` does), then answers the first N answerable questions of the
 file with the local answerer and prints, per question and as medians: prompt tokens (as the model counts
-them), seconds to the first streamed word and to the checked answer (the instructions kept computed between
-questions, as in the chat), and the rate at which the model reads a whole prompt from nothing. Run it on a quiet
-machine: it measures wall-clock time.
+them), whether the block of passages it read was kept from an earlier question or read now, seconds to the
+first streamed word and to the checked answer (the instructions kept computed between questions, as in the
+chat), and the rate at which the model reads a whole prompt from nothing. Medians are given for all questions
+and for those whose block was kept. Run it on a quiet machine: it measures wall-clock time.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ def main() -> None:
     started = time.perf_counter()
     assistant.warm()
     print(f"model loaded and instructions computed in {time.perf_counter() - started:.1f} s")
-    llama, lock, template = assistant.answerer.model.model()
+    llama, lock, template, kept = assistant.answerer.model.model()
     cases = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     questions = [c["question"] for c in cases if not c.get("refuse") and not c.get("history")][: args.n]
     rows = []
-    print(f"{'prompt':>6} {'1st word s':>10} {'answer s':>8} {'reading tok/s':>13}  question")
+    print(f"{'prompt':>6} {'block':>5} {'1st word s':>10} {'answer s':>8} {'reading tok/s':>13}  question")
     for question in questions:
         query = assistant.query(question)
         hits = assistant.retrieve(query)
+        states = len(kept)
         began = time.perf_counter()
         first = total = None
         for piece in assistant.answerer.stream(query, hits, assistant.index.articles):
@@ -57,14 +59,20 @@ def main() -> None:
             read = time.perf_counter()
             llama.create_completion(prompt, max_tokens=1, temperature=0.0)
             rate = tokens / (time.perf_counter() - read)
-        rows.append((tokens, first, total, rate))
+        keeps = assistant.answerer.kept(query, shown, assistant.index.articles)
+        block = "read" if len(kept) > states else "kept" if keeps else "-"
+        rows.append((tokens, first, total, rate, block))
         shown_first = f"{first:.2f}" if first is not None else "-"
-        print(f"{tokens:>6} {shown_first:>10} {total:>8.2f} {rate:>13.1f}  {question[:60]}")
+        print(f"{tokens:>6} {block:>5} {shown_first:>10} {total:>8.2f} {rate:>13.1f}  {question[:60]}")
     assistant.warm()  # leave the instructions computed, as between questions
-    firsts = [r[1] for r in rows if r[1] is not None]
-    print(f"median of {len(rows)}: first word {statistics.median(firsts) if firsts else float('nan'):.2f} s, "
-          f"answer {statistics.median(r[2] for r in rows):.2f} s, reading {statistics.median(r[3] for r in rows):.1f} "
-          f"tokens/s, prompt {statistics.median(r[0] for r in rows)} tokens")
+    for name, chosen in (("all", rows), ("block kept", [r for r in rows if r[4] == "kept"])):
+        if not chosen:
+            continue
+        firsts = [r[1] for r in chosen if r[1] is not None]
+        print(f"median of {len(chosen)} ({name}): first word "
+              f"{statistics.median(firsts) if firsts else float('nan'):.2f} s, answer "
+              f"{statistics.median(r[2] for r in chosen):.2f} s, reading {statistics.median(r[3] for r in chosen):.1f} "
+              f"tokens/s, prompt {statistics.median(r[0] for r in chosen)} tokens")
 
 
 if __name__ == "__main__":

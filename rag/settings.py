@@ -95,6 +95,10 @@ class Settings:
     llm_total_timeout: float = 120.0  # seconds one generated answer may take in all
     llm_max_tokens: int = 160  # most tokens the model may write per answer (one to three sentences)
     llm_evidence_tokens: int = 250  # tokens of excerpts the model reads: the best sentences and their neighbours
+    llm_block_tokens: int = 0  # fast mode: a plain question has the model read this many tokens of whole passages
+    # around the best one (the same block for every question about it, kept computed; 600 measured); 0: off
+    llm_focus_tokens: int = 80  # after a block: its sentences most like the question, quoted again (tokens)
+    llm_kept_mb: int = 1024  # memory for the local model's readings of blocks, kept between questions
     llm_neighbours: int = 1  # sentences shown either side of a chosen sentence, for context
     llm_neighbours_for: int = 1  # how many of the best sentences get those neighbours; the rest come alone
     llm_answerable: float = 0.5  # the model's P(the excerpts answer it) under which the question is refused
@@ -160,8 +164,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
                "year_penalty", "heading_penalty", "refuse_below", "support_cosine", "support_overlap"),
     # the language model that writes answers
     "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
-              "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_evidence_tokens", "llm_neighbours",
-              "llm_neighbours_for", "llm_answerable", "llm_confirmed", "llm_temperature", "llm_context_tokens"),
+              "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_block_tokens", "llm_focus_tokens",
+              "llm_kept_mb", "llm_evidence_tokens", "llm_neighbours", "llm_neighbours_for", "llm_answerable",
+              "llm_confirmed", "llm_temperature", "llm_context_tokens"),
     "ui": ("serve_host", "serve_port", "max_upload_bytes", "ui_max_k", "ui_stream_delay", "ui_concurrency",
            "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file", "ui_upload_dir"),
 }

@@ -9,7 +9,8 @@ import pytest
 
 from rag.ask.check import Checker, citation_counts
 from rag.ask.evidence import Excerpt
-from rag.ask.generate import passage, refuses
+from rag.ask.evidence import passage
+from rag.ask.generate import refuses
 from rag.types import Answer, Citation, Hit
 from ui.html import answer_html
 

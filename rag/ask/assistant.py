@@ -26,7 +26,7 @@ from rag.ask.question import compares, context, parts, plain, said_before, years
 from rag.ask.retrieve import Filters, Retriever
 from rag.settings import Settings
 from rag.ask.generate import Piece
-from rag.types import Answer, Hit
+from rag.types import Answer, Chunk, Hit
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(embedder, index.lexical, settings, index.articles, index.sentences)
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self._making = threading.Lock()
+        self._by_article: dict[str, list[Chunk]] | None = None
         self.answerer = answerer or self.answerer_for(settings.answerer)
 
     def answerer_for(self, name: str | None = None) -> Answerer:
@@ -48,8 +49,19 @@ class Assistant:
         name = name or self.settings.answerer
         with self._making:
             if name not in self._answerers:
-                self._answerers[name] = make_answerer(name, self.extractive, self.retriever.embedder, self.settings)
+                self._answerers[name] = make_answerer(name, self.extractive, self.retriever.embedder, self.settings,
+                                                      self.passages)
             return self._answerers[name]
+
+    def passages(self, article_id: str) -> list[Chunk]:
+        """The passages of an article, in text order (indexed on first use)."""
+        with self._making:
+            if self._by_article is None:
+                by_article: dict[str, list[Chunk]] = {}
+                for chunk in self.index.chunks:
+                    by_article.setdefault(chunk.article_id, []).append(chunk)
+                self._by_article = {a: sorted(cs, key=lambda c: c.start) for a, cs in by_article.items()}
+        return self._by_article.get(article_id, [])
 
     def warm(self) -> None:
         """Load this assistant's model answerer, if it has one, and compute its fixed instructions."""

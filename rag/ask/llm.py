@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from rag.ask.kept_states import KeptStates, reuse
 from rag.errors import ModelError, UsageError
 from rag.settings import Settings
 
@@ -31,9 +32,10 @@ _CONTEXT_WORDS = ("context", "too long", "too many tokens", "exceed", "n_ctx")  
 class ChatModel(Protocol):
     name: str
 
-    def verdict(self, messages: Messages, yes: str, no: str) -> float | None:
+    def verdict(self, messages: Messages, yes: str, no: str, keep: int = 0) -> float | None:
         """The probability that the reply starts with ``yes`` rather than ``no``; None when the backend cannot
-        tell (the reply then says it in words). Raises ``ModelError``."""
+        tell (the reply then says it in words). The first ``keep`` characters of the last message come again
+        with later questions: a backend may keep its reading of them. Raises ``ModelError``."""
         ...
 
     def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
@@ -59,7 +61,7 @@ class OpenAIChat:
         self.timeout = httpx.Timeout(connect=settings.llm_connect_timeout, read=settings.llm_stall_timeout,
                                      write=settings.llm_stall_timeout, pool=settings.llm_connect_timeout)
 
-    def verdict(self, messages: Messages, yes: str, no: str) -> float | None:
+    def verdict(self, messages: Messages, yes: str, no: str, keep: int = 0) -> float | None:
         return None  # the endpoint's reply says it in words
 
     def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
@@ -167,7 +169,7 @@ class LocalChat:
     """
 
     name = "local"
-    _loaded: dict[tuple, tuple[Any, threading.Lock, Any]] = {}
+    _loaded: dict[tuple, tuple[Any, threading.Lock, Any, KeptStates]] = {}
     _loading = threading.Lock()
 
     def __init__(self, settings: Settings):
@@ -180,8 +182,9 @@ class LocalChat:
         if not self.path.is_file():
             raise UsageError(f"GGUF model file not found: {self.path}")
 
-    def model(self) -> tuple[Any, threading.Lock, Any]:
-        """The loaded model, its lock (llama.cpp contexts are not thread-safe) and its chat template."""
+    def model(self) -> tuple[Any, threading.Lock, Any, KeptStates]:
+        """The loaded model, its lock (llama.cpp contexts are not thread-safe), its chat template and the
+        states it keeps of prompt openings read before."""
         s = self.settings
         key = (str(self.path), s.llm_context_tokens, s.llm_threads)
         with self._loading:
@@ -194,16 +197,21 @@ class LocalChat:
                 log.info("loading %s", self.path)
                 llama = Llama(model_path=str(self.path), n_ctx=s.llm_context_tokens, n_threads=s.llm_threads,
                               n_threads_batch=s.llm_threads, verbose=False)
-                self._loaded[key] = (llama, threading.Lock(), _template(llama))
+                kept = KeptStates(s.llm_kept_mb * 2**20)
+                self._loaded[key] = (llama, threading.Lock(), _template(llama), kept)
             return self._loaded[key]
 
-    def verdict(self, messages: Messages, yes: str, no: str) -> float | None:
+    def verdict(self, messages: Messages, yes: str, no: str, keep: int = 0) -> float | None:
         import numpy as np
 
-        llama, lock, template = self.model()
+        llama, lock, template, kept = self.model()
+        text = template(messages)
+        opening = _opening(text, messages[-1]["content"], keep)
         with lock:
             try:  # one token: the prompt is evaluated (reusing the cached prefix) and the next token chosen
-                llama.create_completion(template(messages), max_tokens=1, temperature=0.0)
+                if opening:
+                    reuse(llama, kept, opening)
+                llama.create_completion(text, max_tokens=1, temperature=0.0)
             except ValueError as e:
                 raise _http_error(400, str(e)) from None
             # The logits that choice was made from: the last evaluated position's (the chosen token itself is
@@ -213,7 +221,7 @@ class LocalChat:
 
     def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
         s = self.settings
-        llama, lock, template = self.model()
+        llama, lock, template, _ = self.model()
         grammar = None
         if markers:
             from llama_cpp import LlamaGrammar
@@ -257,6 +265,17 @@ def _template(llama) -> Callable[[Messages], str]:
                                     add_generation_prompt=True)
     # llama_cpp types messages as TypedDicts per role; ours are the same role/content dicts.
     return lambda messages: formatter(messages=messages).prompt  # type: ignore[arg-type]
+
+
+def _opening(prompt: str, last: str, keep: int) -> str:
+    """The prompt up to the end of the first ``keep`` characters of its last message (empty if the template
+    does not hold that message as written).
+
+    >>> _opening("<s>system</s><s>Excerpts: A. Question: Who?</s>", "Excerpts: A. Question: Who?", 13)
+    '<s>system</s><s>Excerpts: A. '
+    """
+    at = prompt.rfind(last) if keep else -1
+    return prompt[: at + keep] if at >= 0 else ""
 
 
 def _first_tokens(llama, word: str) -> list[int]:

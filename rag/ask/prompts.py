@@ -48,8 +48,11 @@ PROMPTS: dict[str, str] = {
     "LLM_REFUSAL": "The passages don't say.",
     # One excerpt in the prompt: its number, title, publisher and date, then its text quoted line by line.
     "LLM_PASSAGE": "[{n}] \"{title}\" ({publisher}, {date})\n{quoted}",
-    # The user message: the excerpts, the earlier conversation (may be empty), then the question.
-    "LLM_USER": "Excerpts:\n{passages}\n{conversation}Question: {question}",
+    # The user message: the excerpts, the lines most like the question (may be empty), the earlier conversation
+    # (may be empty), then the question.
+    "LLM_USER": "Excerpts:\n{passages}\n{focus}{conversation}Question: {question}",
+    # After a block of whole passages: its sentences most like the question, each with its excerpt's number.
+    "LLM_FOCUS": "Lines of the excerpts most like the question:\n{lines}\n",
     # A follow-up's earlier conversation, placed before the question.
     "LLM_CONVERSATION": "Earlier in this conversation: {context}\n",
 }
@@ -62,7 +65,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_NO": frozenset(),
     "LLM_REFUSAL": frozenset(),
     "LLM_PASSAGE": frozenset({"n", "title", "publisher", "date", "quoted"}),
-    "LLM_USER": frozenset({"passages", "conversation", "question"}),
+    "LLM_USER": frozenset({"passages", "focus", "conversation", "question"}),
+    "LLM_FOCUS": frozenset({"lines"}),
     "LLM_CONVERSATION": frozenset({"context"}),
 }
 
