@@ -102,12 +102,18 @@ def _connect(ray, settings: Settings) -> None:
     code, paths = str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")
     if code not in paths.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code, paths) if p)
-    try:
-        ray.init(address="local", num_cpus=settings.ingest_workers, include_dashboard=False,
-                 _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
-    except Exception as e:  # noqa: BLE001  (Ray says "timed out during startup" with a bare Exception)
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-        raise IndexProblem(render("RAY_START", reason=reason), fix="") from None
+    for attempt in (1, 2):
+        try:
+            ray.init(address="local", num_cpus=settings.ingest_workers, include_dashboard=False,
+                     _node_ip_address="127.0.0.1", log_to_driver=False, logging_level=logging.WARNING)
+            return
+        except Exception as e:  # noqa: BLE001  (Ray says "timed out during startup" with a bare Exception)
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            if attempt == 2 or "timed out" not in reason:
+                raise IndexProblem(render("RAY_START", reason=reason), fix="") from None
+            # Seen once on a busy 2-core machine, just after a killed run: try again, as the message would advise.
+            log.warning("Ray did not start (%s); trying once more", reason)
+            ray.shutdown()
 
 
 def _ray(settings: Settings):
