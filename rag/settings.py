@@ -97,7 +97,7 @@ class Settings:
     llm_evidence_tokens: int = 250  # tokens of excerpts the model reads: the best sentences and their neighbours
     llm_block_tokens: int = 0  # fast mode: a plain question has the model read this many tokens of whole passages
     # around the best one (the same block for every question about it, kept computed; 600 measured); 0: off
-    llm_focus_tokens: int = 80  # after a block: its sentences most like the question, quoted again (tokens)
+    llm_focus_tokens: int = 80  # the excerpts' sentences most like the question, quoted again before it (tokens)
     llm_kept_mb: int = 1024  # memory for the local model's readings of blocks, kept between questions
     llm_neighbours: int = 1  # sentences shown either side of a chosen sentence, for context
     llm_neighbours_for: int = 1  # how many of the best sentences get those neighbours; the rest come alone

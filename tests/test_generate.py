@@ -109,9 +109,10 @@ def test_prompt_injection_in_a_passage_changes_nothing(llama_server, poisoned, e
     hits = assistant.retrieve(query)
     assert any("SYSTEM NOTICE" in h.chunk.text for h in hits)  # the model does see the injection
     shown = assistant.answerer.excerpts(query, hits, index.articles)
-    messages = assistant.answerer.messages(query, shown, index.articles)
+    messages = assistant.answerer.messages(query, shown, index.articles,
+                                           assistant.answerer.focus(query, hits, shown, index.articles))
     injected = [line for line in messages[1]["content"].splitlines() if "SYSTEM NOTICE" in line]
-    assert injected and all(line.startswith("> ") for line in injected)  # quoted as data, never as a rule
+    assert injected and all(re.match(r"(\[\d+\] )?> ", line) for line in injected)  # quoted as data, never a rule
     answer = assistant.answerer.answer(query, hits, index.articles)
     check_answer(answer, embedder, assistant.settings)
     assert {c.chunk.id for c in answer.citations} <= {h.chunk.id for h in hits}

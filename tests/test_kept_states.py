@@ -87,8 +87,14 @@ def test_questions_about_one_block_share_the_opening_a_model_keeps(seed_settings
     assert writer.kept(compare, shown, articles) == 0
     off = local(seed_settings, seed_index, embedder, llm_block_tokens=0).answerer  # the default: excerpts
     query = assistant.query(HUNT)
-    shown = off.excerpts(query, assistant.retrieve(query), articles)
-    assert off.kept(query, shown, articles) == 0 and off.focus(query, assistant.retrieve(query), shown, articles) == ""
+    hits = assistant.retrieve(query)
+    shown = off.excerpts(query, hits, articles)
+    assert off.kept(query, shown, articles) == 0  # chosen for this question: nothing worth keeping
+    focus = off.focus(query, hits, shown, articles).splitlines()[1:]
+    assert focus  # the excerpts' best lines, quoted again under their numbers
+    for line in focus:
+        n, sentence = re.match(r"\[(\d+)\] > (.*)", line).groups()
+        assert sentence in shown[int(n) - 1].text
 
 
 def test_a_kept_reading_gives_the_same_verdict_as_reading_again(seed_settings, seed_index, embedder):

@@ -143,7 +143,7 @@ def focus(ranked: Ranked, hits: Sequence[Hit], shown: Sequence[Excerpt], texts: 
         n = where.get((article, span))
         if n is None:
             continue
-        line = f"[{n}] > {texts[article][span[0]: span[1]].strip()}"
+        line = f"[{n}] > {' '.join(texts[article][span[0]: span[1]].split())}"  # one line: quoted whole
         if used + count(line) > budget:
             break
         used += count(line)

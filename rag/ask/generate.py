@@ -2,16 +2,16 @@
 
 The model reads excerpts (``rag.ask.evidence``: the best sentences of the passages with their neighbours; in
 fast mode, ``llm_block_tokens`` above 0, a block of whole passages that a local model keeps read between
-questions, then its lines most like the question), numbered and quoted as data (``rag/ask/prompts.py``), and
-replies with a verdict line, YES or NO, then the answer with ``[n]`` markers. A local model's verdict is read
-from the probability of its first word, and a question under ``llm_answerable`` is refused; its answer is
-then held to the cited form by a grammar. With
-``llm_confirmed`` above 0 the model is then asked whether the excerpts state that answer, and a question under
-it is refused (off by default: on the articles' own question sets it refused only answerable questions). Every
-sentence is checked against the passage it cites (``rag.ask.check``). Whenever the model cannot be trusted
-with the question, the extractive answer is given instead (``answerer`` says "extractive"), with a note saying
-why: the model failed (down, timed out, broken stream, context too long), or none of its sentences is
-supported by its citations. A refusal is always the product's own text, never the model's words.
+questions), then their lines most like the question quoted again, numbered and quoted as data
+(``rag/ask/prompts.py``), and replies with a verdict line, YES or NO, then the answer with ``[n]`` markers. A
+local model's verdict is read from the probability of its first word, and a question under ``llm_answerable`` is
+refused; its answer is then held to the cited form by a grammar. With ``llm_confirmed`` above 0 the model is
+then asked whether the excerpts state that answer, and a question under it is refused (off by default: on the
+articles' own question sets it refused only answerable questions). Every sentence is checked against the passage
+it cites (``rag.ask.check``). Whenever the model cannot be trusted with the question, the extractive answer is
+given instead (``answerer`` says "extractive"), with a note saying why: the model failed (down, timed out,
+broken stream, context too long), or none of its sentences is supported by its citations. A refusal is always
+the product's own text, never the model's words.
 
 >>> answerer = GenerativeAnswerer(open_model("local", settings), extractive, embedder, settings)  # doctest: +SKIP
 >>> for piece in answerer.stream(query, hits, articles): ...  # doctest: +SKIP
@@ -148,8 +148,7 @@ class GenerativeAnswerer:
         sentences up to ``llm_evidence_tokens``; never more than fits in its context window beside the
         instructions, the question and the answer."""
         s = self.settings
-        fixed = sum(self.tokens(m["content"]) for m in self.messages(query, [], articles))
-        room = int((s.llm_context_tokens - s.llm_max_tokens) / _TOKEN_MARGIN) - fixed
+        room = self.room(query, articles)
         budget = min(s.llm_evidence_tokens, room)
         ranked = [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
         if ranked and self.passages is not None and self.reads_block(query):
@@ -205,13 +204,23 @@ class GenerativeAnswerer:
         return self.user(shown, "\0", "", "", articles).index("\0")
 
     def focus(self, query: Query, hits: list[Hit], shown: list[Excerpt], articles: Mapping[str, Article]) -> str:
-        """For a block: its sentences that score best against the question, quoted again with their numbers."""
-        if not self.reads_block(query) or not shown or self.settings.llm_focus_tokens <= 0:
+        """The excerpts' sentences that score best against the question, quoted again with their numbers just
+        before it: the 1.5B model then answers from them more often than from their neighbours."""
+        left = self.room(query, articles) - sum(self.tokens(passage(n, e, articles[e.hit.chunk.article_id]))
+                                                for n, e in enumerate(shown, 1))
+        if not shown or min(self.settings.llm_focus_tokens, left) <= 0:
             return ""
         ranked = [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
         texts = {a: articles[a].text for a in {h.chunk.article_id for h in hits}}
-        lines = focus(ranked, hits, shown, texts, self.settings.llm_focus_tokens, self.tokens)
+        lines = focus(ranked, hits, shown, texts, min(self.settings.llm_focus_tokens, left), self.tokens)
         return prompt("LLM_FOCUS", lines="\n".join(lines)) if lines else ""
+
+    def room(self, query: Query, articles: Mapping[str, Article]) -> int:
+        """Tokens of the context window left for what is read besides the instructions, the question and the
+        answer (counted with a margin for the model's own tokenizer)."""
+        s = self.settings
+        fixed = sum(self.tokens(m["content"]) for m in self.messages(query, [], articles))
+        return int((s.llm_context_tokens - s.llm_max_tokens) / _TOKEN_MARGIN) - fixed
 
     def messages(self, query: Query, shown: list[Excerpt], articles: Mapping[str, Article],
                  focus: str = "") -> Messages:

@@ -51,7 +51,7 @@ PROMPTS: dict[str, str] = {
     # The user message: the excerpts, the lines most like the question (may be empty), the earlier conversation
     # (may be empty), then the question.
     "LLM_USER": "Excerpts:\n{passages}\n{focus}{conversation}Question: {question}",
-    # After a block of whole passages: its sentences most like the question, each with its excerpt's number.
+    # After the excerpts: their sentences most like the question, each with its excerpt's number.
     "LLM_FOCUS": "Lines of the excerpts most like the question:\n{lines}\n",
     # A follow-up's earlier conversation, placed before the question.
     "LLM_CONVERSATION": "Earlier in this conversation: {context}\n",
