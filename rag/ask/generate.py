@@ -30,7 +30,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.ask.check import Checker
-from rag.ask.evidence import Excerpt, across_articles, block, excerpts, focus, passage
+from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.prompts import prompt
@@ -91,13 +91,14 @@ class GenerativeAnswerer:
         if fallback.refused and fallback.confidence is None:  # a name no article mentions: nothing to read
             yield fallback
             return
-        shown = self.excerpts(query, hits, articles)
+        ranked = self.ranked(query, hits, articles)  # once: the excerpts and the quoted lines both use it
+        shown = self.excerpts(query, hits, articles, ranked)
         if not shown:
             reason = "the passages are too long for the model's context"
             yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=reason))
             return
         yield Preview(fallback)
-        messages = self.messages(query, shown, articles, self.focus(query, hits, shown, articles))
+        messages = self.messages(query, shown, articles, self.focus(query, hits, shown, articles, ranked))
         started = time.perf_counter()
         try:
             verdict = self.model.verdict(messages, self.yes, self.no, self.kept(query, shown, articles))
@@ -143,14 +144,19 @@ class GenerativeAnswerer:
         best sentences of several articles)."""
         return self.passages is not None and self.settings.llm_block_tokens > 0 and not (query.compare or query.parts)
 
-    def excerpts(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Excerpt]:
+    def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Ranked:
+        """The passages' sentences as (hit rank, span), best first, as the extractive answerer scores them."""
+        return [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
+
+    def excerpts(self, query: Query, hits: list[Hit], articles: Mapping[str, Article],
+                 ranked: Ranked | None = None) -> list[Excerpt]:
         """The excerpts the model reads: the block of passages around the best sentence's, or the best
         sentences up to ``llm_evidence_tokens``; never more than fits in its context window beside the
         instructions, the question and the answer."""
         s = self.settings
         room = self.room(query, articles)
         budget = min(s.llm_evidence_tokens, room)
-        ranked = [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
+        ranked = list(self.ranked(query, hits, articles) if ranked is None else ranked)
         if ranked and self.passages is not None and self.reads_block(query):
             best = hits[ranked[0][0]]
             article = articles[best.chunk.article_id]
@@ -203,14 +209,15 @@ class GenerativeAnswerer:
             return 0
         return self.user(shown, "\0", "", "", articles).index("\0")
 
-    def focus(self, query: Query, hits: list[Hit], shown: list[Excerpt], articles: Mapping[str, Article]) -> str:
+    def focus(self, query: Query, hits: list[Hit], shown: list[Excerpt], articles: Mapping[str, Article],
+              ranked: Ranked | None = None) -> str:
         """The excerpts' sentences that score best against the question, quoted again with their numbers just
         before it: the 1.5B model then answers from them more often than from their neighbours."""
         left = self.room(query, articles) - sum(self.tokens(passage(n, e, articles[e.hit.chunk.article_id]))
                                                 for n, e in enumerate(shown, 1))
         if not shown or min(self.settings.llm_focus_tokens, left) <= 0:
             return ""
-        ranked = [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
+        ranked = self.ranked(query, hits, articles) if ranked is None else ranked
         texts = {a: articles[a].text for a in {h.chunk.article_id for h in hits}}
         lines = focus(ranked, hits, shown, texts, min(self.settings.llm_focus_tokens, left), self.tokens)
         return prompt("LLM_FOCUS", lines="\n".join(lines)) if lines else ""
