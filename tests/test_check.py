@@ -10,7 +10,7 @@ import pytest
 from rag.ask.check import Checker, citation_counts
 from rag.ask.evidence import Excerpt
 from rag.ask.evidence import passage
-from rag.ask.generate import refuses
+from rag.ask.reply import refuses
 from rag.types import Answer, Citation, Hit
 from ui.html import answer_html
 

@@ -21,7 +21,6 @@ Preview(...) 'The BMA' ' said' ... Answer(text='The BMA said ... [1]', unsupport
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence, Union
@@ -35,6 +34,7 @@ from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, years_in
+from rag.ask.reply import after_verdict, refuses, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import render
 from rag.settings import Settings
@@ -42,11 +42,6 @@ from rag.text.chunk import Tokenizer
 from rag.types import Answer, Article, Chunk, Citation, Hit
 
 log = logging.getLogger(__name__)
-
-# The ways a model says the passages hold no answer, besides the verdict it is told to give.
-_REFUSAL = re.compile(r"\b(passages?|excerpts?|articles?|context|text)\s+(do|does|did)\s*(not|n't)\s+"
-                      r"(say|state|mention|contain|answer|include|provide|specify)", re.I)
-
 
 @dataclass(frozen=True)
 class Preview:
@@ -109,7 +104,7 @@ class GenerativeAnswerer:
                 return
             pieces: list[str] = []
             start = f"{self.yes}\n" if verdict is not None else ""
-            for piece in _after_verdict(self.model.chat(messages, start, len(shown)), self.yes, self.no):
+            for piece in after_verdict(self.model.chat(messages, start, len(shown)), self.yes, self.no):
                 pieces.append(piece)
                 yield piece
             text = "".join(pieces).strip()
@@ -130,7 +125,7 @@ class GenerativeAnswerer:
 
     def declines(self, text: str) -> bool:
         """The reply says NO, says nothing, or says in words that the passages hold no answer."""
-        return not text or _verdict_is(text, self.no) or refuses(text)
+        return not text or verdict_is(text, self.no) or refuses(text)
 
     def confirmed(self, messages: Messages, text: str) -> float | None:
         """The model's probability that the excerpts state its answer, asked after it (its reading of the
@@ -262,41 +257,6 @@ def make_answerer(name: str, extractive: ExtractiveAnswerer, embedder: Embedder,
     if name not in BACKENDS:
         raise UsageError(f"unknown answerer {name!r}: use one of {', '.join(ANSWERERS)}")
     return GenerativeAnswerer(open_model(name, settings), extractive, embedder, settings, passages)
-
-
-def refuses(text: str) -> bool:
-    """The model says the passages hold no answer.
-
-    >>> refuses("The passages don't say."), refuses("The passages do not mention a date."), refuses("Yes [1].")
-    (True, True, False)
-    """
-    said = " ".join(text.split()).lower()
-    return said.startswith(prompt("LLM_REFUSAL").lower().rstrip(".")) or bool(_REFUSAL.search(said))
-
-
-def _after_verdict(pieces: Iterator[str], yes: str, no: str) -> Iterator[str]:
-    """The reply without its opening verdict word, for a backend whose reply carries one ("YES\\n...").
-
-    >>> list(_after_verdict(iter(["YE", "S\\nThe", " BMA", " [1]."]), "YES", "NO"))
-    ['The', ' BMA', ' [1].']
-    >>> list(_after_verdict(iter(["NO"]), "YES", "NO")), list(_after_verdict(iter(["Hunt said [1]."]), "YES", "NO"))
-    (['NO'], ['Hunt said [1].'])
-    """
-    head = ""
-    for piece in pieces:
-        head += piece
-        if "\n" in head or len(head) > 8:
-            break
-    verdict = re.match(rf"\s*{re.escape(yes)}\b[.:!]?\s*", head, re.I)
-    if verdict:
-        head = head[verdict.end():]
-    if head:
-        yield head
-    yield from pieces
-
-
-def _verdict_is(text: str, word: str) -> bool:
-    return text.split("\n", 1)[0].strip().strip(".:").upper() == word.upper()
 
 
 def _p(probability: float | None) -> str:

@@ -1,0 +1,51 @@
+"""Reading the model's reply: its opening verdict word, and a refusal said in words.
+
+>>> refuses("The passages don't say."), verdict_is("NO.", "NO")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from rag.ask.prompts import prompt
+
+# The ways a model says the passages hold no answer, besides the verdict it is told to give.
+_REFUSAL = re.compile(r"\b(passages?|excerpts?|articles?|context|text)\s+(do|does|did)\s*(not|n't)\s+"
+                      r"(say|state|mention|contain|answer|include|provide|specify)", re.I)
+
+
+def refuses(text: str) -> bool:
+    """The model says the passages hold no answer.
+
+    >>> refuses("The passages don't say."), refuses("The passages do not mention a date."), refuses("Yes [1].")
+    (True, True, False)
+    """
+    said = " ".join(text.split()).lower()
+    return said.startswith(prompt("LLM_REFUSAL").lower().rstrip(".")) or bool(_REFUSAL.search(said))
+
+
+def after_verdict(pieces: Iterator[str], yes: str, no: str) -> Iterator[str]:
+    """The reply without its opening verdict word, for a backend whose reply carries one ("YES\\n...").
+
+    >>> list(after_verdict(iter(["YE", "S\\nThe", " BMA", " [1]."]), "YES", "NO"))
+    ['The', ' BMA', ' [1].']
+    >>> list(after_verdict(iter(["NO"]), "YES", "NO")), list(after_verdict(iter(["Hunt said [1]."]), "YES", "NO"))
+    (['NO'], ['Hunt said [1].'])
+    """
+    head = ""
+    for piece in pieces:
+        head += piece
+        if "\n" in head or len(head) > 8:
+            break
+    verdict = re.match(rf"\s*{re.escape(yes)}\b[.:!]?\s*", head, re.I)
+    if verdict:
+        head = head[verdict.end():]
+    if head:
+        yield head
+    yield from pieces
+
+
+def verdict_is(text: str, word: str) -> bool:
+    return text.split("\n", 1)[0].strip().strip(".:").upper() == word.upper()
