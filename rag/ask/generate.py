@@ -104,7 +104,7 @@ class GenerativeAnswerer:
                 return
             pieces: list[str] = []
             start = f"{self.yes}\n" if verdict is not None else ""
-            for piece in after_verdict(self.model.chat(messages, start, len(shown)), self.yes, self.no):
+            for piece in after_verdict(self.model.chat(messages, start, len(shown)), self.yes):
                 pieces.append(piece)
                 yield piece
             text = "".join(pieces).strip()

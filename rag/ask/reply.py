@@ -26,12 +26,12 @@ def refuses(text: str) -> bool:
     return said.startswith(prompt("LLM_REFUSAL").lower().rstrip(".")) or bool(_REFUSAL.search(said))
 
 
-def after_verdict(pieces: Iterator[str], yes: str, no: str) -> Iterator[str]:
+def after_verdict(pieces: Iterator[str], yes: str) -> Iterator[str]:
     """The reply without its opening verdict word, for a backend whose reply carries one ("YES\\n...").
 
-    >>> list(after_verdict(iter(["YE", "S\\nThe", " BMA", " [1]."]), "YES", "NO"))
+    >>> list(after_verdict(iter(["YE", "S\\nThe", " BMA", " [1]."]), "YES"))
     ['The', ' BMA', ' [1].']
-    >>> list(after_verdict(iter(["NO"]), "YES", "NO")), list(after_verdict(iter(["Hunt said [1]."]), "YES", "NO"))
+    >>> list(after_verdict(iter(["NO"]), "YES")), list(after_verdict(iter(["Hunt said [1]."]), "YES"))
     (['NO'], ['Hunt said [1].'])
     """
     head = ""
@@ -48,4 +48,5 @@ def after_verdict(pieces: Iterator[str], yes: str, no: str) -> Iterator[str]:
 
 
 def verdict_is(text: str, word: str) -> bool:
+    """The reply's first line is the verdict ``word`` alone: verdict_is("NO.", "NO") is True."""
     return text.split("\n", 1)[0].strip().strip(".:").upper() == word.upper()
