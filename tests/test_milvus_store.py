@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,22 @@ def test_upsert_replaces_and_delete_removes(settings, tmp_path):
     before = MilvusStore.open(tmp_path, settings)
     assert before.count() == len(records)
     assert np.allclose(before.fetch(["art0#0", "art1#0"]), vectors[[0, 3]])
+
+
+@pytest.mark.model  # it waits 40 s
+def test_lite_reopens_after_a_long_idle(request, tmp_path, capfd):
+    # Past three of pymilvus's 10 s keepalive pings: Lite's in-process server hung up on them (too_many_pings),
+    # and reopening the file afterwards could then fail to connect.
+    settings = milvus_settings(request, tmp_path / "index", "lite")
+    records, vectors = corpus()
+    store = MilvusStore.create(vectors.shape[1], settings)
+    store.upsert(records, vectors)
+    store.save(tmp_path)
+    time.sleep(40)
+    again = MilvusStore.open(tmp_path, settings)
+    assert again.count() == len(records)
+    assert [i for i, _ in again.search(vectors[5], 1)] == [records[5].id]
+    assert "too_many_pings" not in capfd.readouterr().err
 
 
 SETTINGS = """

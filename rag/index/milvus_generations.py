@@ -198,13 +198,20 @@ def connect(settings: Settings):
     return connect_to(milvus_uri(settings), settings.milvus_token)
 
 
+LITE_KEEPALIVE_MS = 3_600_000  # no keepalive pings to Milvus Lite: it runs on loopback, inside this process
+
+
 def connect_to(uri: str, token: str):
     from pymilvus import MilvusClient  # imported only when Milvus is chosen: it takes about a second
 
+    options = {}
     if "://" not in uri:
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        # Lite's in-process server keeps gRPC's 5-minute minimum between pings, and pymilvus pings every 10 s:
+        # after ~30 s idle the server hangs up (too_many_pings) and reopening the file can then fail.
+        options = {"grpc_options": {"grpc.keepalive_time_ms": LITE_KEEPALIVE_MS}}
     try:
-        return MilvusClient(uri=uri, token=token)
+        return MilvusClient(uri=uri, token=token, **options)
     except (_milvus_error(), OSError) as e:
         raise IndexProblem(f"cannot reach Milvus at {uri} ({str(e).splitlines()[0][:200]})", fix="") from None
 
