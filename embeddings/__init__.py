@@ -90,11 +90,11 @@ def _importable(name: str) -> bool:
 
 def _openvino(model: str, batch_size: int, precision: str, cache_dir: Path) -> Embedder:
     from embeddings.convert import converted, max_tokens
-    from embeddings.openvino_embedder import OpenVINOEmbedder, int8_pays
+    from embeddings.openvino_embedder import OpenVINOEmbedder, fastest_precision
     from embeddings.sentence_transformer import model_path
 
     if precision == "auto":  # int8 only where it pays and can be made (NNCF is the optional `fast` extra)
-        precision = "int8" if int8_pays() and _importable("nncf") else "fp32"
+        precision = fastest_precision(_importable("nncf"))
     if precision not in ("fp32", "bf16", "int8"):
         raise UsageError(f"unknown model precision {precision!r}; use fp32, bf16, int8 or auto")
     if precision == "int8" and not _importable("nncf"):

@@ -34,7 +34,7 @@ class Settings:
     model: str = "all-MiniLM-L6-v2"  # sentence-transformers model: the packaged MiniLM, or a local path
     embed_batch: int = 16  # passages per embedding batch (16 measured fastest on 2 cores)
     embed_backend: str = "openvino"  # "openvino" (falls back to torch when not installed) or "torch"
-    embed_precision: str = "auto"  # OpenVINO ingest: fp32, bf16, int8, or auto (int8 where the CPU has VNNI/AMX)
+    embed_precision: str = "auto"  # OpenVINO ingest: fp32, bf16, int8, or auto (bf16 with AMX, int8 with VNNI)
     model_cache_dir: Path = Path("~/.cache/rag-news")  # where the converted OpenVINO models are kept
     ingest_workers: int = 0  # Ray workers `rag ingest` embeds on (`--workers`; pip install '.[distributed]'); 0: none
     ray_address: str = ""  # their Ray cluster (`--ray`): empty starts one on this machine; "auto", HOST:6379, ray://...

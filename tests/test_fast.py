@@ -16,7 +16,7 @@ from conftest import ROOT, cli_env
 
 from embeddings import load_embedder, openvino_available
 from embeddings.convert import converted
-from embeddings.openvino_embedder import int8_pays
+from embeddings.openvino_embedder import fastest_precision, int8_pays
 from embeddings.sentence_transformer import model_path
 from rag.index.vector_cache import embed_input
 from rag.index.versions import load_index
@@ -199,6 +199,16 @@ def test_int8_only_where_the_cpu_has_int8_dot_products(tmp_path):
     assert not int8_pays(info)
     info.write_text("flags\t\t: fpu avx2 avx512f avx512_vnni\n")
     assert int8_pays(info)
+
+
+def test_auto_precision_is_bf16_with_amx_int8_with_vnni_and_nncf_else_fp32(tmp_path):
+    info = tmp_path / "cpuinfo"
+    for flags, can_int8, chosen in [("avx2 fma", True, "fp32"), ("avx2 avx512_vnni", True, "int8"),
+                                    ("avx2 avx512_vnni", False, "fp32"), ("avx_vnni", True, "int8"),
+                                    ("avx512_vnni avx512_bf16 amx_bf16 amx_int8", True, "bf16"),
+                                    ("avx512_vnni avx512_bf16 amx_bf16 amx_int8", False, "bf16")]:
+        info.write_text(f"flags\t\t: fpu {flags}\n")
+        assert fastest_precision(can_int8, info) == chosen, flags
 
 
 # What a question does not need, and costs a cold `rag ask` time to import: the torch stack, the web stack, the
