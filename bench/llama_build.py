@@ -31,7 +31,7 @@ def child(variant: str | None, tokens: int, rounds: int, flash: bool) -> dict:
     from llama_cpp import Llama
 
     from rag.ask.llama_cpu import load_cpu_backend
-    from rag.ask.llm import LocalChat
+    from rag.ask.local_chat import LocalChat
 
     backend = load_cpu_backend(variant)
     settings = Settings.from_env()

@@ -16,7 +16,7 @@ from llm_servers import packaged_gguf  # noqa: E402
 
 from rag.ask.assistant import Assistant  # noqa: E402
 from rag.ask.evidence import block  # noqa: E402
-from rag.ask.llm import LocalChat  # noqa: E402
+from rag.ask.local_chat import LocalChat  # noqa: E402
 from rag.types import Hit  # noqa: E402
 
 HUNT = "What did Jeremy Hunt say about the strike?"

@@ -19,7 +19,9 @@ from embeddings.sentence_transformer import SentenceTransformerEmbedder
 from rag.ask.answerer import Answerer
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.generate import GenerativeAnswerer
-from rag.ask.llm import ChatModel, LocalChat, OpenAIChat
+from rag.ask.llm import ChatModel
+from rag.ask.local_chat import LocalChat
+from rag.ask.openai_chat import OpenAIChat
 from rag.eval.baselines import LeadAnswerer
 from rag.index.bm25_store import Bm25Store
 from rag.index.lexical_store import LexicalStore, UpdatableLexicalStore
