@@ -93,7 +93,7 @@ def _openvino(model: str, batch_size: int, precision: str, cache_dir: Path) -> E
     from embeddings.openvino_embedder import OpenVINOEmbedder, fastest_precision
     from embeddings.sentence_transformer import model_path
 
-    if precision == "auto":  # int8 only where it pays and can be made (NNCF is the optional `fast` extra)
+    if precision == "auto":  # bf16 with AMX; int8 with VNNI where NNCF (the optional `fast` extra) can make it
         precision = fastest_precision(_importable("nncf"))
     if precision not in ("fp32", "bf16", "int8"):
         raise UsageError(f"unknown model precision {precision!r}; use fp32, bf16, int8 or auto")
