@@ -17,6 +17,7 @@ on either kind of build (its own ``python -m llama_cpp.server`` finds no backend
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import logging
 import runpy
 import threading
@@ -30,11 +31,28 @@ _lock = threading.Lock()
 _loaded: list[str] = []  # the variant this process loaded, once it has
 
 
-def library_dir() -> Path:
-    """The folder holding llama-cpp-python's shared libraries (and a variants build's CPU backends)."""
+def import_llama_cpp():
+    """llama-cpp-python, imported with the system's C++ runtime loaded first, for every library to share.
+
+    A build whose libraries each carry the C++ runtime inside them (one made by a compiler wrapper that links
+    it statically) otherwise resolves some of libllama's C++ runtime calls into libggml's private copy, and
+    crashes (SIGSEGV) while setting up the model's tokenizer; loaded first and global, the system's copy
+    serves them all, as ``LD_PRELOAD`` would. Raises ``ImportError`` when llama-cpp-python is not installed.
+    """
+    name = ctypes.util.find_library("stdc++")
+    if name:
+        try:
+            ctypes.CDLL(name, mode=ctypes.RTLD_GLOBAL)
+        except OSError:  # no usable system copy: the build's own serves, as without this
+            pass
     import llama_cpp
 
-    return Path(llama_cpp.__file__).parent / "lib"
+    return llama_cpp
+
+
+def library_dir() -> Path:
+    """The folder holding llama-cpp-python's shared libraries (and a variants build's CPU backends)."""
+    return Path(import_llama_cpp().__file__).parent / "lib"
 
 
 def cpu_variants(folder: Path) -> list[Path]:
@@ -76,6 +94,7 @@ def _ggml():
     """ggml as llama.cpp itself links it. A wheel holds copies, not links, of ``libggml.so`` and ``libggml.so.0``,
     and each file opened is a separate ggml with its own backend registry: its functions are looked up through
     libllama's handle, which reaches the one libllama uses."""
+    import_llama_cpp()
     from llama_cpp import llama_cpp
 
     try:

@@ -30,8 +30,10 @@ class LocalChat:
     _loading = threading.Lock()
 
     def __init__(self, settings: Settings):
+        from rag.ask.llama_cpu import import_llama_cpp
+
         try:
-            import llama_cpp  # noqa: F401
+            import_llama_cpp()
         except ImportError:
             raise UsageError("the local answerer needs llama-cpp-python: pip install '.[model]'") from None
         self.settings = settings
