@@ -46,7 +46,7 @@ def test_the_best_backend_for_this_cpu_is_loaded_once() -> None:
 
 def test_the_system_cxx_runtime_is_loaded_before_llama_cpp() -> None:
     # So that a build carrying its own copy in each library still shares one (see import_llama_cpp).
-    done = _python("import sys; from rag.ask.llama_cpu import import_llama_cpp; m = import_llama_cpp();"
+    done = _python("from rag.ask.llama_cpu import import_llama_cpp; m = import_llama_cpp();"
                    "maps = open('/proc/self/maps').read(); print(m.__name__, 'libstdc++' in maps)")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["llama_cpp", "True"]
