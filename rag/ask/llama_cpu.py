@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import runpy
 import threading
@@ -39,15 +40,21 @@ def import_llama_cpp():
     crashes (SIGSEGV) while setting up the model's tokenizer; loaded first and global, the system's copy
     serves them all, as ``LD_PRELOAD`` would. Raises ``ImportError`` when llama-cpp-python is not installed.
     """
+    _load_cxx_runtime()
+    import llama_cpp
+
+    return llama_cpp
+
+
+@functools.cache
+def _load_cxx_runtime() -> None:
+    """Once per process (the library stays loaded; later imports find llama_cpp in ``sys.modules``)."""
     name = ctypes.util.find_library("stdc++")
     if name:
         try:
             ctypes.CDLL(name, mode=ctypes.RTLD_GLOBAL)
         except OSError:  # no usable system copy: the build's own serves, as without this
             pass
-    import llama_cpp
-
-    return llama_cpp
 
 
 def library_dir() -> Path:
