@@ -3,11 +3,12 @@
     python bench/embed_precisions.py FP32_FOLDER INT8_FOLDER [--threads 2,16]
 
 FOLDERs are converted models (``model.xml``, ``model.bin``, ``tokenizer.json``) as ``embeddings.convert`` leaves
-them under ``model_cache_dir`` (``all-minilm-l6-v2-<hash>-fp32`` and ``-int8``). Only OpenVINO, numpy and
-``tokenizers`` are imported, so it also runs where torch's weights are not (an fp16-compressed copy of the fp32
-model stands in for it: OpenVINO expands it to fp32 when compiling). The corpus is cut into consecutive
-passages of 190 words (~245 tokens); each precision embeds them in batches of 16, best of 3 rounds, with the
-``INFERENCE_PRECISION_HINT`` the embedder sets.
+them under ``model_cache_dir`` (``all-minilm-l6-v2-<hash>-fp32`` and ``-int8``). Only OpenVINO, numpy,
+``tokenizers`` and the project's own tokenizing are imported, so it also runs where torch's weights are not (an
+fp16-compressed copy of the fp32 model stands in for it: OpenVINO expands it to fp32 when compiling). The
+corpus is cut into consecutive passages of 190 words (~245 tokens), tokenized as the embedder does; each
+precision embeds them in batches of 16, best of 3 rounds, with the ``INFERENCE_PRECISION_HINT`` the embedder
+sets.
 """
 
 from __future__ import annotations
@@ -18,22 +19,18 @@ from pathlib import Path
 
 import numpy as np
 import openvino as ov
-from tokenizers import Tokenizer
+
+from embeddings.openvino_embedder import load_tokenizer, model_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def inputs(folder: Path, words_per_passage: int = 190) -> dict[str, np.ndarray]:
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.enable_truncation(256)
-    tokenizer.enable_padding(length=256)
+    tokenizer = load_tokenizer(folder / "tokenizer.json", 256)  # as the embedder tokenizes
     words = " ".join(p.read_text() for p in sorted((ROOT / "corpus").glob("*.txt"))).split()
     passages = [" ".join(words[i: i + words_per_passage])
                 for i in range(0, len(words) - words_per_passage, words_per_passage)]
-    encoded = tokenizer.encode_batch(passages)
-    return {"input_ids": np.array([e.ids for e in encoded], np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], np.int64)}
+    return model_inputs(tokenizer, passages)
 
 
 def measure(xml: Path, hint: str, threads: int, feed: dict[str, np.ndarray]) -> tuple[np.ndarray, float, float]:
