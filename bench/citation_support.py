@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from embeddings import load_embedder  # noqa: E402
 from rag.ask.check import _NUMBER, overlap_share, same_facts  # noqa: E402
-from rag.errors import RagError  # noqa: E402
 from rag.index.versions import load_index  # noqa: E402
 from rag.text.sentences import sentence_spans  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -100,21 +99,24 @@ def dump(questions: Path, answerer: str, settings: Settings) -> None:
     from rag.ask.assistant import Assistant
     from rag.ask.check import claim, split_claims
     from rag.eval.evaluate import read_cases
+    from rag.types import Answer
 
     assistant = Assistant.open(settings.replace(answerer=answerer))
     generative = assistant.answerer
+    articles = assistant.index.articles
     for case in read_cases(questions):
         query = assistant.query(case.question, list(case.history))
-        hits, _ = generative.fit(query, assistant.retrieve(query), assistant.index.articles)
-        try:
-            text = "".join(generative.model.chat(generative.messages(query, hits, assistant.index.articles)))
-        except RagError as e:
-            print(f"{case.id}: {e}", file=sys.stderr)
+        hits = assistant.retrieve(query)
+        shown = [e.hit for e in generative.excerpts(query, hits, articles)]  # what the markers number
+        pieces = list(generative.stream(query, hits, articles))
+        if not isinstance(pieces[-1], Answer) or pieces[-1].answerer != generative.name:
+            print(f"{case.id}: no model answer", file=sys.stderr)
             continue
+        text = "".join(p for p in pieces if isinstance(p, str))  # the model's words, before checking
         for sentence, numbers in split_claims(text):
             for n in dict.fromkeys(numbers):
-                if 1 <= n <= len(hits):
-                    print(json.dumps({"id": case.id, "sentence": claim(sentence), "passage": hits[n - 1].chunk.text,
+                if 1 <= n <= len(shown):
+                    print(json.dumps({"id": case.id, "sentence": claim(sentence), "passage": shown[n - 1].chunk.text,
                                       "supported": None}, ensure_ascii=False), flush=True)
 
 
@@ -131,8 +133,10 @@ def scores(pairs, embedder, index):
     vectors = dict(zip(texts, embedder.embed(texts)))
     rows = []
     for sentence, passage, label, kind in pairs:
-        cos, closest = max((float(vectors[sentence] @ vectors[s]), s) for s in chunk_sentences[passage])
-        rows.append((cos, overlap_share(sentence, passage), same_facts(sentence, passage, closest), label, kind))
+        ss = chunk_sentences[passage]
+        cos, at = max((float(vectors[sentence] @ vectors[s]), i) for i, s in enumerate(ss))
+        near = " ".join(ss[max(0, at - 1): at + 2])  # the closest sentence and its neighbours, as the checker reads
+        rows.append((cos, overlap_share(sentence, passage), same_facts(sentence, passage, ss[at], near), label, kind))
     return rows
 
 

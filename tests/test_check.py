@@ -108,3 +108,29 @@ def test_what_the_question_gave_is_not_a_claim(seed_settings, seed_index, embedd
     assert not recited.unsupported, recited
     wrong = "The health secretary, Jeremy Hunt, invited junior doctors to formal pay talks in March 2024 [1]."
     assert checker.check(wrong, hits, seed_index.articles, recite=True, question=question).unsupported
+
+
+def test_words_put_in_another_partys_mouth_are_not_supported(setup):
+    # The 1.5B model wrote "NHS Employers claims the new contract fails to protect ..." where the passage says
+    # "The BMA claims ...": every word is in the passage, the claim's party is not in the sentence it restates.
+    checker, _, articles = setup
+    hit, quote = next((Hit(c, 1.0), articles[c.article_id].text[a:b]) for c in (h.chunk for h in setup[1])
+                      for a, b in c.sentences if articles[c.article_id].text[a:b].startswith("The BMA claims"))
+    assert not checker.check(f"{quote} [1]", [hit], articles).unsupported
+    assert not checker.check(f"{quote.replace('The BMA', 'The British Medical Association')} [1]", [hit],
+                             articles).unsupported
+    swapped = quote.replace("The BMA claims", "NHS Employers claims")
+    assert checker.check(f"{swapped} [1]", [hit], articles).unsupported
+
+
+def test_the_index_sentence_vectors_judge_as_fresh_embeddings_do(setup, seed_settings, seed_index, embedder):
+    # The checker reads passage sentences' vectors from the index (embedded at ingest) instead of embedding
+    # them again for every answer; the judgements must not change.
+    checker, hits, articles = setup
+    stored = Checker(embedder, seed_settings, seed_index.sentences)
+    quote = sentence_of(hits[0], articles).rstrip(".")
+    text = f"{quote} [1]. {sentence_of(hits[1], articles)} [1]. The health secretary resigned in disgrace [2]."
+    fresh, reused = checker.check(text, hits, articles, recite=True), stored.check(text, hits, articles, recite=True)
+    assert (reused.text, reused.cited, reused.unsupported, reused.quotes) == \
+        (fresh.text, fresh.cited, fresh.unsupported, fresh.quotes)
+    assert reused.cited == (0, 1) and reused.unsupported == ("The health secretary resigned in disgrace [2].",)

@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, cast
 
 import numpy as np
 
 from embeddings import Embedder
+from rag.ask.names import names_agree
+from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import sentence_spans
 from rag.settings import Settings
 from rag.text.words import words
@@ -95,9 +97,10 @@ def renumber(text: str, numbers: Mapping[int, int]) -> str:
 
 
 class Checker:
-    def __init__(self, embedder: Embedder, settings: Settings):
+    def __init__(self, embedder: Embedder, settings: Settings, sentences: SentenceStore | None = None):
         self.embedder = embedder
         self.settings = settings
+        self.sentences = sentences  # the index's sentence vectors, so a check embeds only the claims
 
     def check(self, text: str, hits: Sequence[Hit], articles: Mapping[str, Article],
               recite: bool = False, question: str = "") -> Checked:
@@ -137,10 +140,20 @@ class Checker:
         ``question`` counted as given. One embedding call."""
         spans = {h.chunk.id: list(h.chunk.sentences) for _, cited in pairs for h in cited}
         texts = {h.chunk.id: articles[h.chunk.article_id].text for _, cited in pairs for h in cited}
+        article_of = {h.chunk.id: h.chunk.article_id for _, cited in pairs for h in cited}
         passage_sentences = [(cid, span) for cid, ss in spans.items() for span in ss]
+        # Passage sentences were embedded at ingest; only the claims (and any sentence the store lacks) are new.
+        stored = [self.sentences.lookup(article_of[cid], [span])[0] if self.sentences is not None else None
+                  for cid, span in passage_sentences]
+        missing = [i for i, v in enumerate(stored) if v is None]
         vectors = self.embedder.embed([c for c, _ in pairs]
-                                      + [texts[cid][a:b] for cid, (a, b) in passage_sentences])
-        claim_vectors, sentence_vectors = vectors[: len(pairs)], vectors[len(pairs):]
+                                      + [texts[passage_sentences[i][0]][slice(*passage_sentences[i][1])]
+                                         for i in missing])
+        claim_vectors = vectors[: len(pairs)]
+        for i, v in zip(missing, vectors[len(pairs):]):
+            stored[i] = v
+        sentence_vectors = (np.stack(cast("list[np.ndarray]", stored)).astype(np.float32) if stored
+                            else np.zeros((0, claim_vectors.shape[1]), np.float32))
         rows = {cid: [i for i, (c, _) in enumerate(passage_sentences) if c == cid] for cid in spans}
         out = []
         for (text, cited), vector in zip(pairs, claim_vectors):
@@ -151,22 +164,25 @@ class Checker:
                 best = int(np.argmax(cosines)) if len(idx) else None
                 span = passage_sentences[idx[best]][1] if best is not None else None
                 closest = texts[hit.chunk.id][span[0]:span[1]] if span else ""
+                near = _near(text, [texts[hit.chunk.id][a:b] for _, (a, b) in (passage_sentences[i] for i in idx)],
+                             best)
                 article = articles[hit.chunk.article_id]
+                metadata = f"{article.title} {article.publisher or ''} {article.date or ''}"
                 found.append(self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
-                                        span, closest, question, f"{article.title} {article.date or ''}"))
+                                        span, closest, question, metadata, near))
             out.append(found)
         return out
 
     def judge(self, text: str, passage: str, cosine: float, span: tuple[int, int] | None,
-              closest: str = "", question: str = "", metadata: str = "") -> Support:
+              closest: str = "", question: str = "", metadata: str = "", near: str = "") -> Support:
         s = self.settings
         overlap = overlap_share(text, passage, question)
-        supported = (same_facts(text, f"{passage} {metadata}", closest)
+        supported = (same_facts(text, f"{passage} {metadata}", closest, f"{near or closest} {metadata}")
                      and (cosine >= s.support_cosine or overlap >= s.support_overlap))
         return Support(supported, cosine, overlap, span)
 
 
-def same_facts(text: str, passage: str, closest: str) -> bool:
+def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """What similarity misses: every number of ``text`` is in the passage, ``text`` is negated exactly when the
     passage sentence closest to it is, and it adds no obligation the passage does not state.
 
@@ -185,8 +201,23 @@ def same_facts(text: str, passage: str, closest: str) -> bool:
         return False
     if not negation_agrees(text, closest or passage):
         return False
+    if near and not names_agree(text, near):
+        return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
+
+
+def _near(text: str, sentences: list[str], best: int | None) -> str:
+    """The passage sentences a claim restates: the one closest to it (``best``) with its neighbours (where "he"
+    gets its name), and any it holds most of the words of (a quoted heading and the sentence after it).
+
+    >>> _near("Hunt spoke. Talks failed", ["Mr Hunt arrived.", "Hunt spoke.", "Rain fell.", "Talks failed."], 0)
+    'Mr Hunt arrived. Hunt spoke. Talks failed.'
+    """
+    mine = set(words(text))
+    return " ".join(s for i, s in enumerate(sentences)
+                    if (best is not None and abs(i - best) <= 1)
+                    or (ws := set(words(s))) and len(ws & mine) >= 0.8 * len(ws))
 
 
 def _recited(claims: list[tuple[str, list[int]]], valid: list[list[int]],

@@ -64,7 +64,7 @@ class GenerativeAnswerer:
         self.passages = passages  # an article's passages in text order, for reading a block of them
         self.name = model.name
         self.extractive = extractive
-        self.checker = Checker(embedder, settings)
+        self.checker = Checker(embedder, settings, extractive.sentences)
         self.settings = settings
         self.tokenizer = Tokenizer(settings.encoding)
         self.yes, self.no = prompt("LLM_YES"), prompt("LLM_NO")

@@ -69,3 +69,27 @@ def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article])
 
 def _mostly(stems: list[str], held: set[str]) -> bool:
     return not stems or 2 * sum(s in held for s in stems) >= len(stems)
+
+
+def names_agree(text: str, near: str) -> bool:
+    """Every name ``text`` uses is in ``near`` (the passage sentence closest to it, with its neighbours): a
+    claim that puts one party's words in another's mouth reads as similar to both measures.
+
+    >>> near = "The BMA claims the new contract would cut out of hours pay."
+    >>> names_agree("The BMA says the contract cuts out of hours pay.", near)
+    True
+    >>> names_agree("NHS Employers claims the contract cuts out of hours pay.", near)
+    False
+    >>> names_agree("The BMA said so.", "The British Medical Association said so.")  # an acronym, spelt out
+    True
+    >>> names_agree("The British Medical Association said so.", "The BMA said so.")
+    True
+    """
+    held = set(words(near)) | {_initials(m.group(0)) for m in _NAME.finditer(near)}
+    return all(name.lower() in held or _initials(name) in held or _mostly(words(name), held)
+               for name in names_in(text))
+
+
+def _initials(name: str) -> str:
+    """"The British Medical Association" -> "bma": how an acronym is spelt out."""
+    return "".join(w[0] for w in name.split() if w not in ("The", "A", "An")).lower()

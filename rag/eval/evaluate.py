@@ -211,7 +211,7 @@ def evaluate_all(assistants: Mapping[str, Assistant], cases: list[Case], boilerp
     reports = {name: Report() for name in assistants}
     first = next(iter(assistants.values()))
     tokenizer = Tokenizer(first.settings.encoding)
-    checker = Checker(first.retriever.embedder, first.settings)
+    checker = Checker(first.retriever.embedder, first.settings, first.extractive.sentences)
     for done, case in enumerate(cases, 1):
         started = time.perf_counter()
         query = first.query(case.question, list(case.history))
