@@ -143,8 +143,9 @@ class Checker:
         article_of = {h.chunk.id: h.chunk.article_id for _, cited in pairs for h in cited}
         passage_sentences = [(cid, span) for cid, ss in spans.items() for span in ss]
         # Passage sentences were embedded at ingest; only the claims (and any sentence the store lacks) are new.
-        stored = [self.sentences.lookup(article_of[cid], [span])[0] if self.sentences is not None else None
-                  for cid, span in passage_sentences]
+        stored: list[np.ndarray | None] = [
+            v for cid, ss in spans.items()
+            for v in (self.sentences.lookup(article_of[cid], ss) if self.sentences is not None else [None] * len(ss))]
         missing = [i for i, v in enumerate(stored) if v is None]
         vectors = self.embedder.embed([c for c, _ in pairs]
                                       + [texts[passage_sentences[i][0]][slice(*passage_sentences[i][1])]
