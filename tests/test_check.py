@@ -134,3 +134,23 @@ def test_the_index_sentence_vectors_judge_as_fresh_embeddings_do(setup, seed_set
     assert (reused.text, reused.cited, reused.unsupported, reused.quotes) == \
         (fresh.text, fresh.cited, fresh.unsupported, fresh.quotes)
     assert reused.cited == (0, 1) and reused.unsupported == ("The health secretary resigned in disgrace [2].",)
+
+
+def test_a_passage_of_another_year_backs_nothing_asked_about_a_year(seed_index, seed_settings, embedder):
+    # "What does the BMA want in 2023?" was answered with a faithful quote of a 2016 article ("The BMA needs to
+    # keep its resolve and escalate"): true of that article, wrong for the year asked about.
+    checker = Checker(embedder, seed_settings)
+    articles = seed_index.articles
+
+    def quote_of(year: str) -> tuple[Hit, str]:
+        return next((Hit(c, 1.0), articles[c.article_id].text[a:b]) for c in seed_index.chunks
+                    if (articles[c.article_id].date or "").startswith(year) and "2023" not in c.text
+                    and "2016" not in c.text for a, b in c.sentences if "BMA" in articles[c.article_id].text[a:b])
+
+    old, new = quote_of("2016"), quote_of("2023")
+    assert not checker.check(f"{old[1]} [1]", [old[0]], articles, question="What does the BMA want?").unsupported
+    asked = "What does the BMA want in 2023?"
+    assert checker.check(f"{old[1]} [1]", [old[0]], articles, question=asked).unsupported
+    assert not checker.check(f"{new[1]} [1]", [new[0]], articles, question=asked).unsupported
+    both = "What did the BMA want in 2016 compared with 2023?"
+    assert not checker.check(f"{old[1]} [1]", [old[0]], articles, question=both).unsupported

@@ -16,6 +16,10 @@ year), which the model was shown beside the passage; and a negation in the close
 clause shares words with the claim ("leaked to The Daily Telegraph" is not negated by "but the BMA did not
 dispute it").
 
+A question that names years asks about those years: only a passage of an article dated then, or one that names
+the year, can back a sentence answering it ("What does the BMA want in 2023?" is not answered by a 2016
+article's "The BMA needs to keep its resolve", however faithfully quoted). Undated articles count for every year.
+
 Markers to passages that do not exist are dropped, the rest are renumbered 1..n in order of first use, and
 sentences with no supporting citation are listed as unsupported.
 
@@ -28,13 +32,14 @@ sentences with no supporting citation are listed as unsupported.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence, cast
 
 import numpy as np
 
 from embeddings import Embedder
 from rag.ask.names import names_agree
+from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import sentence_spans
 from rag.settings import Settings
@@ -137,7 +142,9 @@ class Checker:
     def supports(self, pairs: list[tuple[str, list[Hit]]], articles: Mapping[str, Article],
                  question: str = "") -> list[list[Support]]:
         """For each (claim, cited passages): how well each passage supports the claim, the words it takes from
-        ``question`` counted as given. One embedding call."""
+        ``question`` counted as given; a passage off the years ``question`` names supports nothing. One embedding
+        call."""
+        years = frozenset(years_in(question))
         spans = {h.chunk.id: list(h.chunk.sentences) for _, cited in pairs for h in cited}
         texts = {h.chunk.id: articles[h.chunk.article_id].text for _, cited in pairs for h in cited}
         article_of = {h.chunk.id: h.chunk.article_id for _, cited in pairs for h in cited}
@@ -169,8 +176,10 @@ class Checker:
                              best)
                 article = articles[hit.chunk.article_id]
                 metadata = f"{article.title} {article.publisher or ''} {article.date or ''}"
-                found.append(self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
-                                        span, closest, question, metadata, near))
+                support = self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
+                                     span, closest, question, metadata, near)
+                about = not years or dated(article.date, hit.chunk.text, years)
+                found.append(support if about else replace(support, supported=False))
             out.append(found)
         return out
 
