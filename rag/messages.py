@@ -140,7 +140,7 @@ TEMPLATES: dict[str, str] = {
     "LLM_UNSUPPORTED": "The model's answer was not backed by the passages it cited, so this answer quotes the "
                        "articles instead.",
     # Note: some sentences are not backed by their citations (the chat marks them; the CLI lists them).
-    "LLM_FLAGGED": "{count} of {total} sentences are not backed by the passages they cite.",
+    "LLM_FLAGGED": "Sentences not backed by the passages they cite: {count} of {total}.",
     # Title of a sentence marked as unsupported in the chat, and the CLI's label for it.
     "UNSUPPORTED": "Not backed by the cited passages",
     # `rag ask` after streaming a model's draft, when checking changed it (markers renumbered, dropped).

@@ -39,5 +39,5 @@ def test_chat_streams_a_generated_answer_and_marks_what_its_citations_do_not_bac
     final, sources = updates[-1][0][-1]["content"], updates[-1][1]
     assert '<span class="unsupported" title="Not backed by the cited passages">The moon is made of' in final
     assert final.count('class="unsupported"') == 1 and "<b>" not in final
-    assert "1 of 2 sentences are not backed" in final  # the note
+    assert "Sentences not backed by the passages they cite: 1 of 2" in final  # the note
     assert 'id="src-1-1"' in sources
