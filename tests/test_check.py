@@ -3,6 +3,7 @@ renumbered in order of use, and sentences that their citations do not back are f
 
 from __future__ import annotations
 
+import calendar
 import re
 
 import pytest
@@ -154,3 +155,19 @@ def test_a_passage_of_another_year_backs_nothing_asked_about_a_year(seed_index, 
     assert not checker.check(f"{new[1]} [1]", [new[0]], articles, question=asked).unsupported
     both = "What did the BMA want in 2016 compared with 2023?"
     assert not checker.check(f"{old[1]} [1]", [old[0]], articles, question=both).unsupported
+
+
+def test_an_answer_must_rest_on_sentences_naming_what_the_question_names(seed_index):
+    # "What did Jeremy Hunt say about the Gaza doctors' messages?" was answered with Hunt's appointment of Dalton:
+    # backed by its passage, but nothing it rests on speaks of Gaza.
+    from rag.ask.names import rests_on_names
+
+    articles = seed_index.articles
+    hit, span = next((Hit(c, 1.0), (a, b)) for c in seed_index.chunks for a, b in c.sentences
+                     if "appointed Sir David Dalton" in articles[c.article_id].text[a:b])
+    article = articles[hit.chunk.article_id]
+    assert "Gaza" not in article.title  # else the heading the model read would name it
+    assert rests_on_names("Whom did Jeremy Hunt appoint to lead the talks?", {0: [span]}, [hit], articles)
+    assert not rests_on_names("What did Jeremy Hunt say to the medics in Gaza?", {0: [span]}, [hit], articles)
+    month = calendar.month_name[int(article.date[5:7])]  # the article's month, from its date
+    assert rests_on_names(f"Whom did Jeremy Hunt appoint in {month}?", {0: [span]}, [hit], articles)

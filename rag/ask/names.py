@@ -1,7 +1,8 @@
 """The names and years a question uses, and whether the retrieved passages speak of them together.
 
 A question about someone no article mentions is refused (``ExtractiveAnswerer.unknown_names``); so is one that
-joins names the articles mention only apart ("What did the nurses' union say about Hunt?").
+joins names the articles mention only apart ("What did the nurses' union say about Hunt?"), and a model's answer
+resting on sentences that never name what the question asks about (``rests_on_names``).
 
 >>> names_in("What did Steve Barclay tell the BMA?")
 ['Steve Barclay', 'BMA']
@@ -9,8 +10,9 @@ joins names the articles mention only apart ("What did the nurses' union say abo
 
 from __future__ import annotations
 
+import calendar
 import re
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from rag.ask.question import dated, years_in
 from rag.text.words import words
@@ -93,3 +95,34 @@ def names_agree(text: str, near: str) -> bool:
 def _initials(name: str) -> str:
     """"The British Medical Association" -> "bma": how an acronym is spelt out."""
     return "".join(w[0] for w in name.split() if w not in ("The", "A", "An")).lower()
+
+
+def rests_on_names(question: str, quotes: Mapping[int, Sequence[tuple[int, int]]], hits: Sequence[Hit],
+                   articles: Mapping[str, Article]) -> bool:
+    """Whether the passage sentences an answer rests on (``quotes``: hit rank -> the spans that back it), with
+    their neighbours and their articles' titles, publishers and months, name all the question names.
+
+    "What did Jeremy Hunt say about the Gaza doctors' messages?" answered with Hunt's appointment of Dalton: the
+    passage is about Hunt, but nothing the answer rests on speaks of Gaza.
+
+    >>> from rag.types import Chunk
+    >>> a = Article("a", "Hunt spoke. Talks failed. Gaza medics wrote.", "Talks", "Wire", "2016-03-05")
+    >>> hits = [Hit(Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44))), 1.0)]
+    >>> rests_on_names("What did Hunt say in March?", {0: [(0, 11)]}, hits, {"a": a})
+    True
+    >>> rests_on_names("What did Hunt say about Gaza?", {0: [(0, 11)]}, hits, {"a": a})
+    False
+    """
+    near = []
+    for rank, spans in quotes.items():
+        chunk = hits[rank].chunk
+        article = articles[chunk.article_id]
+        date = article.date or ""
+        month = calendar.month_name[int(date[5:7])] if len(date) >= 7 and date[5:7].isdigit() else ""
+        near.append(f"{article.title} {article.publisher or ''} {month}")
+        order = list(chunk.sentences)
+        for span in spans:
+            at = order.index(span) if span in order else None
+            near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
+    return names_agree(question, " ".join(near))
+
