@@ -3,7 +3,6 @@ renumbered in order of use, and sentences that their citations do not back are f
 
 from __future__ import annotations
 
-import calendar
 import re
 
 import pytest
@@ -169,5 +168,4 @@ def test_an_answer_must_rest_on_sentences_naming_what_the_question_names(seed_in
     assert "Gaza" not in article.title  # else the heading the model read would name it
     assert rests_on_names("Whom did Jeremy Hunt appoint to lead the talks?", {0: [span]}, [hit], articles)
     assert not rests_on_names("What did Jeremy Hunt say to the medics in Gaza?", {0: [span]}, [hit], articles)
-    month = calendar.month_name[int(article.date[5:7])]  # the article's month, from its date
-    assert rests_on_names(f"Whom did Jeremy Hunt appoint in {month}?", {0: [span]}, [hit], articles)
+    assert rests_on_names("Whom did Jeremy Hunt appoint in December?", {0: [span]}, [hit], articles)  # a date

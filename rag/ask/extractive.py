@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.messages import render
-from rag.ask.names import named_apart, names_in
+from rag.ask.names import named_apart, names_in, rests_on_names
 from rag.ask.question import Query, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
@@ -75,6 +75,11 @@ class ExtractiveAnswerer:
             chosen = self.choose_across_articles(candidates, hits)
         else:
             chosen = self.choose(candidates, weights)
+            quotes: dict[int, list[tuple[int, int]]] = {}
+            for c in chosen:
+                quotes.setdefault(c.hit_rank, []).append(c.span)
+            if not rests_on_names(query.question, quotes, hits, articles):
+                return refusal(query, render("REFUSAL"), candidates[0].score)
         return compose(query, chosen, hits, articles, self.name, candidates[0].score)
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:

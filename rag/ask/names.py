@@ -10,7 +10,6 @@ resting on sentences that never name what the question asks about (``rests_on_na
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Mapping, Sequence
 
@@ -20,6 +19,9 @@ from rag.types import Article, Hit
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
+# Months and days: dates, not names (the English ones, as the pipeline's text is English).
+_CALENDAR = re.compile(r"January|February|March|April|May|June|July|August|September|October|November|December|"
+                       r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 
 
@@ -87,9 +89,12 @@ def names_agree(text: str, near: str) -> bool:
     >>> names_agree("The British Medical Association said so.", "The BMA said so.")
     True
     """
+    return _all_named(names_in(text), near)
+
+
+def _all_named(names: list[str], near: str) -> bool:
     held = set(words(near)) | {_initials(m.group(0)) for m in _NAME.finditer(near)}
-    return all(name.lower() in held or _initials(name) in held or _mostly(words(name), held)
-               for name in names_in(text))
+    return all(name.lower() in held or _initials(name) in held or _mostly(words(name), held) for name in names)
 
 
 def _initials(name: str) -> str:
@@ -100,7 +105,9 @@ def _initials(name: str) -> str:
 def rests_on_names(question: str, quotes: Mapping[int, Sequence[tuple[int, int]]], hits: Sequence[Hit],
                    articles: Mapping[str, Article]) -> bool:
     """Whether the passage sentences an answer rests on (``quotes``: hit rank -> the spans that back it), with
-    their neighbours and their articles' titles, publishers and months, name all the question names.
+    their neighbours and their articles' titles and publishers, name all the question names. Months and days
+    are dates, not names: "What happens if they don't get it by August?" may rest on "... runs out in the
+    summer".
 
     "What did Jeremy Hunt say about the Gaza doctors' messages?" answered with Hunt's appointment of Dalton: the
     passage is about Hunt, but nothing the answer rests on speaks of Gaza.
@@ -108,7 +115,7 @@ def rests_on_names(question: str, quotes: Mapping[int, Sequence[tuple[int, int]]
     >>> from rag.types import Chunk
     >>> a = Article("a", "Hunt spoke. Talks failed. Gaza medics wrote.", "Talks", "Wire", "2016-03-05")
     >>> hits = [Hit(Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44))), 1.0)]
-    >>> rests_on_names("What did Hunt say in March?", {0: [(0, 11)]}, hits, {"a": a})
+    >>> rests_on_names("What did Hunt say on Monday in March?", {0: [(0, 11)]}, hits, {"a": a})
     True
     >>> rests_on_names("What did Hunt say about Gaza?", {0: [(0, 11)]}, hits, {"a": a})
     False
@@ -117,12 +124,10 @@ def rests_on_names(question: str, quotes: Mapping[int, Sequence[tuple[int, int]]
     for rank, spans in quotes.items():
         chunk = hits[rank].chunk
         article = articles[chunk.article_id]
-        date = article.date or ""
-        month = calendar.month_name[int(date[5:7])] if len(date) >= 7 and date[5:7].isdigit() else ""
-        near.append(f"{article.title} {article.publisher or ''} {month}")
+        near.append(f"{article.title} {article.publisher or ''}")
         order = list(chunk.sentences)
         for span in spans:
             at = order.index(span) if span in order else None
             near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
-    return names_agree(question, " ".join(near))
+    return _all_named([n for n in names_in(question) if not _CALENDAR.fullmatch(n)], " ".join(near))
 
