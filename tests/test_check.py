@@ -166,6 +166,6 @@ def test_an_answer_must_rest_on_sentences_naming_what_the_question_names(seed_in
                      if "appointed Sir David Dalton" in articles[c.article_id].text[a:b])
     article = articles[hit.chunk.article_id]
     assert "Gaza" not in article.title  # else the heading the model read would name it
-    assert rests_on_names("Whom did Jeremy Hunt appoint to lead the talks?", {0: [span]}, [hit], articles)
-    assert not rests_on_names("What did Jeremy Hunt say to the medics in Gaza?", {0: [span]}, [hit], articles)
-    assert rests_on_names("Whom did Jeremy Hunt appoint in December?", {0: [span]}, [hit], articles)  # a date
+    assert rests_on_names("Whom did Jeremy Hunt appoint to lead the talks?", [(hit.chunk, [span])], articles)
+    assert not rests_on_names("What did Jeremy Hunt say to the medics in Gaza?", [(hit.chunk, [span])], articles)
+    assert rests_on_names("Whom did Jeremy Hunt appoint in December?", [(hit.chunk, [span])], articles)  # a date

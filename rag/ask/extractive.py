@@ -75,12 +75,11 @@ class ExtractiveAnswerer:
             chosen = self.choose_across_articles(candidates, hits)
         else:
             chosen = self.choose(candidates, weights)
-            quotes: dict[int, list[tuple[int, int]]] = {}
-            for c in chosen:
-                quotes.setdefault(c.hit_rank, []).append(c.span)
-            if not rests_on_names(query.question, quotes, hits, articles):
-                return refusal(query, render("REFUSAL"), candidates[0].score)
-        return compose(query, chosen, hits, articles, self.name, candidates[0].score)
+        answer = compose(query, chosen, hits, articles, self.name, candidates[0].score)
+        if not (query.parts or query.compare) and not rests_on_names(
+                query.question, [(c.chunk, c.quotes) for c in answer.citations], articles):
+            return refusal(query, render("REFUSAL"), candidates[0].score)
+        return answer
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:
         """Every sentence of the passages, scored as this answerer scores them, best first (what a model reads)."""

@@ -181,7 +181,8 @@ class GenerativeAnswerer:
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
-        if not (query.compare or query.parts) and not rests_on_names(query.question, result.quotes, hits, articles):
+        backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
+        if not (query.compare or query.parts) and not rests_on_names(query.question, backing, articles):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
         notes = query.notes

@@ -1,7 +1,7 @@
 """The names and years a question uses, and whether the retrieved passages speak of them together.
 
 A question about someone no article mentions is refused (``ExtractiveAnswerer.unknown_names``); so is one that
-joins names the articles mention only apart ("What did the nurses' union say about Hunt?"), and a model's answer
+joins names the articles mention only apart ("What did the nurses' union say about Hunt?"), and an answer
 resting on sentences that never name what the question asks about (``rests_on_names``).
 
 >>> names_in("What did Steve Barclay tell the BMA?")
@@ -11,11 +11,11 @@ resting on sentences that never name what the question asks about (``rests_on_na
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from rag.ask.question import dated, years_in
 from rag.text.words import words
-from rag.types import Article, Hit
+from rag.types import Article, Chunk, Hit
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
@@ -102,27 +102,25 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w not in ("The", "A", "An")).lower()
 
 
-def rests_on_names(question: str, quotes: Mapping[int, Sequence[tuple[int, int]]], hits: Sequence[Hit],
+def rests_on_names(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[int, int]]]],
                    articles: Mapping[str, Article]) -> bool:
-    """Whether the passage sentences an answer rests on (``quotes``: hit rank -> the spans that back it), with
-    their neighbours and their articles' titles and publishers, name all the question names. Months and days
-    are dates, not names: "What happens if they don't get it by August?" may rest on "... runs out in the
-    summer".
+    """Whether the passage sentences an answer rests on (``backing``: each cited passage with the spans of its
+    sentences that back the answer), with their neighbours and their articles' titles and publishers, name all
+    the question names. Months and days are dates, not names: "What happens if they don't get it by August?"
+    may rest on "... runs out in the summer".
 
     "What did Jeremy Hunt say about the Gaza doctors' messages?" answered with Hunt's appointment of Dalton: the
     passage is about Hunt, but nothing the answer rests on speaks of Gaza.
 
-    >>> from rag.types import Chunk
     >>> a = Article("a", "Hunt spoke. Talks failed. Gaza medics wrote.", "Talks", "Wire", "2016-03-05")
-    >>> hits = [Hit(Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44))), 1.0)]
-    >>> rests_on_names("What did Hunt say on Monday in March?", {0: [(0, 11)]}, hits, {"a": a})
+    >>> chunk = Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44)))
+    >>> rests_on_names("What did Hunt say on Monday in March?", [(chunk, [(0, 11)])], {"a": a})
     True
-    >>> rests_on_names("What did Hunt say about Gaza?", {0: [(0, 11)]}, hits, {"a": a})
+    >>> rests_on_names("What did Hunt say about Gaza?", [(chunk, [(0, 11)])], {"a": a})
     False
     """
     near = []
-    for rank, spans in quotes.items():
-        chunk = hits[rank].chunk
+    for chunk, spans in backing:
         article = articles[chunk.article_id]
         near.append(f"{article.title} {article.publisher or ''}")
         order = list(chunk.sentences)
@@ -130,4 +128,3 @@ def rests_on_names(question: str, quotes: Mapping[int, Sequence[tuple[int, int]]
             at = order.index(span) if span in order else None
             near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
     return _all_named([n for n in names_in(question) if not _CALENDAR.fullmatch(n)], " ".join(near))
-
