@@ -21,6 +21,11 @@ TEMPLATES: dict[str, str] = {
     "REFUSAL_APART": "The articles mention {terms}, but no passage found speaks of them together.",
     # Note added when an over-long question is shortened.
     "QUESTION_CUT": "Your question was cut to its first {limit} characters.",
+    # Note on a question word read as the articles' word it misspells (rag/ask/spelling.py): "“Malawanna” as
+    # “Malawana”", several joined by commas.
+    "SPELLING": "Read {fixes}, as the articles spell it.",
+    # One word so read, in that note.
+    "SPELLING_FIX": "“{typed}” as “{read}”",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
@@ -174,6 +179,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "REFUSAL_UNKNOWN": frozenset({"terms"}),
     "REFUSAL_APART": frozenset({"terms"}),
     "QUESTION_CUT": frozenset({"limit"}),
+    "SPELLING": frozenset({"fixes"}),
+    "SPELLING_FIX": frozenset({"typed", "read"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),

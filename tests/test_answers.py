@@ -129,6 +129,21 @@ def test_question_set_meets_committed_thresholds(assistant):
     assert summary["answer_words_mean"] < 60, summary
 
 
+def test_a_misspelt_name_is_read_as_the_articles_spell_it(assistant):
+    answer = assistant.ask("What did Johann Malawanna say about why doctors went on strike?")
+    assert not answer.refused, answer.text
+    assert any("“Malawanna” as “Malawana”" in note for note in answer.notes), answer.notes
+    assert any("Malawana" in c.chunk.text for c in answer.citations)
+    # A name of its own stays unknown: no article word is one slip away from it.
+    assert assistant.ask("What did Wes Streeting say about the strike?").refused
+
+
+def test_the_articles_own_sentences_are_never_respelt(assistant):
+    texts = [a.text for a in assistant.index.articles.values()]
+    for sentence in (s for text in texts for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()):
+        assert assistant.spelling.correct(sentence) == (sentence, ()), sentence
+
+
 def test_a_question_joining_what_the_articles_keep_apart_is_refused(assistant):
     # The nursing union is in the 2023 article, Hunt in the 2016 ones: no passage speaks of both.
     answer = assistant.ask("What did the Royal College of Nursing say about Jeremy Hunt?")

@@ -24,6 +24,7 @@ from rag.index.versions import Index, load_index
 from rag.messages import render
 from rag.ask.question import compares, context, parts, plain, said_before, years_in
 from rag.ask.retrieve import Filters, Retriever
+from rag.ask.spelling import Spelling
 from rag.settings import Settings
 from rag.ask.generate import Piece
 from rag.types import Answer, Chunk, Hit
@@ -37,6 +38,8 @@ class Assistant:
         self.index = index
         self.retriever = Retriever(index, embedder, settings)
         self.extractive = ExtractiveAnswerer(embedder, index.lexical, settings, index.articles, index.sentences)
+        self.spelling = Spelling((f"{a.title} {a.publisher or ''} {a.text}" for a in index.articles.values()),
+                                 self.extractive.seen, settings.encoding)
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self._making = threading.Lock()
         self._by_article: dict[str, list[Chunk]] | None = None
@@ -64,7 +67,9 @@ class Assistant:
         return self._by_article.get(article_id, [])
 
     def warm(self) -> None:
-        """Load this assistant's model answerer, if it has one, and compute its fixed instructions."""
+        """Load this assistant's model answerer, if it has one, and compute its fixed instructions; read the
+        articles' words for spelling."""
+        self.spelling.forms()
         warm = getattr(self.answerer, "warm", None)
         if warm is not None:
             warm()
@@ -86,6 +91,9 @@ class Assistant:
         limit = self.settings.max_question_chars
         if len(question) > limit:
             question, notes = question[:limit], (render("QUESTION_CUT", limit=limit),)
+        question, fixes = self.spelling.correct(question)
+        if fixes:
+            notes += (render("SPELLING", fixes=", ".join(render("SPELLING_FIX", typed=t, read=r) for t, r in fixes)),)
         extra = context(question, history, self.settings.history_turns)
         text = f"{extra} {question}" if extra else question
         pieces = parts(question)

@@ -90,12 +90,13 @@ class ExtractiveAnswerer:
 
         A question about someone the articles never mention is refused rather than answered loosely.
         """
-        unknown = [name for name in names_in(question) if any(self._unseen(s) for s in words(name))]
-        unknown += [y for y in years_in(question) if self._unseen(y)]
+        unknown = [name for name in names_in(question) if not all(self.seen(s) for s in words(name))]
+        unknown += [y for y in years_in(question) if not self.seen(y)]
         return unknown
 
-    def _unseen(self, stem: str) -> bool:
-        return stem not in self.metadata_words and self.lexical.doc_freq(stem) == 0
+    def seen(self, stem: str) -> bool:
+        """Some passage, title or publisher holds the stemmed word ``stem``."""
+        return stem in self.metadata_words or self.lexical.doc_freq(stem) > 0
 
     def score_sentences(self, query: Query, hits: list[Hit], articles: Mapping[str, Article],
                         weights: dict[str, float]) -> list[Scored]:

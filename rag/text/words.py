@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"(?u)\b\w+\b")
@@ -27,8 +28,19 @@ def _stemmer():
 
 def words(text: str) -> list[str]:
     """Lower-cased, stemmed content words, the unit of lexical matching everywhere in the pipeline."""
-    text = text.lower()
+    text = fold(text.lower())
     tokens = [t for t in _WORD.findall(text) if t not in _STOPWORDS]
     # "walk-out" also counts as "walkout", "re-ballot" as "reballot": writers hyphenate such words or not.
     tokens += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(text)]
     return _stemmer().stemWords(tokens)
+
+
+def fold(text: str) -> str:
+    """``text`` without accents, so that a question typed without them matches the articles' spelling.
+
+    >>> fold("Jumièges, Fécamp")
+    'Jumieges, Fecamp'
+    """
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

