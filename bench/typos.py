@@ -1,13 +1,14 @@
 """Questions with a slip of the keys: answered as well as typed right, or refused for a name's spelling?
 
     python bench/typos.py --index /tmp/qidx tests/data/questions.jsonl tests/data/heldout.jsonl
+    python bench/typos.py --index /tmp/qidx tests/data/heldout.jsonl --answerer local
 
 Each question gets one slip, made the same way every run: in its longest word of six letters or more (a
 capitalised one first: names are what a slip makes unknown), two letters in the middle swapped ("Malawana" ->
-"Malwaana"). Questions without such a word are left out. The quoted answerer (no model) then answers three
-ways: as typed right, with the slip, and with the slip but without reading slips as the articles' words
-(``rag/ask/spelling.py``), and the table prints grounded, refused and false refusals of each, as ``rag eval``
-counts them, and how many slips were read back to the word typed right.
+"Malwaana"). Questions without such a word are left out. The answerer (by default the quoted one, no model)
+then answers three ways: as typed right, with the slip, and with the slip but without reading slips as the
+articles' words (``rag/ask/spelling.py``), and the table prints grounded, refused and false refusals of each,
+as ``rag eval`` counts them, and how many slips were read back to the word typed right.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("questions", type=Path, nargs="+", help="question files (JSON lines)")
     parser.add_argument("--index", type=Path, help="index folder (default: index/)")
+    parser.add_argument("--answerer", default="extractive", help="as `rag eval --answerer` (default: extractive)")
     args = parser.parse_args()
-    settings = Settings.from_env(index_dir=args.index, answerer="extractive")
+    settings = Settings.from_env(index_dir=args.index, answerer=args.answerer)
     assistant = Assistant(settings, load_index(settings), embedder_for(settings))
     plain = Assistant(settings, assistant.index, assistant.retriever.embedder)
     plain.spelling.correct = lambda question: (question, ())  # type: ignore[method-assign]
