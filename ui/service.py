@@ -183,6 +183,7 @@ class Service:
         """Incremental ingest with the loaded model, then swap in the new index. Call with ``_write`` held."""
         report = ingest(self.settings.corpus_dir, self.settings, embedder=self.embedder)
         assistant = Assistant(self.settings, load_index(self.settings), self.embedder)
+        assistant.spelling.forms()  # read here, not on the first question to the new index
         with self._swap:
             self._assistant = assistant
         return report

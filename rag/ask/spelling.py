@@ -46,28 +46,23 @@ class Spelling:
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The question with each slip replaced, and the (typed, read) pairs."""
-        fixes = []
-        # The words no article uses, a few at most: reading each costs a search of the articles' words.
-        unknown = [w for w in dict.fromkeys(_WORD.findall(question)) if len(w) >= _SHORTEST and not self.holds(w)]
-        for typed in unknown[:_MOST]:
-            read = self.reading(typed)
-            if read:
-                fixes.append((typed, read))
+        # The words that may be slips, a few at most: reading each costs a search of the articles' words.
+        slips = [w for w in dict.fromkeys(_WORD.findall(question))
+                 if len(w) >= _SHORTEST and not self.holds(w) and not self.derived(w)]
+        fixes = [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
         for typed, read in fixes:
             question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question)
         return question, tuple(fixes)
 
-    def reading(self, typed: str) -> str | None:
-        """The articles' word ``typed`` misspells, or None."""
-        if len(typed) < _SHORTEST or self.holds(typed) or self.derived(typed):
-            return None
+    def nearest(self, typed: str) -> str | None:
+        """The one article word nearest to ``typed`` within the edits its length allows, as written; else None."""
         key = fold(typed.lower())
-        forms, near_in = self.forms(), self.buckets()
-        if key in forms:
+        forms = self.forms()
+        if key in forms:  # the same word, accents aside
             return None
         limit = 2 if len(key) >= _LONG else 1
         near = [(distance(key, w), w) for n in range(len(key) - limit, len(key) + limit + 1)
-                for w in near_in.get((key[0], n), ())]
+                for w in self._buckets.get((key[0], n), ())]
         best = min((d for d, _ in near), default=limit + 1)
         found = [w for d, w in near if d == best]
         if best > limit or len(found) != 1:
@@ -90,7 +85,8 @@ class Spelling:
         return any(n == 1 for n in self.tokenizer.count_many(variants))
 
     def forms(self) -> dict[str, str]:
-        """The articles' words, folded and lower-cased, each with its commonest written form (read once)."""
+        """The articles' words, folded and lower-cased, each with its commonest written form (read once, and
+        grouped by first letter and length for ``nearest``)."""
         with self._making:
             if self._forms is None:
                 counts: dict[str, Counter[str]] = {}
@@ -101,10 +97,6 @@ class Spelling:
                 for k in self._forms:
                     self._buckets.setdefault((k[0], len(k)), []).append(k)
             return self._forms
-
-    def buckets(self) -> dict[tuple[str, int], list[str]]:
-        self.forms()
-        return self._buckets
 
 
 def distance(a: str, b: str) -> int:
