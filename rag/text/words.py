@@ -2,6 +2,8 @@
 
 >>> words("The doctors were striking")
 ['doctor', 'strike']
+>>> words("MPs heard from an MP")
+['mp', 'heard', 'mp']
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"(?u)\b\w+\b")
+# "MPs", "GPs": a plural of capitals. The stemmer leaves a word with no vowel alone, so "mps" would never meet
+# "mp" ("CEOs" it already reduces to "ceo").
+_CAPITALS_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 _HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
 _STOPWORDS = frozenset(
     "a an and are as at be but by for from had has have he her his i if in into is it its of on or our she "
@@ -28,7 +33,7 @@ def _stemmer():
 
 def words(text: str) -> list[str]:
     """Lower-cased, stemmed content words, the unit of lexical matching everywhere in the pipeline."""
-    text = fold(text.lower())
+    text = fold(_CAPITALS_PLURAL.sub(r"\1", text).lower())
     tokens = [t for t in _WORD.findall(text) if t not in _STOPWORDS]
     # "walk-out" also counts as "walkout", "re-ballot" as "reballot": writers hyphenate such words or not.
     tokens += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(text)]
