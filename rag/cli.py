@@ -6,7 +6,7 @@
     rag search "QUESTION" [--index DIR] [-k N]
     rag serve [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR] [--auth USER:PASS | --auth-file F]
     rag model                             (join and verify the answering model, once)
-    rag eval QUESTIONS [--corpus [DIR] | --index DIR] [--json OUT] [--plot OUT.png] [--ablations]
+    rag eval QUESTIONS [--corpus [DIR | SQUAD.json] | --index DIR] [--json OUT] [--plot OUT.png] [--ablations]
               [--answerer NAME[,NAME...]]
 """
 
@@ -78,8 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--index", type=Path, help="index folder to ask (default: index/)")
     where.add_argument("--corpus", nargs="?", const="", metavar="DIR",
-                       help="ask a cached index of DIR (default: corpus/) instead; SQuAD and BEIR bring their "
-                            "own documents, indexed that way unless --index is given")
+                       help="ask a cached index of DIR (default: corpus/) instead, or of the articles a SQuAD "
+                            "file brings; SQuAD and BEIR bring their own documents, indexed that way unless "
+                            "--index is given")
     p.add_argument("--json", type=Path, dest="json_out", help="write the full report as JSON here")
     p.add_argument("--plot", type=Path, help="write a chart of the report here (PNG)")
     p.add_argument("--ablations", action="store_true",
@@ -189,7 +190,13 @@ def _eval(args, settings: Settings) -> int:
                 settings = index_documents(dataset.documents, settings, embedder, progress=progress.update)
             else:
                 corpus = Path(args.corpus) if args.corpus else settings.corpus_dir
-                settings = index_folder(corpus, settings, embedder, progress=progress.update)
+                if corpus.is_file():  # a set that brings its articles (SQuAD): ask those, as its own run does
+                    documents = load_dataset(corpus).documents
+                    if not documents:
+                        raise UsageError(f"{corpus} brings no articles: give a folder of articles or a SQuAD file")
+                    settings = index_documents(documents, settings, embedder, progress=progress.update)
+                else:
+                    settings = index_folder(corpus, settings, embedder, progress=progress.update)
     index = load_index(settings)
     embedder = embedder or embedder_for(settings)
     answerers = tuple(a.strip() for a in args.answerer.split(",") if a.strip()) if args.answerer else None

@@ -181,6 +181,18 @@ def test_squad_refuses_a_corpus_folder(squad_file):
     assert run.returncode == 2 and "brings its own documents" in run.stderr
 
 
+def test_a_question_file_asks_the_articles_a_squad_file_brings(squad_file, tmp_path):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "w1", "question": "What dance do bees use to show where flowers are?",
+                                     "answers": ["waggle dance"], "refuse": False, "kind": "vague"}) + "\n")
+    proc = run_eval(tmp_path, str(questions), "--corpus", str(squad_file), "--answerer", "extractive",
+                    "--json", str(tmp_path / "report.json"))
+    _, stderr = proc.communicate(timeout=240)
+    assert proc.returncode == 0, stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["dataset"]["format"] == "questions" and report["summary"]["grounded"] == 1.0
+
+
 def test_refusal_reach_uses_the_best_threshold_within_the_false_refusal_budget():
     def result(confidence, refuse):
         answer = Answer("q", "a", refused=confidence is None or confidence < 0.3, confidence=confidence)
