@@ -182,21 +182,20 @@ def _eval(args, settings: Settings) -> int:
     snippets = None
     if args.boilerplate:
         snippets = [s for s in args.boilerplate.read_text(encoding="utf-8").splitlines() if s.strip()]
+    documents = dataset.documents
+    if args.corpus and Path(args.corpus).is_file():  # a set that brings articles (SQuAD): ask those, as its run does
+        documents = load_dataset(Path(args.corpus)).documents
+        if not documents:
+            raise UsageError(f"{args.corpus} brings no articles: give a folder of articles or a SQuAD file")
     embedder = None
-    if (dataset.documents and args.index is None) or args.corpus is not None:
+    if (documents and args.index is None) or args.corpus is not None:
         embedder = embedder_for(settings)
         with Progress("embedding", sys.stderr) as progress:
-            if dataset.documents:
-                settings = index_documents(dataset.documents, settings, embedder, progress=progress.update)
+            if documents:
+                settings = index_documents(documents, settings, embedder, progress=progress.update)
             else:
                 corpus = Path(args.corpus) if args.corpus else settings.corpus_dir
-                if corpus.is_file():  # a set that brings its articles (SQuAD): ask those, as its own run does
-                    documents = load_dataset(corpus).documents
-                    if not documents:
-                        raise UsageError(f"{corpus} brings no articles: give a folder of articles or a SQuAD file")
-                    settings = index_documents(documents, settings, embedder, progress=progress.update)
-                else:
-                    settings = index_folder(corpus, settings, embedder, progress=progress.update)
+                settings = index_folder(corpus, settings, embedder, progress=progress.update)
     index = load_index(settings)
     embedder = embedder or embedder_for(settings)
     answerers = tuple(a.strip() for a in args.answerer.split(",") if a.strip()) if args.answerer else None
