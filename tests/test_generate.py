@@ -200,6 +200,18 @@ def test_a_comparison_of_years_shows_the_model_each_year(seed_settings, seed_ind
     assert {"2016", "2023"} <= set(years[:2]), years
 
 
+def test_a_two_part_question_shows_the_model_each_part(seed_settings, seed_index, embedder):
+    # Ranked for the whole question, the sentence naming Acas falls below sentences about Hunt's appointment;
+    # ranked for each part in turn, both parts' answers are read.
+    assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai")
+    query = assistant.query("Which conciliation service hosted the talks in early 2016, and whom did Jeremy Hunt "
+                            "later appoint to lead the government's negotiations with the BMA?")
+    assert len(query.parts) == 2
+    shown = assistant.answerer.excerpts(query, assistant.retrieve(query), seed_index.articles)
+    read = " ".join(e.text for e in shown)
+    assert "Acas" in read and "David Dalton" in read, read
+
+
 def test_local_backend_in_process(seed_settings, seed_index, embedder):
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="local", llm_gguf=str(packaged_gguf()))
     pieces = list(assistant.stream(PAY))

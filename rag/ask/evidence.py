@@ -26,6 +26,7 @@ computed and a question then costs only its own words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Callable, Mapping, Sequence
 
 from rag.ask.prompts import prompt
@@ -149,6 +150,19 @@ def focus(ranked: Ranked, hits: Sequence[Hit], shown: Sequence[Excerpt], texts: 
         used += count(line)
         lines.append(line)
     return lines
+
+
+def interleave(rankings: Sequence[Ranked]) -> list[tuple[int, tuple[int, int]]]:
+    """The best of each ranking in turn, then the second best of each, and so on, each sentence once: a
+    two-part question needs the best candidates for both parts.
+
+    >>> interleave([[(0, (0, 1)), (0, (2, 3))], [(0, (2, 3)), (1, (0, 1))]])
+    [(0, (0, 1)), (0, (2, 3)), (1, (0, 1))]
+    """
+    merged: dict[tuple[int, tuple[int, int]], None] = {}
+    for row in zip_longest(*rankings):
+        merged.update((item, None) for item in row if item is not None)
+    return list(merged)
 
 
 def across_articles(ranked: Ranked, hits: Sequence[Hit], years: Sequence[str] = (),

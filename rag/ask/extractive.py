@@ -85,6 +85,13 @@ class ExtractiveAnswerer:
         """Every sentence of the passages, scored as this answerer scores them, best first (what a model reads)."""
         return self.score_sentences(query, hits, articles, self.weights(query))
 
+    def ranked_by_part(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[list[Scored]]:
+        """For a two-part question, every sentence ranked for each part in turn, as ``choose_per_part`` judges
+        them (each part's answer is often far down the ranking for the whole question)."""
+        candidates = self.ranked(query, hits, articles)
+        fits = [self._part_fit(n, query.parts, candidates, query.question_vector) for n in range(len(query.parts))]
+        return [[candidates[i] for i in sorted(range(len(candidates)), key=lambda i: -fit[i])] for fit in fits]
+
     def unknown_names(self, question: str) -> list[str]:
         """Names and years in the question that no passage, title or publisher contains.
 

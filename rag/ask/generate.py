@@ -29,7 +29,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.ask.check import Checker
-from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, passage
+from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.names import rests_on_names
@@ -141,7 +141,11 @@ class GenerativeAnswerer:
         return self.passages is not None and self.settings.llm_block_tokens > 0 and not (query.compare or query.parts)
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Ranked:
-        """The passages' sentences as (hit rank, span), best first, as the extractive answerer scores them."""
+        """The passages' sentences as (hit rank, span), best first, as the extractive answerer scores them; for
+        a two-part question the best for each part in turn."""
+        if query.parts:
+            return interleave([[(c.hit_rank, c.span) for c in ranking]
+                               for ranking in self.extractive.ranked_by_part(query, hits, articles)])
         return [(c.hit_rank, c.span) for c in self.extractive.ranked(query, hits, articles)]
 
     def excerpts(self, query: Query, hits: list[Hit], articles: Mapping[str, Article],
@@ -160,12 +164,13 @@ class GenerativeAnswerer:
             if sum(self.tokens(passage(n, e, article)) for n, e in enumerate(shown, 1)) <= room:
                 return shown
         neighbours = s.llm_neighbours
-        if query.compare or query.parts:  # every side first, sentences alone so that more sides fit
+        if query.compare and not query.parts:  # every side first, sentences alone so that more sides fit
 
             def year_of(rank: int) -> str:
                 return (articles[hits[rank].chunk.article_id].date or "")[:4]
 
             ranked = across_articles(ranked, hits, years_in(query.question), year_of)
+        if query.compare or query.parts:
             neighbours = 0
         texts = {a: articles[a].text for a in {h.chunk.article_id for h in hits}}
 
