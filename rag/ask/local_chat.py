@@ -1,5 +1,6 @@
 """A GGUF model run in this process by llama-cpp-python, behind ``rag.ask.llm.ChatModel``: the prompt in the
-model's own chat template, the verdict read from the first token's logits, the answer held to a grammar."""
+model's own chat template, the verdict read from the first token's logits, the answer held to a grammar
+(checked on the best token first when decoding is greedy: ``rag.ask.greedy_grammar``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from rag.ask.greedy_grammar import GreedyGrammar
 from rag.ask.kept_states import KeptStates, reuse
 from rag.ask.llm import Messages, endpoint_error
 from rag.errors import ModelError, UsageError
@@ -81,15 +83,20 @@ class LocalChat:
     def chat(self, messages: Messages, start: str = "", markers: int = 0) -> Iterator[str]:
         s = self.settings
         llama, lock, template, _ = self.model()
-        grammar = None
-        if markers:
+        held: dict[str, Any] = {}
+        if markers and s.llm_temperature == 0:  # greedy: the grammar checks the best token first (same text)
+            from llama_cpp import LogitsProcessorList
+
+            greedy = GreedyGrammar(llama, cited_form(markers))
+            held["logits_processor"] = LogitsProcessorList([greedy])
+        elif markers:
             from llama_cpp import LlamaGrammar
 
-            grammar = LlamaGrammar.from_string(cited_form(markers), verbose=False)
+            held["grammar"] = LlamaGrammar.from_string(cited_form(markers), verbose=False)
         deadline = time.monotonic() + s.llm_total_timeout
         with lock:
             try:
-                for chunk in llama.create_completion(template(messages) + start, stream=True, grammar=grammar,
+                for chunk in llama.create_completion(template(messages) + start, stream=True, **held,
                                                      max_tokens=s.llm_max_tokens, temperature=s.llm_temperature):
                     piece = chunk["choices"][0]["text"]
                     if piece:
@@ -98,6 +105,9 @@ class LocalChat:
                         raise ModelError(f"the model took longer than {s.llm_total_timeout:g} s")
             except ValueError as e:  # llama-cpp-python's "Requested tokens exceed context window"
                 raise endpoint_error(400, str(e)) from None
+            finally:
+                if "logits_processor" in held:
+                    greedy.close()
 
 
 def cited_form(markers: int) -> str:
