@@ -163,15 +163,13 @@ class GenerativeAnswerer:
             shown = block(best, self.passages(article.id), hits, article.text, s.llm_block_tokens, self.tokens)
             if sum(self.tokens(passage(n, e, article)) for n, e in enumerate(shown, 1)) <= room:
                 return shown
-        neighbours = s.llm_neighbours
-        if query.compare and not query.parts:  # every side first, sentences alone so that more sides fit
+        neighbours = 0 if query.compare or query.parts else s.llm_neighbours  # sentences alone: more sides fit
+        if query.compare and not query.parts:  # every side first (a two-part ranking already takes turns)
 
             def year_of(rank: int) -> str:
                 return (articles[hits[rank].chunk.article_id].date or "")[:4]
 
             ranked = across_articles(ranked, hits, years_in(query.question), year_of)
-        if query.compare or query.parts:
-            neighbours = 0
         texts = {a: articles[a].text for a in {h.chunk.article_id for h in hits}}
 
         def heading(rank: int) -> int:
