@@ -12,30 +12,24 @@ that reads their vectors from the index's sentence store (what ``rag ask`` and t
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
-from pathlib import Path
 
+from question_args import answerable, arguments
 from rag.ask.assistant import Assistant
 from rag.ask.check import Checker
-from rag.eval.evaluate import read_cases
 from rag.settings import Settings
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, default=Path("tests/data/questions.jsonl"))
-    parser.add_argument("-n", type=int, default=20, help="questions")
-    args = parser.parse_args()
+    args = arguments(__doc__, 20)
     assistant = Assistant.open(Settings.from_env(index_dir=args.index, answerer="extractive"))
     embedder, settings, articles = assistant.retriever.embedder, assistant.settings, assistant.index.articles
     checkers = {"embedded again": Checker(embedder, settings),
                 "from the index": Checker(embedder, settings, assistant.index.sentences)}
     times: dict[str, list[float]] = {name: [] for name in checkers}
     alike = 0
-    cases = [c for c in read_cases(args.questions) if not c.refuse][: args.n]
+    cases = answerable(args)
     for case in cases:
         query = assistant.query(case.question, list(case.history))
         hits = assistant.retrieve(query)

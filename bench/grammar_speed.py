@@ -12,13 +12,11 @@ way, and whether the two texts are the same. Run it on a quiet machine: it measu
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
-from pathlib import Path
 
 from llama_cpp import LlamaGrammar, LogitsProcessorList
+from question_args import answerable, arguments
 
 from rag.ask.assistant import Assistant
 from rag.ask.greedy_grammar import GreedyGrammar
@@ -38,17 +36,12 @@ def write(llama, prompt: str, tokens: int, **how) -> tuple[str, int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, default=Path("tests/data/questions.jsonl"))
-    parser.add_argument("-n", type=int, default=12, help="questions to answer")
-    args = parser.parse_args()
+    args = arguments(__doc__, 12)
     assistant = Assistant.open(Settings.from_env(index_dir=args.index, answerer="local"))
     writer, articles = assistant.answerer, assistant.index.articles
     llama, _, template, _ = writer.model.model()
     limit = assistant.settings.llm_max_tokens
-    cases = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    questions = [c["question"] for c in cases if not c.get("refuse") and not c.get("history")][: args.n]
+    questions = [c.question for c in answerable(args, follow_ups=False)]
     chain_ms, first_ms, same = [], [], 0
     print(f"{'tokens':>6} {'chain ms/token':>14} {'best-first ms/token':>19} {'same text':>9}  question")
     for question in questions:

@@ -12,30 +12,23 @@ and for those whose block was kept. Run it on a quiet machine: it measures wall-
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
-from pathlib import Path
 
+from question_args import answerable, arguments
 from rag.ask.assistant import Assistant
 from rag.settings import Settings
 from rag.types import Answer
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, default=Path("tests/data/questions.jsonl"))
-    parser.add_argument("-n", type=int, default=12, help="questions to answer")
-    args = parser.parse_args()
+    args = arguments(__doc__, 12)
     assistant = Assistant.open(Settings.from_env(index_dir=args.index, answerer="local"))
     started = time.perf_counter()
     assistant.warm()
     print(f"model loaded and instructions computed in {time.perf_counter() - started:.1f} s")
     llama, lock, template, kept = assistant.answerer.model.model()
-    cases = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    questions = [c["question"] for c in cases if not c.get("refuse") and not c.get("history")][: args.n]
+    questions = [c.question for c in answerable(args, follow_ups=False)]
     rows = []
     print(f"{'prompt':>6} {'block':>5} {'1st word s':>10} {'answer s':>8} {'reading tok/s':>13}  question")
     for question in questions:
