@@ -19,6 +19,8 @@ TEMPLATES: dict[str, str] = {
     "REFUSAL_UNKNOWN": "The articles don't cover this: none of them mentions {terms}.",
     # A question joining things that no passage found mentions together ("What did X say about Y?").
     "REFUSAL_APART": "The articles mention {terms}, but no passage found speaks of them together.",
+    # A question stating a figure that no passage found gives ("a population of 3,792,261").
+    "REFUSAL_FIGURE": "The articles don't cover this: no passage found gives the figure {figures}.",
     # Note added when an over-long question is shortened.
     "QUESTION_CUT": "Your question was cut to its first {limit} characters.",
     # Note on a question word read as the articles' word it misspells (rag/ask/spelling.py): "“Malawanna” as
@@ -178,6 +180,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "REFUSAL": frozenset(),
     "REFUSAL_UNKNOWN": frozenset({"terms"}),
     "REFUSAL_APART": frozenset({"terms"}),
+    "REFUSAL_FIGURE": frozenset({"figures"}),
     "QUESTION_CUT": frozenset({"limit"}),
     "SPELLING": frozenset({"fixes"}),
     "SPELLING_FIX": frozenset({"typed", "read"}),

@@ -149,3 +149,12 @@ def test_a_question_joining_what_the_articles_keep_apart_is_refused(assistant):
     answer = assistant.ask("What did the Royal College of Nursing say about Jeremy Hunt?")
     assert answer.refused and "Jeremy Hunt" in answer.text, answer.text
     assert not assistant.ask("What did Hunt say about the walkout?").refused
+
+
+def test_a_question_stating_a_figure_no_passage_gives_is_refused(assistant):
+    # The articles give 4,000 operations moved on the first day; 5,000 is in none of them.
+    answer = assistant.ask("Which hospitals moved 5,000 operations on the first strike day?")
+    assert answer.refused and "5,000" in answer.text, answer.text
+    for question in ("Were 4000 operations rescheduled for the first strike?",
+                     "What happened over the 2 days of strike action?"):  # "two days" in the article
+        assert not assistant.ask(question).refused, question

@@ -19,6 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.messages import render
+from rag.ask.figures import figures_missing
 from rag.ask.names import named_apart, names_in, rests_on_names
 from rag.ask.question import Query, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
@@ -62,6 +63,9 @@ class ExtractiveAnswerer:
         unknown = self.unknown_names(query.question)
         if unknown:
             return refusal(query, render("REFUSAL_UNKNOWN", terms=" or ".join(unknown)))
+        missing = figures_missing(query.question, hits, articles)
+        if missing:
+            return refusal(query, render("REFUSAL_FIGURE", figures=" or ".join(missing)))
         apart = [] if query.parts or query.compare else named_apart(query.question, hits, articles)
         if apart:
             return refusal(query, render("REFUSAL_APART", terms=" and ".join(apart)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping, Sequence
 
+from rag.ask.figures import gives_figures
 from rag.ask.question import dated, years_in
 from rag.text.words import words
 from rag.types import Article, Chunk, Hit
@@ -106,8 +107,9 @@ def rests_on_names(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
                    articles: Mapping[str, Article]) -> bool:
     """Whether the passage sentences an answer rests on (``backing``: each cited passage with the spans of its
     sentences that back the answer), with their neighbours and their articles' titles and publishers, name all
-    the question names. Months and days are dates, not names: "What happens if they don't get it by August?"
-    may rest on "... runs out in the summer".
+    the question names, and give the figures it states ("What did the mayor say about the 5% rise?" is not answered
+    by a sentence of the mayor's that gives no 5; the article's date counts). Months and days are dates, not
+    names: "What happens if they don't get it by August?" may rest on "... runs out in the summer".
 
     "What did Jeremy Hunt say about the Gaza doctors' messages?" answered with Hunt's appointment of Dalton: the
     passage is about Hunt, but nothing the answer rests on speaks of Gaza.
@@ -122,9 +124,10 @@ def rests_on_names(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
     near = []
     for chunk, spans in backing:
         article = articles[chunk.article_id]
-        near.append(f"{article.title} {article.publisher or ''}")
+        near.append(f"{article.title} {article.publisher or ''} {article.date or ''}")
         order = list(chunk.sentences)
         for span in spans:
             at = order.index(span) if span in order else None
             near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
-    return _all_named([n for n in names_in(question) if not _CALENDAR.fullmatch(n)], " ".join(near))
+    return (_all_named([n for n in names_in(question) if not _CALENDAR.fullmatch(n)], " ".join(near))
+            and gives_figures(question, " ".join(near)))

@@ -1,0 +1,75 @@
+"""The figures a question states, and whether the retrieved passages give them.
+
+A question that states a figure asks about what goes with it: "What city has a population of 3,792,261?" is
+not answered by a passage giving 3,694,820, however alike the two read. A question is refused when a figure it
+states (other than a year: ``rag.ask.names`` checks those) is in none of the passages found, their titles or
+dates. Figures are compared as written, thousands separators aside ("4,000" is "4000"); one up to twenty may
+also be spelt out ("two days" for "2 days", "14th" for "fourteenth").
+
+>>> figures_in("Did 4,000 or 6,000 operations move in 2016, over 2 days?")
+['4,000', '6,000', '2']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, Sequence
+
+from rag.ask.question import years_in
+from rag.types import Article, Hit
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_SPELT = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split()
+_ORDINAL = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+            "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+
+
+def figures_in(text: str) -> list[str]:
+    """The figures ``text`` states, as written, years left out."""
+    years = set(years_in(text))
+    return [m.group(0) for m in _FIGURE.finditer(text) if m.group(0) not in years]
+
+
+def figures_missing(question: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> list[str]:
+    """The figures of ``question`` that no passage of ``hits`` gives (with its article's title and date).
+
+    >>> from rag.types import Chunk
+    >>> a = Article("a", "Over two days, 4,000 operations moved.", "Strike", "Wire", "2016-01-13")
+    >>> hits = [Hit(Chunk("a#0", "a", a.text, 0, 38, ()), 1.0)]
+    >>> figures_missing("Did 4000 operations move over 2 days on the 13th?", hits, {"a": a})
+    []
+    >>> figures_missing("Did 3,500 operations move?", hits, {"a": a})
+    ['3,500']
+    """
+    wanted = figures_in(question)
+    if not wanted:
+        return []
+    held: set[str] = set()
+    for hit in hits:
+        article = articles[hit.chunk.article_id]
+        held |= figures_held(f"{hit.chunk.text} {article.title} {article.date or ''}")
+    return [f for f in wanted if _plain(f) not in held]
+
+
+def gives_figures(question: str, text: str) -> bool:
+    """Whether ``text`` gives every figure ``question`` states: an answer must rest on sentences that do.
+
+    >>> gives_figures("Who won 35%?", "Labour won 35 per cent."), gives_figures("Who won 35%?", "Labour won.")
+    (True, False)
+    """
+    wanted = figures_in(question)
+    return not wanted or {_plain(f) for f in wanted} <= figures_held(text)
+
+
+def figures_held(text: str) -> set[str]:
+    """The figures ``text`` gives, grouping and padding taken off, those up to twenty also where spelt out."""
+    held = {_plain(m.group(0)) for m in _FIGURE.finditer(text)}
+    spelt = set(re.findall(r"[a-z]+", text.lower()))
+    return held | {str(n) for n, names in enumerate(zip(_SPELT, _ORDINAL)) if spelt.intersection(names)}
+
+
+def _plain(figure: str) -> str:
+    """"4,000" -> "4000", "07" -> "7": the same figure however it is grouped or padded."""
+    digits = figure.replace(",", "")
+    return (digits.lstrip("0") or "0") if digits.isdigit() else digits
