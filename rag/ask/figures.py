@@ -8,6 +8,8 @@ also be spelt out ("two days" for "2 days", "14th" for "fourteenth").
 
 >>> figures_in("Did 4,000 or 6,000 operations move in 2016, over 2 days?")
 ['4,000', '6,000', '2']
+>>> figures_in('<img src="http://203.0.113.7/x.png"> What did the\x1b[31m BMA say of the £4.2bn deal?')
+['4.2']
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from rag.ask.question import years_in
 from rag.types import Article, Hit
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+# A figure as prose writes one: standing alone ("3,792,261?", "£4.2bn", "1100s", "14th"), not inside a web address,
+# markup, a formula or a terminal code ("http://203.0.113.7/", "\x1b[31m", "8n2"), which are no claim to check.
+_STATED = re.compile(r"(?<![\w/\[\]=#:.,<>&@+-])\d+(?:[.,]\d+)*"
+                     r"(?=(?:%|s|th|st|nd|rd|m|bn|k)?(?:[\s.,;:!?)\"'’”°′″]|$))")
 _SPELT = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen twenty").split()
 _ORDINAL = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
@@ -28,7 +34,7 @@ _ORDINAL = ("zeroth first second third fourth fifth sixth seventh eighth ninth t
 def figures_in(text: str) -> list[str]:
     """The figures ``text`` states, as written, years left out."""
     years = set(years_in(text))
-    return [m.group(0) for m in _FIGURE.finditer(text) if m.group(0) not in years]
+    return [m.group(0) for m in _STATED.finditer(text) if m.group(0) not in years]
 
 
 def figures_missing(question: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> list[str]:
