@@ -159,25 +159,25 @@ def test_a_passage_of_another_year_backs_nothing_asked_about_a_year(seed_index, 
 def test_an_answer_must_rest_on_sentences_naming_what_the_question_names(seed_index):
     # "What did Jeremy Hunt say about the Gaza doctors' messages?" was answered with Hunt's appointment of Dalton:
     # backed by its passage, but nothing it rests on speaks of Gaza.
-    from rag.ask.names import rests_on_names
+    from rag.ask.names import rests_on_terms
 
     articles = seed_index.articles
     hit, span = next((Hit(c, 1.0), (a, b)) for c in seed_index.chunks for a, b in c.sentences
                      if "appointed Sir David Dalton" in articles[c.article_id].text[a:b])
     article = articles[hit.chunk.article_id]
     assert "Gaza" not in article.title  # else the heading the model read would name it
-    assert rests_on_names("Whom did Jeremy Hunt appoint to lead the talks?", [(hit.chunk, [span])], articles)
-    assert not rests_on_names("What did Jeremy Hunt say to the medics in Gaza?", [(hit.chunk, [span])], articles)
-    assert rests_on_names("Whom did Jeremy Hunt appoint in December?", [(hit.chunk, [span])], articles)  # a date
+    assert rests_on_terms("Whom did Jeremy Hunt appoint to lead the talks?", [(hit.chunk, [span])], articles)
+    assert not rests_on_terms("What did Jeremy Hunt say to the medics in Gaza?", [(hit.chunk, [span])], articles)
+    assert rests_on_terms("Whom did Jeremy Hunt appoint in December?", [(hit.chunk, [span])], articles)  # a date
 
 
 def test_an_answer_must_rest_on_sentences_giving_the_figures_the_question_states(seed_index):
-    from rag.ask.names import rests_on_names
+    from rag.ask.names import rests_on_terms
 
     articles = seed_index.articles
     hit, span = next((Hit(c, 1.0), (a, b)) for c in seed_index.chunks for a, b in c.sentences
                      if "appointed Sir David Dalton" in articles[c.article_id].text[a:b])
     backing = [(hit.chunk, [span])]
-    assert rests_on_names("Whom did Jeremy Hunt appoint after 66% backed the strike?", backing, articles)  # before it
-    assert rests_on_names("Whom did Jeremy Hunt appoint on 12 January?", backing, articles)  # the article's date
-    assert not rests_on_names("Whom did Jeremy Hunt appoint after 3,000 operations were cancelled?", backing, articles)
+    assert rests_on_terms("Whom did Jeremy Hunt appoint after 66% backed the strike?", backing, articles)  # before it
+    assert rests_on_terms("Whom did Jeremy Hunt appoint on 12 January?", backing, articles)  # the article's date
+    assert not rests_on_terms("Whom did Jeremy Hunt appoint after 3,000 operations were cancelled?", backing, articles)

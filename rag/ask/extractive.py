@@ -20,7 +20,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.messages import render
 from rag.ask.figures import figures_missing
-from rag.ask.names import named_apart, names_in, rests_on_names
+from rag.ask.names import named_apart, names_in, rests_on_terms
 from rag.ask.question import Query, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
@@ -80,7 +80,7 @@ class ExtractiveAnswerer:
         else:
             chosen = self.choose(candidates, weights)
         answer = compose(query, chosen, hits, articles, self.name, candidates[0].score)
-        if not (query.parts or query.compare) and not rests_on_names(
+        if not (query.parts or query.compare) and not rests_on_terms(
                 query.question, [(c.chunk, c.quotes) for c in answer.citations], articles):
             return refusal(query, render("REFUSAL"), candidates[0].score)
         return answer

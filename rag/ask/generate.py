@@ -32,7 +32,7 @@ from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
-from rag.ask.names import rests_on_names
+from rag.ask.names import rests_on_terms
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, years_in
 from rag.ask.reply import after_verdict, refuses, verdict_is
@@ -185,7 +185,7 @@ class GenerativeAnswerer:
         if len(result.unsupported) == len(result.sentences):
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
         backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
-        if not (query.compare or query.parts) and not rests_on_names(query.question, backing, articles):
+        if not (query.compare or query.parts) and not rests_on_terms(query.question, backing, articles):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
         notes = query.notes

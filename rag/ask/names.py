@@ -2,7 +2,8 @@
 
 A question about someone no article mentions is refused (``ExtractiveAnswerer.unknown_names``); so is one that
 joins names the articles mention only apart ("What did the nurses' union say about Hunt?"), and an answer
-resting on sentences that never name what the question asks about (``rests_on_names``).
+resting on sentences that never name what the question asks about, or never give a figure it states
+(``rests_on_terms``, with ``rag.ask.figures``).
 
 >>> names_in("What did Steve Barclay tell the BMA?")
 ['Steve Barclay', 'BMA']
@@ -103,7 +104,7 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w not in ("The", "A", "An")).lower()
 
 
-def rests_on_names(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[int, int]]]],
+def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[int, int]]]],
                    articles: Mapping[str, Article]) -> bool:
     """Whether the passage sentences an answer rests on (``backing``: each cited passage with the spans of its
     sentences that back the answer), with their neighbours and their articles' titles and publishers, name all
@@ -116,9 +117,9 @@ def rests_on_names(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
 
     >>> a = Article("a", "Hunt spoke. Talks failed. Gaza medics wrote.", "Talks", "Wire", "2016-03-05")
     >>> chunk = Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44)))
-    >>> rests_on_names("What did Hunt say on Monday in March?", [(chunk, [(0, 11)])], {"a": a})
+    >>> rests_on_terms("What did Hunt say on Monday in March?", [(chunk, [(0, 11)])], {"a": a})
     True
-    >>> rests_on_names("What did Hunt say about Gaza?", [(chunk, [(0, 11)])], {"a": a})
+    >>> rests_on_terms("What did Hunt say about Gaza?", [(chunk, [(0, 11)])], {"a": a})
     False
     """
     near = []
@@ -129,5 +130,6 @@ def rests_on_names(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
         for span in spans:
             at = order.index(span) if span in order else None
             near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
-    return (_all_named([n for n in names_in(question) if not _CALENDAR.fullmatch(n)], " ".join(near))
-            and gives_figures(question, " ".join(near)))
+    text = " ".join(near)
+    names = [n for n in names_in(question) if not _CALENDAR.fullmatch(n)]
+    return _all_named(names, text) and gives_figures(question, text)
