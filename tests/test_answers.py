@@ -158,3 +158,14 @@ def test_a_question_stating_a_figure_no_passage_gives_is_refused(assistant):
     for question in ("Were 4000 operations rescheduled for the first strike?",
                      "What happened over the 2 days of strike action?"):  # "two days" in the article
         assert not assistant.ask(question).refused, question
+
+
+@pytest.mark.parametrize(("question", "year"), [("What does the BMA want in 2023?", "2023"),
+                                                ("What did the BMA say in 2016?", "2016")])
+def test_a_question_naming_a_year_quotes_only_what_speaks_of_that_year(assistant, question, year):
+    # A 2016 article's "But the BMA needs to keep its resolve" once answered the 2023 question.
+    answer = assistant.ask(question)
+    assert answer.citations, answer.text
+    for citation in answer.citations:
+        text = assistant.index.articles[citation.article.id].text
+        assert (citation.article.date or "").startswith(year) or any(year in text[a:b] for a, b in citation.quotes)
