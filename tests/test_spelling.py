@@ -8,7 +8,8 @@ from rag.ask.spelling import Spelling, distance
 from rag.text.words import words
 
 TEXTS = ["Setanta Sports won the Premier League rights.", "The Hervé family served the abbey of Fécamp.",
-         "Doctors went on strike over the contract; the strikes lasted two days."]
+         "Doctors went on strike over the contract; the strikes lasted two days.",
+         "Microsoft renamed SkyDrive to OneDrive. Sky Sports showed the match."]
 
 
 def spelling(texts=TEXTS) -> Spelling:
@@ -23,6 +24,8 @@ def spelling(texts=TEXTS) -> Spelling:
     ("How long did the strikers stay out?", "How long did the strikers stay out?"),  # an inflection it holds
     ("What did the Welsh government say?", "What did the Welsh government say?"),  # a common word of its own
     ("Who is the UFSS chair?", "Who is the UFSS chair?"),  # too short to tell a slip
+    ("What did Microsoft rename Sky Drive to?", "What did Microsoft rename SkyDrive to?"),  # written as one word
+    ("What did Sky Sports show?", "What did Sky Sports show?"),  # both words used: a name of two words
 ])
 def test_reading(question, read):
     assert spelling().correct(question)[0] == read

