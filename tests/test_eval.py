@@ -13,7 +13,8 @@ from conftest import ROOT, cli_env
 from rag.ask.assistant import Assistant
 from rag.eval.datasets import load_dataset
 from rag.eval.setup import index_documents
-from rag.eval.evaluate import Case, Result, evaluate, refusal_reach, score
+from rag.eval.evaluate import Case, Result, evaluate, score
+from rag.eval.metrics import refusal_reach
 from rag.index.versions import load_index
 from rag.settings import Settings
 from rag.types import Answer, Chunk, Hit

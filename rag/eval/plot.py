@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from rag.eval.setup import Config
-from rag.eval.evaluate import RANKS, Report
+from rag.eval.metrics import RANKS, Report
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rag.eval.setup import Config
-from rag.eval.evaluate import RANKS, STAGES, Report
+from rag.eval.metrics import RANKS, STAGES, Report
 
 QUALITY = ["questions", "hit@1", "hit@3", "hit@5", "mrr@3", "mrr@5", "ndcg@10", "grounded", "in_answer",
            "in_citation", "citation_precision", "cite_supported", "cite_recall", "model_written", "refused",
