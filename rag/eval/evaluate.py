@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from rag.ask.assistant import Assistant
 
 
-
 @dataclass(frozen=True)
 class Case:
     question: str
