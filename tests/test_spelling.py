@@ -26,6 +26,7 @@ def spelling(texts=TEXTS) -> Spelling:
     ("Who is the UFSS chair?", "Who is the UFSS chair?"),  # too short to tell a slip
     ("What did Microsoft rename Sky Drive to?", "What did Microsoft rename SkyDrive to?"),  # written as one word
     ("What did Sky Sports show?", "What did Sky Sports show?"),  # both words used: a name of two words
+    ("Who renamed Microsoft Sky Drive?", "Who renamed Microsoft SkyDrive?"),  # the pair inside a longer name
 ])
 def test_reading(question, read):
     assert spelling().correct(question)[0] == read

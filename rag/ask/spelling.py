@@ -35,7 +35,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SHORTEST = 5  # letters a word needs before it is read as another
 _LONG = 8  # letters from which two edits are allowed
 _MOST = 4  # words of one question read as others at most (a question has a slip or two, not a page of them)
-_PAIR = re.compile(r"(?<![\w])([A-Z][a-z]+) ([A-Z][a-z]+)(?![\w])")  # two capitalised words: a name's, maybe
+# Two capitalised words in a row (a name's, maybe), every such pair: "Microsoft Sky Drive" holds "Sky Drive".
+_PAIR = re.compile(r"(?<!\w)([A-Z][a-z]+) (?=([A-Z][a-z]+)(?!\w))")
 _ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
 
 
@@ -78,7 +79,7 @@ class Spelling:
         """Two capitalised words that the articles write as one, when they do not use one of them: "Sky Drive"
         read as "SkyDrive"."""
         forms = self.forms()
-        return [(m.group(0), forms[key]) for m in _PAIR.finditer(question)
+        return [(f"{m.group(1)} {m.group(2)}", forms[key]) for m in _PAIR.finditer(question)
                 if (key := fold((m.group(1) + m.group(2)).lower())) in forms
                 and not (self.used(m.group(1)) and self.used(m.group(2)))]
 
