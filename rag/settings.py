@@ -66,7 +66,7 @@ class Settings:
     answer_extra: float = 0.5  # a further sentence must score this share of the best one on what it adds
     word_share: float = 0.4  # share of a sentence's score from the question words it holds; the rest is cosine
     type_bonus: float = 0.06  # added to a sentence holding the kind of answer asked for (number, date, name)
-    year_penalty: float = 1.0  # off a sentence neither dated in nor naming the years a question names: below any other
+    year_penalty: float = 1.0  # off a sentence neither dated in nor naming a question's years: under refuse_below
     heading_penalty: float = 0.1  # taken off a line with no closing punctuation: a heading or caption, not a report
     refuse_below: float = 0.30  # refuse when the best sentence's relevance is under this
     max_question_chars: int = 1000  # longer questions are cut to this length, with a note
