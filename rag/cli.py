@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, metavar="N",
                    help="score N questions drawn at random (the same N every run) instead of all")
     p.add_argument("--min-grounded", type=float, help="exit 1 if the grounded-answer rate is below this")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every failed question")
+    # SUPPRESS: without it the subcommand's default (False) would overwrite the -v given before "eval".
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="list every failed question (and log, as -v before the command does)")
     p.add_argument("--answerer", help="answerers to score, comma-separated (default: RAG_ANSWERER or extractive)")
     p.set_defaults(run=_eval)
 

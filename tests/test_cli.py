@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, ROOT, cli, cli_env, finish, start_cli, stop_server
 from llm_servers import free_port
 
-from rag.cli import main
+from rag.cli import _parser, main
 
 PAY = "What pay rise did the Government offer junior doctors?"
 BARCLAY = "Who invited the BMA to pay talks in 2023?"
@@ -196,3 +196,9 @@ def test_serve_without_a_corpus_folder_serves_the_index(tmp_path, seed_settings)
 def test_serve_with_neither_corpus_nor_index_says_so(tmp_path):
     _, err = run_in(tmp_path, "serve", "--port", str(free_port())).communicate(timeout=120)
     assert len(err.splitlines()) == 1 and err.startswith("rag: no corpus folder (corpus) and no index in index"), err
+
+
+@pytest.mark.parametrize("argv", [["-v", "eval", "q.jsonl"], ["eval", "-v", "q.jsonl"], ["eval", "q.jsonl"]])
+def test_verbose_holds_before_or_after_the_eval_command(argv):
+    # argparse lets a subcommand's defaults overwrite what was parsed before it: "rag -v eval" once logged nothing.
+    assert _parser().parse_args(argv).verbose is ("-v" in argv)

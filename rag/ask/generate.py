@@ -183,6 +183,7 @@ class GenerativeAnswerer:
             return self.refused(query, verdict)
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
+            log.info("%s model: no sentence of its answer is backed by what it cites: %r", self.name, text[:300])
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
         backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
         if not (query.compare or query.parts) and not rests_on_terms(query.question, backing, articles):
