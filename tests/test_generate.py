@@ -165,6 +165,19 @@ def test_broken_stream_falls_back_with_a_note(reply, reason, seed_settings, seed
     assert any(reason in n and "quotes the articles" in n for n in answer.notes), answer.notes
 
 
+def test_the_prompts_scaffolding_copied_into_an_answer_is_left_out(seed_settings, seed_index, embedder):
+    # A 1.5B model once answered "Lines of the excerpts most like the question: [1] > Rail transport ... [1].",
+    # copying the heading and quote marks of its input; the sentence itself was backed and kept.
+    echo = ("YES\\nLines of the excerpts most like the question:\\n[1] > The Government points to its offer of an "
+            "11 per cent rise in basic pay [1].")
+    with CannedServer(sse_reply(delta(echo), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask(PAY)
+    assert answer.answerer == "openai", answer.notes
+    assert answer.text.startswith("The Government points to its offer of an 11 per cent rise in basic pay [1]")
+    assert "Lines of the excerpts" not in answer.text and ">" not in answer.text
+
+
 def test_context_too_long_for_the_server_falls_back(llama_server, seed_settings, seed_index, embedder):
     # The settings claim a large window, so nothing is trimmed; the server (1024 tokens) refuses the prompt.
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=llama_server.url,

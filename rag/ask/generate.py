@@ -35,7 +35,7 @@ from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.names import rests_on_terms
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, years_in
-from rag.ask.reply import after_verdict, refuses, verdict_is
+from rag.ask.reply import after_verdict, refuses, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import render
 from rag.settings import Settings
@@ -179,6 +179,7 @@ class GenerativeAnswerer:
 
     def checked(self, query: Query, text: str, hits: list[Hit], articles: Mapping[str, Article],
                 fallback: Answer, verdict: float | None) -> Answer:
+        text = unechoed(text)
         if self.declines(text):
             return self.refused(query, verdict)
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)

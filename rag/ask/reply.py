@@ -1,4 +1,5 @@
-"""Reading the model's reply: its opening verdict word, and a refusal said in words.
+"""Reading the model's reply: its opening verdict word, a refusal said in words, and the prompt's own scaffolding
+that a small model sometimes copies into its answer.
 
 >>> refuses("The passages don't say."), verdict_is("NO.", "NO")
 (True, True)
@@ -11,6 +12,12 @@ from typing import Iterator
 
 from rag.ask.prompts import prompt
 
+# Headings of the model's input (``rag/ask/prompts.py``): never part of an answer, whatever the model copies.
+_HEADINGS = tuple(h.strip() for h in (prompt("LLM_FOCUS", lines=""), prompt("LLM_CONVERSATION", context=""),
+                                       prompt("LLM_USER", passages="", focus="", conversation="", question="")
+                                       .split("\n")[0]))
+_ECHO = re.compile(r"\s*(?:" + "|".join(re.escape(h) for h in _HEADINGS) + r")\s*(?:\[\d+\]\s*)*>?\s*\.?"
+                   r"|(?m:^\s*(?:\[\d+\]\s*)?>\s*)")
 # The ways a model says the passages hold no answer, besides the verdict it is told to give.
 _REFUSAL = re.compile(r"\b(passages?|excerpts?|articles?|context|text)\s+(do|does|did)\s*(not|n't)\s+"
                       r"(say|state|mention|contain|answer|include|provide|specify)", re.I)
@@ -50,3 +57,17 @@ def after_verdict(pieces: Iterator[str], yes: str) -> Iterator[str]:
 def verdict_is(text: str, word: str) -> bool:
     """The reply's first line is the verdict ``word`` alone: verdict_is("NO.", "NO") is True."""
     return text.split("\n", 1)[0].strip().strip(".:").upper() == word.upper()
+
+
+def unechoed(text: str) -> str:
+    """The reply without the prompt's scaffolding: a heading of the model's input, and the "[n] >" or ">" that
+    quotes an excerpt's line there.
+
+    >>> unechoed("Lines of the excerpts most like the question: [1] > Rail is run by operators [1].")
+    'Rail is run by operators [1].'
+    >>> unechoed("Measures are axioms [1]. Lines of the excerpts most like the question: [1].")
+    'Measures are axioms [1].'
+    >>> unechoed("Turnout was 77% [1].")
+    'Turnout was 77% [1].'
+    """
+    return _ECHO.sub(" ", text).strip()
