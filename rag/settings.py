@@ -101,7 +101,7 @@ class Settings:
     llm_kept_mb: int = 1024  # memory for the local model's readings of blocks, kept between questions
     llm_neighbours: int = 1  # sentences shown either side of a chosen sentence, for context
     llm_neighbours_for: int = 1  # how many of the best sentences get those neighbours; the rest come alone
-    llm_answerable: float = 0.5  # the model's P(the excerpts answer it) under which the question is refused
+    llm_answerable: float = 0.6  # the model's P(the excerpts answer it) under which it is refused (chosen on SQuAD)
     llm_confirmed: float = 0.0  # P(the excerpts state its answer), asked after it; under it: refused; 0: not asked
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
     llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
