@@ -110,6 +110,18 @@ def test_what_the_question_gave_is_not_a_claim(seed_settings, seed_index, embedd
     assert checker.check(wrong, hits, seed_index.articles, recite=True, question=question).unsupported
 
 
+def test_a_question_echoed_as_an_answer_is_not_supported(setup):
+    # The 1.5B model once answered with the question itself: "The integer factorization problem essentially seeks
+    # to determine if the value of of an input is less than what variable [1]?". Its words are all in the
+    # passage and the question, so only its being a question tells it apart.
+    checker, hits, articles = setup
+    quote = sentence_of(hits[0], articles).rstrip(".")
+    question = "What rise in basic pay did the Government offer junior doctors?"
+    assert not checker.check(f"{quote} [1].", hits, articles, question=question).unsupported
+    echoed = f"{quote}, and what rise in basic pay did the Government offer junior doctors [1]?"
+    assert checker.check(echoed, hits, articles, question=question).unsupported
+
+
 def test_words_put_in_another_partys_mouth_are_not_supported(setup):
     # The 1.5B model wrote "NHS Employers claims the new contract fails to protect ..." where the passage says
     # "The BMA claims ...": every word is in the passage, the claim's party is not in the sentence it restates.

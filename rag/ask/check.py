@@ -6,7 +6,8 @@ the two embeddings at least ``support_cosine``) or the passage holds most of its
 similar to both measures, so numbers are checked on their own. Two more changes read as similar to both and
 are checked apart: a negation ("would not go ahead" against "would go ahead": the claim and the passage
 sentence closest to it must agree on being negated) and an added instruction (an obligation word such as
-"must" or "should" that the passage does not use: "..., so doctors must not go to work").
+"must" or "should" that the passage does not use: "..., so doctors must not go to work"). A sentence asking a
+question (an echo of the user's) states nothing: only a passage sentence asking it too backs it.
 ``bench/citation_support.py`` measures these rules and thresholds on sentences labelled supported or not.
 
 What the reader already knows is not a claim. A model restates the question ("The health secretary who invited
@@ -50,6 +51,7 @@ _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")  # "said. [1]" -> "said [1]."
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_ASKS = re.compile(r"\?[\"'”’)]*\s*$")  # a sentence that ends as a question
 _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
                          re.IGNORECASE)
 
@@ -193,10 +195,13 @@ class Checker:
 
 
 def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
-    """What similarity misses: every number of ``text`` is in the passage, ``text`` is negated exactly when the
-    passage sentence closest to it is, and it adds no obligation the passage does not state.
+    """What similarity misses: every number of ``text`` is in the passage, it asks no question that the passage
+    sentence closest to it does not, it is negated exactly when that sentence is, and it adds no obligation the
+    passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
+    False
+    >>> same_facts("Talks would go ahead on what day?", "Talks would go ahead.", "Talks would go ahead.")
     False
     >>> same_facts("Talks go ahead, so doctors must not go to work.", "Talks go ahead.", "Talks go ahead.")
     False
@@ -208,6 +213,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     True
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
+        return False
+    if _ASKS.search(text) and not _ASKS.search(closest or passage):
         return False
     if not negation_agrees(text, closest or passage):
         return False
