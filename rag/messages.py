@@ -148,6 +148,9 @@ TEMPLATES: dict[str, str] = {
                        "articles instead.",
     # Note: some sentences are not backed by their citations (the chat marks them; the CLI lists them).
     "LLM_FLAGGED": "Sentences not backed by the passages they cite: {count} of {total}.",
+    # Note: the question asks for a date, figure or name; the model's answer gives none and the quotes do.
+    "LLM_OFF_KIND": "The model's answer gave no {kind} where the question asks for one, so this answer quotes the "
+                    "articles instead.",
     # Title of a sentence marked as unsupported in the chat, and the CLI's label for it.
     "UNSUPPORTED": "Not backed by the cited passages",
     # `rag ask` after streaming a model's draft, when checking changed it (markers renumbered, dropped).
@@ -241,6 +244,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_FAILED": frozenset({"answerer", "reason"}),
     "LLM_UNSUPPORTED": frozenset(),
     "LLM_FLAGGED": frozenset({"count", "total"}),
+    "LLM_OFF_KIND": frozenset({"kind"}),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),
     "CLI_NO_CORPUS": frozenset({"folder"}),

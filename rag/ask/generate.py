@@ -34,7 +34,7 @@ from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.names import rests_on_terms
 from rag.ask.prompts import prompt
-from rag.ask.question import Query, years_in
+from rag.ask.question import Query, expected_answer, holds, years_in
 from rag.ask.reply import after_verdict, refuses, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import render
@@ -56,6 +56,7 @@ Piece = Union[str, Preview, Answer]
 # into more pieces (SmolLM2's: about 1.2x cl100k on this corpus), so the context budget keeps a margin.
 _TOKEN_MARGIN = 1.3
 _NONE = np.zeros(0, dtype=np.float32)  # a query with no vectors, for warming the model
+_KINDS = {"duration": "length of time", "date": "date", "number": "figure", "name": "name"}  # in a note's words
 
 
 class GenerativeAnswerer:
@@ -190,6 +191,12 @@ class GenerativeAnswerer:
         if not (query.compare or query.parts) and not rests_on_terms(query.question, backing, articles):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
+        kind = None if query.compare or query.parts else expected_answer(query.question)
+        if kind and not holds(result.text, kind) and not fallback.refused and holds(fallback.text, kind):
+            # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes
+            # hold a date, the model's sentence none.
+            log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
+            return _fall_back(fallback, render("LLM_OFF_KIND", kind=_KINDS[kind]))
         notes = query.notes
         if result.unsupported:
             notes += (render("LLM_FLAGGED", count=len(result.unsupported), total=len(result.sentences)),)
