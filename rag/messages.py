@@ -148,7 +148,7 @@ TEMPLATES: dict[str, str] = {
                        "articles instead.",
     # Note: some sentences are not backed by their citations (the chat marks them; the CLI lists them).
     "LLM_FLAGGED": "Sentences not backed by the passages they cite: {count} of {total}.",
-    # Note: the question asks for a date, figure or name; the model's answer gives none and the quotes do.
+    # Note: the question asks for a date, figure, length of time or name; the model's answer gives none, the quotes do.
     "LLM_OFF_KIND": "The model's answer gave no {kind} where the question asks for one, so this answer quotes the "
                     "articles instead.",
     # Title of a sentence marked as unsupported in the chat, and the CLI's label for it.

@@ -24,6 +24,7 @@ from rag.ask.check import Checker, citation_counts  # noqa: E402
 from rag.index.versions import load_index  # noqa: E402
 from rag.index.ingest import ingest  # noqa: E402
 from rag.ask.generate import Preview  # noqa: E402
+from rag.ask.question import holds  # noqa: E402
 from rag.types import Answer  # noqa: E402
 
 PAY = "What rise in basic pay did the Government offer junior doctors under the new contract?"
@@ -181,8 +182,6 @@ def test_the_prompts_scaffolding_copied_into_an_answer_is_left_out(seed_settings
 def test_an_answer_without_the_kind_asked_for_gives_way_to_quotes_that_have_it(seed_settings, seed_index, embedder):
     # "When did Dyrrachium fall to the Normans?" was answered "Dyrrachium was betrayed to the Normans ... [1]."
     # (SQuAD): backed by its passage, but no date where the question asks when; the quoted answer had one.
-    from rag.ask.question import holds
-
     question = "When is the next strike planned?"
     quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive")
     assert holds(quoted.text, "date")
