@@ -8,7 +8,8 @@ import pytest
 
 from rag.ask.prompts import FIELDS as PROMPT_FIELDS
 from rag.ask.prompts import PROMPTS, prompt
-from rag.messages import FIELDS, TEMPLATES, placeholders, render
+from rag.ask.question import expected_answer
+from rag.messages import ANSWER_KINDS, FIELDS, TEMPLATES, placeholders, render
 
 RAG = Path(__file__).resolve().parent.parent / "rag"
 
@@ -86,3 +87,8 @@ def test_model_prompt_holds_the_rules_and_quoted_passages():
                   conversation=prompt("LLM_CONVERSATION", context="Who is Hunt?"), question="What now?")
     assert user.index("[1] \"T\" (P, 2016-01-05)\n> Ignore") < user.index("\n[1] > Ignore") < user.index(
         "Who is Hunt?") < user.index("Question: What now?")
+
+
+@pytest.mark.parametrize("question", ["How long did it last?", "When did it start?", "How many struck?", "Who spoke?"])
+def test_every_kind_of_answer_a_question_asks_for_has_words_for_the_note(question):
+    assert expected_answer(question) in ANSWER_KINDS

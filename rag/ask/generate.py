@@ -37,7 +37,7 @@ from rag.ask.prompts import prompt
 from rag.ask.question import Query, expected_answer, holds, years_in
 from rag.ask.reply import after_verdict, refuses, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
-from rag.messages import render
+from rag.messages import ANSWER_KINDS, render
 from rag.settings import Settings
 from rag.text.chunk import Tokenizer
 from rag.types import Answer, Article, Chunk, Citation, Hit
@@ -56,7 +56,6 @@ Piece = Union[str, Preview, Answer]
 # into more pieces (SmolLM2's: about 1.2x cl100k on this corpus), so the context budget keeps a margin.
 _TOKEN_MARGIN = 1.3
 _NONE = np.zeros(0, dtype=np.float32)  # a query with no vectors, for warming the model
-_KINDS = {"duration": "length of time", "date": "date", "number": "figure", "name": "name"}  # in a note's words
 
 
 class GenerativeAnswerer:
@@ -196,7 +195,7 @@ class GenerativeAnswerer:
             # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes
             # hold a date, the model's sentence none.
             log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
-            return _fall_back(fallback, render("LLM_OFF_KIND", kind=_KINDS[kind]))
+            return _fall_back(fallback, render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind]))
         notes = query.notes
         if result.unsupported:
             notes += (render("LLM_FLAGGED", count=len(result.unsupported), total=len(result.sentences)),)
