@@ -109,7 +109,7 @@ def _connect(ray, settings: Settings) -> None:
             return
         except Exception as e:  # noqa: BLE001  (Ray says "timed out during startup" with a bare Exception)
             reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            if attempt == 2 or "timed out" not in reason:
+            if attempt == 2 or "timed out" not in reason.lower():  # "timed out during startup", "Timed out waiting"
                 raise IndexProblem(render("RAY_START", reason=reason), fix="") from None
             # Seen once on a busy 2-core machine, just after a killed run: try again, as the message would advise.
             log.warning("Ray did not start (%s); trying once more", reason)
@@ -118,6 +118,9 @@ def _connect(ray, settings: Settings) -> None:
 
 def _ray(settings: Settings):
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing may leave the machine
+    # Ray waits 30 s for its control store to name its port; a busy 2-core machine just after a killed run once
+    # took longer (CI: "Timed out waiting for file .../gcs_server_port_..."). Wait up to 2 minutes.
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "120")
     if not settings.ray_address:
         # A private cluster on loopback: Ray otherwise swaps 127.0.0.1 for the machine's address and listens there
         # (this is Ray's switch for laptops, read when it is imported).
