@@ -102,6 +102,7 @@ class Settings:
     llm_neighbours: int = 1  # sentences shown either side of a chosen sentence, for context
     llm_neighbours_for: int = 1  # how many of the best sentences get those neighbours; the rest come alone
     llm_answerable: float = 0.6  # the model's P(the excerpts answer it) under which it is refused (chosen on SQuAD)
+    llm_unbacked: float = 0.78  # verdict under which an answer its citations don't back is refused, not quoted
     llm_confirmed: float = 0.0  # P(the excerpts state its answer), asked after it; under it: refused; 0: not asked
     llm_temperature: float = 0.0  # sampling temperature; 0 answers the same way every time
     llm_context_tokens: int = 2048  # the model's context window: prompt plus answer must fit in it
@@ -166,7 +167,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
               "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_block_tokens", "llm_focus_tokens",
               "llm_kept_mb", "llm_evidence_tokens", "llm_neighbours", "llm_neighbours_for", "llm_answerable",
-              "llm_confirmed", "llm_temperature", "llm_context_tokens"),
+              "llm_unbacked", "llm_confirmed", "llm_temperature", "llm_context_tokens"),
     "ui": ("serve_host", "serve_port", "max_upload_bytes", "ui_max_k", "ui_stream_delay", "ui_concurrency",
            "ui_queue_limit", "ui_auth", "ui_hosts", "ui_auth_file", "ui_upload_dir"),
 }

@@ -81,3 +81,23 @@ def test_an_answer_the_passages_do_not_back_falls_back_to_the_quoted_one(qwen, s
     assert answer.answerer == "extractive" and answer.text == extractive.text
     assert answer.citations == extractive.citations
     assert answer.notes[-1] == render("LLM_UNSUPPORTED")
+
+
+def test_an_unbacked_answer_after_a_doubtful_verdict_is_refused_not_quoted(qwen, seed_index):
+    # The model was unsure the excerpts answer it (verdict under llm_unbacked), then wrote what they do not back:
+    # on SQuAD and the held-out set such questions were mostly ones the articles do not answer.
+    query = qwen.query("What rise in basic pay did the Government offer junior doctors?")
+    hits = qwen.retrieve(query)
+    extractive = qwen.extractive.answer(query, hits, seed_index.articles)
+    unbacked = "The Government offered a 90 per cent rise [1]."
+    doubtful = qwen.settings.llm_unbacked - 0.05
+    answer = qwen.answerer.checked(query, unbacked, [hits[0]], seed_index.articles, extractive, doubtful)
+    assert answer.refused and answer.text == render("REFUSAL") and not answer.citations, answer
+    assert answer.confidence == doubtful
+    # A comparison keeps the quotes: its verdicts run lower, and the quotes may hold the side the model missed.
+    compare = qwen.query("How did the pay offer in 2016 compare with the one in 2023?")
+    assert compare.compare
+    hits = qwen.retrieve(compare)
+    extractive = qwen.extractive.answer(compare, hits, seed_index.articles)
+    answer = qwen.answerer.checked(compare, unbacked, [hits[0]], seed_index.articles, extractive, doubtful)
+    assert answer.answerer == "extractive" and answer.text == extractive.text

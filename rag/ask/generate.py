@@ -8,7 +8,8 @@ local model's verdict is read from the probability of its first word, and a ques
 refused; its answer is then held to the cited form by a grammar. With ``llm_confirmed`` above 0 the model is
 then asked whether the excerpts state that answer, and a question under it is refused (off by default: on the
 articles' own question sets it refused only answerable questions). Every sentence is checked against the passage
-it cites (``rag.ask.check``). Whenever the model cannot be trusted with the question, the extractive answer is
+it cites (``rag.ask.check``); when none is, and the verdict was under ``llm_unbacked``, the question is refused.
+Whenever the model cannot be trusted with the question, the extractive answer is
 given instead (``answerer`` says "extractive"), with a note saying why: the model failed (down, timed out,
 broken stream, context too long), or none of its sentences is supported by its citations. A refusal is always
 the product's own text, never the model's words.
@@ -185,6 +186,8 @@ class GenerativeAnswerer:
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
             log.info("%s model: no sentence of its answer is backed by what it cites: %r", self.name, text[:300])
+            if self.doubted(query, verdict):
+                return self.refused(query, verdict)
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
         backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
         if not (query.compare or query.parts) and not rests_on_terms(query.question, backing, articles):
@@ -204,6 +207,13 @@ class GenerativeAnswerer:
                           for n, rank in enumerate(result.cited, 1))
         return Answer(query.question, result.text, citations, False, notes, self.name, result.unsupported,
                       confidence=verdict)
+
+    def doubted(self, query: Query, verdict: float | None) -> bool:
+        """The model was unsure the excerpts answer the question (verdict under ``llm_unbacked``) and then wrote
+        an answer that nothing it cites backs: two weak signs together, so the question is refused rather than
+        answered with quotes. Comparisons and two-part questions are left to the quotes (their verdicts run
+        lower, and a side the model missed may still be quoted)."""
+        return verdict is not None and verdict < self.settings.llm_unbacked and not (query.compare or query.parts)
 
     def refused(self, query: Query, verdict: float | None) -> Answer:
         """The product's refusal, never the model's words (a reply may carry anything after a refusal)."""
