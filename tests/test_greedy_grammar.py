@@ -31,10 +31,16 @@ def llama():
 
 
 def both(llama, prompt: str, grammar: str, tokens: int = 48) -> tuple[str, str]:
-    """(text with the grammar in the chain, text with the best token checked first), greedy."""
+    """(text with the grammar in the chain, text with the best token checked first), greedy.
+
+    Each reads the prompt from nothing: llama-cpp-python would otherwise keep the first call's prompt and read
+    its last token again alone, whose logits round differently from the whole prompt's batch (on an AVX-512 CPU,
+    "maybe 10" then "maybe 20" for the same grammar, a near tie between two digits, whichever way it is decoded)."""
+    llama.reset()
     chain = llama.create_completion(prompt, grammar=LlamaGrammar.from_string(grammar, verbose=False),
                                     max_tokens=tokens, temperature=0.0)["choices"][0]["text"]
     greedy = GreedyGrammar(llama, grammar)
+    llama.reset()
     try:
         first = llama.create_completion(prompt, logits_processor=LogitsProcessorList([greedy]), max_tokens=tokens,
                                         temperature=0.0)["choices"][0]["text"]
