@@ -11,7 +11,8 @@ articles' own question sets it refused only answerable questions). Every sentenc
 it cites (``rag.ask.check``); when none is, and the verdict was under ``llm_unbacked``, the question is refused.
 Whenever the model cannot be trusted with the question, the extractive answer is
 given instead (``answerer`` says "extractive"), with a note saying why: the model failed (down, timed out,
-broken stream, context too long), or none of its sentences is supported by its citations. A refusal is always
+broken stream, context too long), or none of its sentences is supported by its citations (after a verdict at
+or over ``llm_unbacked``). A refusal is always
 the product's own text, never the model's words.
 
 >>> answerer = GenerativeAnswerer(open_model("local", settings), extractive, embedder, settings)  # doctest: +SKIP
