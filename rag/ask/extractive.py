@@ -66,7 +66,7 @@ class ExtractiveAnswerer:
         missing = figures_missing(query.question, hits, articles)
         if missing:
             return refusal(query, render("REFUSAL_FIGURE", figures=" or ".join(missing)))
-        apart = [] if query.parts or query.compare else named_apart(query.question, hits, articles)
+        apart = [] if query.sided else named_apart(query.question, hits, articles)
         if apart:
             return refusal(query, render("REFUSAL_APART", terms=" and ".join(apart)))
         weights = self.weights(query)
@@ -80,7 +80,7 @@ class ExtractiveAnswerer:
         else:
             chosen = self.choose(candidates, weights)
         answer = compose(query, chosen, hits, articles, self.name, candidates[0].score)
-        if not (query.parts or query.compare) and not rests_on_terms(
+        if not query.sided and not rests_on_terms(
                 query.question, [(c.chunk, c.quotes) for c in answer.citations], articles):
             return refusal(query, render("REFUSAL"), candidates[0].score)
         return answer

@@ -140,7 +140,7 @@ class GenerativeAnswerer:
     def reads_block(self, query: Query) -> bool:
         """The model reads a block of whole passages (not a comparison or a two-part question, which need the
         best sentences of several articles)."""
-        return self.passages is not None and self.settings.llm_block_tokens > 0 and not (query.compare or query.parts)
+        return self.passages is not None and self.settings.llm_block_tokens > 0 and not query.sided
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Ranked:
         """The passages' sentences as (hit rank, span), best first, as the extractive answerer scores them; for
@@ -165,7 +165,7 @@ class GenerativeAnswerer:
             shown = block(best, self.passages(article.id), hits, article.text, s.llm_block_tokens, self.tokens)
             if sum(self.tokens(passage(n, e, article)) for n, e in enumerate(shown, 1)) <= room:
                 return shown
-        neighbours = 0 if query.compare or query.parts else s.llm_neighbours  # sentences alone: more sides fit
+        neighbours = 0 if query.sided else s.llm_neighbours  # sentences alone: more sides fit
         if query.compare and not query.parts:  # every side first (a two-part ranking already takes turns)
 
             def year_of(rank: int) -> str:
@@ -191,10 +191,10 @@ class GenerativeAnswerer:
                 return self.refused(query, verdict)
             return _fall_back(fallback, render("LLM_UNSUPPORTED"))
         backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
-        if not (query.compare or query.parts) and not rests_on_terms(query.question, backing, articles):
+        if not query.sided and not rests_on_terms(query.question, backing, articles):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
-        kind = None if query.compare or query.parts else expected_answer(query.question)
+        kind = None if query.sided else expected_answer(query.question)
         if kind and not holds(result.text, kind) and not fallback.refused and holds(fallback.text, kind):
             # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes
             # hold a date, the model's sentence none.
@@ -214,7 +214,7 @@ class GenerativeAnswerer:
         an answer that nothing it cites backs: two weak signs together, so the question is refused rather than
         answered with quotes. Comparisons and two-part questions are left to the quotes (their verdicts run
         lower, and a side the model missed may still be quoted)."""
-        return verdict is not None and verdict < self.settings.llm_unbacked and not (query.compare or query.parts)
+        return verdict is not None and verdict < self.settings.llm_unbacked and not query.sided
 
     def refused(self, query: Query, verdict: float | None) -> Answer:
         """The product's refusal, never the model's words (a reply may carry anything after a refusal)."""

@@ -30,6 +30,11 @@ class Query:
     parts: tuple[tuple[str, np.ndarray], ...] = ()  # sub-questions of a two-part question, with embeddings
     compare: bool = False  # the question sets sources side by side: answer from more than one article
 
+    @property
+    def sided(self) -> bool:
+        """A comparison or a two-part question: its answer has sides, which the rules for one fact leave alone."""
+        return self.compare or bool(self.parts)
+
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEANS_ON_CONTEXT = re.compile(
