@@ -143,9 +143,15 @@ TEMPLATES: dict[str, str] = {
     "SERVE_READY": "chat ready at {url} (Ctrl+C to stop)",
     # Note: the model failed, so the quoted answer is shown.
     "LLM_FAILED": "The {answerer} model could not answer ({reason}), so this answer quotes the articles instead.",
+    # Note: the model failed, and the quotes found no answer either.
+    "LLM_FAILED_UNANSWERED": "The {answerer} model could not answer ({reason}), and no sentence of the articles "
+                             "answers the question closely enough to quote.",
     # Note: none of the model's sentences was backed by the passage it cited.
     "LLM_UNSUPPORTED": "The model's answer was not backed by the passages it cited, so this answer quotes the "
                        "articles instead.",
+    # Note: none of the model's sentences was backed, and the quotes found no answer either.
+    "LLM_UNSUPPORTED_UNANSWERED": "The model's answer was not backed by the passages it cited, and no sentence of "
+                                  "the articles answers the question closely enough to quote.",
     # Note: some sentences are not backed by their citations (the chat marks them; the CLI lists them).
     "LLM_FLAGGED": "Sentences not backed by the passages they cite: {count} of {total}.",
     # Note: the question asks for a date, figure, length of time or name; the model's answer gives none, the quotes do.
@@ -242,7 +248,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "SERVE_PORT": frozenset({"host", "port", "reason"}),
     "SERVE_READY": frozenset({"url"}),
     "LLM_FAILED": frozenset({"answerer", "reason"}),
+    "LLM_FAILED_UNANSWERED": frozenset({"answerer", "reason"}),
     "LLM_UNSUPPORTED": frozenset(),
+    "LLM_UNSUPPORTED_UNANSWERED": frozenset(),
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "LLM_OFF_KIND": frozenset({"kind"}),
     "UNSUPPORTED": frozenset(),

@@ -271,3 +271,14 @@ def test_cli_unknown_answerer_is_one_line(seed_settings):
                           timeout=300)
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
     assert "answerer is 'gpt'" in done.stderr
+
+
+def test_a_failure_where_the_quotes_find_nothing_says_so_not_that_it_quotes(seed_settings, seed_index, embedder):
+    # The quoted answer to this is a refusal; a note saying "this answer quotes the articles" would contradict it.
+    question = "Compare the 2016 and 2023 disputes"
+    with CannedServer(sse_reply(delta("The Government offered")), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = list(assistant.stream(question))[-1]
+    assert isinstance(answer, Answer) and answer.refused and not answer.citations, answer.as_dict()
+    assert any("cut off" in n and "no sentence of the articles" in n for n in answer.notes), answer.notes
+    assert not any("quotes the articles" in n for n in answer.notes), answer.notes

@@ -93,7 +93,8 @@ class GenerativeAnswerer:
         shown = self.excerpts(query, hits, articles, ranked)
         if not shown:
             reason = "the passages are too long for the model's context"
-            yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=reason))
+            yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=reason),
+                             render("LLM_FAILED_UNANSWERED", answerer=self.name, reason=reason))
             return
         yield Preview(fallback)
         messages = self.messages(query, shown, articles, self.focus(query, hits, shown, articles, ranked))
@@ -122,7 +123,8 @@ class GenerativeAnswerer:
                 verdict = confirmed
         except ModelError as e:
             log.warning("%s model failed: %s", self.name, e)
-            yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)))
+            yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)),
+                             render("LLM_FAILED_UNANSWERED", answerer=self.name, reason=str(e)))
             return
         yield self.checked(query, text, [e.hit for e in shown], articles, fallback, verdict)
 
@@ -189,7 +191,7 @@ class GenerativeAnswerer:
             log.info("%s model: no sentence of its answer is backed by what it cites: %r", self.name, text[:300])
             if self.doubted(query, verdict):
                 return self.refused(query, verdict)
-            return _fall_back(fallback, render("LLM_UNSUPPORTED"))
+            return _fall_back(fallback, render("LLM_UNSUPPORTED"), render("LLM_UNSUPPORTED_UNANSWERED"))
         backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
         if not query.sided and not rests_on_terms(query.question, backing, articles):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
@@ -199,7 +201,8 @@ class GenerativeAnswerer:
             # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes
             # hold a date, the model's sentence none.
             log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
-            return _fall_back(fallback, render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind]))
+            note = render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind])
+            return _fall_back(fallback, note, note)  # only where the quotes answer
         notes = query.notes
         if result.unsupported:
             notes += (render("LLM_FLAGGED", count=len(result.unsupported), total=len(result.sentences)),)
@@ -290,7 +293,8 @@ def _p(probability: float | None) -> str:
     return "-" if probability is None else f"{probability:.3f}"
 
 
-def _fall_back(extractive: Answer, note: str) -> Answer:
-    """The extractive answer, still labelled as such, with a note on why the model's was not used."""
+def _fall_back(extractive: Answer, note: str, unanswered: str) -> Answer:
+    """The extractive answer, still labelled as such, with a note on why the model's was not used: ``note``
+    where it quotes the articles, ``unanswered`` where it is a refusal (which quotes nothing)."""
     return Answer(extractive.question, extractive.text, extractive.citations, extractive.refused,
-                  extractive.notes + (note,), extractive.answerer)
+                  extractive.notes + (unanswered if extractive.refused else note,), extractive.answerer)
