@@ -193,3 +193,17 @@ def test_an_answer_must_rest_on_sentences_giving_the_figures_the_question_states
     assert rests_on_terms("Whom did Jeremy Hunt appoint after 66% backed the strike?", backing, articles)  # before it
     assert rests_on_terms("Whom did Jeremy Hunt appoint on 12 January?", backing, articles)  # the article's date
     assert not rests_on_terms("Whom did Jeremy Hunt appoint after 3,000 operations were cancelled?", backing, articles)
+
+
+def test_a_negation_about_something_else_in_the_sentence_denies_nothing(setup, seed_index):
+    # "'Junior doctors feel they have been left with no option ...,' said Johann Malawana, chair of the ... junior
+    # doctors committee": the claim shares "junior doctors" with the negated clause, but its facts are in the
+    # others. The model's right answer to "Who is Johann Malawana?" was rejected, and the question refused.
+    checker, _, articles = setup
+    hit, quote = next((Hit(c, 1.0), articles[c.article_id].text[a:b]) for c in seed_index.chunks
+                      for a, b in c.sentences if "said Johann Malawana, chair" in articles[c.article_id].text[a:b])
+    assert "no option" in quote
+    who = "Johann Malawana is the chair of the British Medical Association's junior doctors committee [1]."
+    assert not checker.check(who, [hit], articles, question="Who is Johann Malawana?").unsupported
+    denied = "Junior doctors feel they have been left with an option [1]."  # the negated clause, un-negated
+    assert checker.check(denied, [hit], articles).unsupported

@@ -14,8 +14,8 @@ What the reader already knows is not a claim. A model restates the question ("Th
 the doctors in March 2023 was Steve Barclay"): the words it takes from the question count as covered, as long as
 the sentence adds at least one word of the passage; a number may come from the article's title or date (its
 year), which the model was shown beside the passage; and a negation in the closest sentence counts only where its
-clause shares words with the claim ("leaked to The Daily Telegraph" is not negated by "but the BMA did not
-dispute it").
+clause shares words with the claim that the sentence's other clauses lack ("leaked to The Daily Telegraph" is not
+negated by "but the BMA did not dispute it").
 
 A question that names years asks about those years: only a passage of an article dated then, or one that names
 the year, can back a sentence answering it ("What does the BMA want in 2023?" is not answered by a 2016
@@ -274,8 +274,10 @@ _CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|t
 
 
 def negation_agrees(text: str, sentence: str) -> bool:
-    """``text`` is negated exactly when ``sentence`` is, or it is not negated and shares no content word with
-    the negated clauses of ``sentence`` (the negation is about something else).
+    """``text`` is negated exactly when ``sentence`` is, or it is not negated and takes no content word from
+    the negated clauses of ``sentence`` that its other clauses lack (the negation is about something else: in
+    "'Doctors feel they have no option,' said Malawana, chair of the doctors committee", "doctors" is in both,
+    and "Malawana is chair of the doctors committee" is not denied).
 
     >>> sentence = "The email leaked to the Telegraph but the BMA did not dispute it."
     >>> negation_agrees("It leaked to the Telegraph", sentence), negation_agrees("The BMA disputed it", sentence)
@@ -284,8 +286,10 @@ def negation_agrees(text: str, sentence: str) -> bool:
     negated = bool(_NEGATION.search(text))
     if negated == bool(_NEGATION.search(sentence)):
         return True
-    mine = set(words(text))
-    return not negated and not any(mine & set(words(c)) for c in _CLAUSE.split(sentence) if _NEGATION.search(c))
+    clauses = _CLAUSE.split(sentence)
+    denied = {w for c in clauses if _NEGATION.search(c) for w in words(c)}
+    affirmed = {w for c in clauses if not _NEGATION.search(c) for w in words(c)}
+    return not negated and not set(words(text)) & (denied - affirmed)
 
 
 def citation_counts(answer: Answer, checker: Checker) -> tuple[int, int, int]:
