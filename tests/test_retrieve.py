@@ -44,6 +44,14 @@ def test_without_a_year_both_reports_are_found(assistant):
     assert {h.chunk.article_id[:5] for h in hits[:2]} == {"a2016", "b2023"}
 
 
+def test_a_comparison_of_years_survives_a_year_no_article_is_dated_in(assistant):
+    both = assistant.search("Compare the 2016 and 2023 strikes")
+    assert {h.chunk.article_id[:5] for h in both} == {"a2016", "b2023", "c2016"}
+    # No article is dated 2019: that year's search finds nothing, which must not empty the comparison.
+    hits = assistant.search("How did the 2016 strike compare with the 2019 one?")
+    assert {h.chunk.article_id[:5] for h in hits} >= {"a2016", "c2016"}
+
+
 def test_hyphenated_and_joined_spellings_match():
     assert "walkout" in words("a 24-hour walk-out") and "walkout" in words("the walkout")
     assert "reballot" in words("they will re-ballot members")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
+from itertools import zip_longest
 from typing import Iterator, Sequence
 
 from embeddings import Embedder, embedder_for
@@ -122,9 +123,12 @@ class Assistant:
         else:
             return hits
         merged: dict[str, Hit] = {}
-        for group in zip(*per_part, hits):
+        # Taken in turns as far as each list goes: a year no article is dated in (or undated articles, as a
+        # dataset's often are) finds nothing, and must not empty the others.
+        for group in zip_longest(*per_part, hits):
             for hit in group:
-                merged.setdefault(hit.chunk.id, hit)
+                if hit is not None:
+                    merged.setdefault(hit.chunk.id, hit)
         return list(merged.values())[: 2 * (k or self.settings.top_k)]
 
     def search(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
