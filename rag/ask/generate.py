@@ -93,8 +93,7 @@ class GenerativeAnswerer:
         shown = self.excerpts(query, hits, articles, ranked)
         if not shown:
             reason = "the passages are too long for the model's context"
-            yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=reason),
-                             render("LLM_FAILED_UNANSWERED", answerer=self.name, reason=reason))
+            yield _failed(fallback, self.name, reason)
             return
         yield Preview(fallback)
         messages = self.messages(query, shown, articles, self.focus(query, hits, shown, articles, ranked))
@@ -123,8 +122,7 @@ class GenerativeAnswerer:
                 verdict = confirmed
         except ModelError as e:
             log.warning("%s model failed: %s", self.name, e)
-            yield _fall_back(fallback, render("LLM_FAILED", answerer=self.name, reason=str(e)),
-                             render("LLM_FAILED_UNANSWERED", answerer=self.name, reason=str(e)))
+            yield _failed(fallback, self.name, str(e))
             return
         yield self.checked(query, text, [e.hit for e in shown], articles, fallback, verdict)
 
@@ -201,8 +199,7 @@ class GenerativeAnswerer:
             # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes
             # hold a date, the model's sentence none.
             log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
-            note = render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind])
-            return _fall_back(fallback, note, note)  # only where the quotes answer
+            return _fall_back(fallback, render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind]))
         notes = query.notes
         if result.unsupported:
             notes += (render("LLM_FLAGGED", count=len(result.unsupported), total=len(result.sentences)),)
@@ -293,8 +290,15 @@ def _p(probability: float | None) -> str:
     return "-" if probability is None else f"{probability:.3f}"
 
 
-def _fall_back(extractive: Answer, note: str, unanswered: str) -> Answer:
+def _fall_back(extractive: Answer, note: str, unanswered: str | None = None) -> Answer:
     """The extractive answer, still labelled as such, with a note on why the model's was not used: ``note``
-    where it quotes the articles, ``unanswered`` where it is a refusal (which quotes nothing)."""
+    where it quotes the articles, ``unanswered`` (when given) where it is a refusal, which quotes nothing."""
+    chosen = unanswered if unanswered is not None and extractive.refused else note
     return Answer(extractive.question, extractive.text, extractive.citations, extractive.refused,
-                  extractive.notes + (unanswered if extractive.refused else note,), extractive.answerer)
+                  extractive.notes + (chosen,), extractive.answerer)
+
+
+def _failed(extractive: Answer, answerer: str, reason: str) -> Answer:
+    """The extractive answer after the model failed (unreachable, broken stream, context too long)."""
+    return _fall_back(extractive, render("LLM_FAILED", answerer=answerer, reason=reason),
+                      render("LLM_FAILED_UNANSWERED", answerer=answerer, reason=reason))
