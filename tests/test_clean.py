@@ -62,6 +62,33 @@ def test_date_prefix_is_taken_out_of_the_text():
     assert cleaned.date == "2023-03-11" and cleaned.text == "Junior doctors are due to strike."
 
 
+def test_a_page_date_stamp_is_the_date_and_a_date_in_a_sentence_is_reporting():
+    raw = ("Doctors accept pay deal\nBy Health Correspondent\nWed 18 Sep 2024 10.05 BST\n"
+           "Doctors voted on 17 September 2024 to accept the offer.\n")
+    cleaned = clean_text(raw)
+    assert cleaned.date == "2024-09-18"
+    assert "10.05" not in cleaned.text and "Doctors voted on 17 September 2024 to accept the offer." in cleaned.text
+
+
+@pytest.mark.parametrize("line, date", [
+    ("18 September 2024", "2024-09-18"), ("Published: September 18, 2024", "2024-09-18"),
+    ("Updated 2024-09-18 14:02", "2024-09-18"), ("1st March 2023", "2023-03-01"),
+    ("Strike set for 18 September 2024", None), ("32 March 2023", None)])
+def test_date_stamps_in_the_forms_publishers_print(line, date):
+    assert clean_text(f"Headline\n{line}\nDoctors walked out.").date == date
+
+
+def test_share_bars_cookie_banners_and_inline_story_lists_go():
+    raw = ("Facebook Twitter Email\nDoctors walked out on Tuesday.\nShare | X | WhatsApp | Copy link\n"
+           "Twitter and Facebook filled with support for the doctors.\n"
+           "Read more: Nurses reject pay award\nThe BMA said talks would resume.\n"
+           "Cookies: we use cookies to improve your experience. Accept all | Manage preferences\n"
+           "Related stories: Nurses reject pay award | GP practices begin collective action\n")
+    assert clean_text(raw).text.split("\n\n") == [
+        "Doctors walked out on Tuesday.", "Twitter and Facebook filled with support for the doctors.",
+        "The BMA said talks would resume."]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_clean_text_never_raises_and_leaves_no_control_characters(raw):

@@ -80,6 +80,13 @@ def test_txt_without_metadata_infers_date_dispute_and_title(corpus_writer):
     assert a.publisher is None and "2023-03-11" not in a.text
 
 
+def test_a_pasted_page_takes_its_headline_and_date_stamp_not_its_share_bar(corpus_writer):
+    raw = f"Share this article\nFacebook Twitter Email\n\nDoctors accept pay deal\n\n18 September 2024\n\n{BODY}"
+    a = load_one(corpus_writer, "pasted.txt", raw)
+    assert (a.title, a.date) == ("Doctors accept pay deal", "2024-09-18")
+    assert a.text == f"Doctors accept pay deal\n\n{BODY}"
+
+
 def test_markdown_markup_is_reduced_to_text(corpus_writer):
     md = ("---\ntitle: Markdown piece\n---\n# The big walkout\n\n"
           "Doctors **walked out** on *Monday*, said [the BMA](https://bma.example/news).\n\n"

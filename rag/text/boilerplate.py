@@ -14,9 +14,15 @@ import re
 # A paragraph matching one of these (whole, case-insensitive) is page furniture.
 _FURNITURE = re.compile(
     r"^(?:share(?: this(?: article| story)?)?|comments?|\d+ comments?|leave a (?:reply|comment)|print|email|"
-    r"tweet|facebook|twitter|whatsapp|linkedin|advertisement|skip to (?:main )?content|read more|"
+    r"tweet|facebook|twitter|whatsapp|linkedin|copy(?: the)? link|advertisement|skip to (?:main )?content|read more|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
+    re.IGNORECASE,
+)
+# A share bar: two or more sharing buttons on one line ("Facebook Twitter Email", "Share | X | WhatsApp").
+_SHARE_BUTTON = re.compile(
+    r"\b(?:share(?: this(?: article| story| page)?| on)?|facebook|twitter|x|email|e-mail|whatsapp|linkedin|reddit|"
+    r"pinterest|messenger|telegram|bluesky|threads|print|copy(?: the)? link|copy|link|comments?|save|gift)\b",
     re.IGNORECASE,
 )
 # Headers after which the rest of the page is lists, forms and comments, once past the article's first third.
@@ -27,11 +33,17 @@ _TAIL = re.compile(
     r"(?:sign up|subscribe) to (?:our|the) [\w ]*newsletters?)[.:!]?$",
     re.IGNORECASE,
 )
+# A list of links to other stories under its header on one line: "Related stories: Nurses reject pay | ...".
+_LINKS = re.compile(
+    r"^(?:related(?: (?:articles|stories|content|posts|topics|coverage))?|read more|see also|also read|"
+    r"more on this(?: story)?|you may also like|recommended|most (?:read|popular)|topics)\s*:\s*\S",
+    re.IGNORECASE,
+)
 # Reader appeals and calls to action; a paragraph with one of these and no quoted speech is an appeal.
 _APPEAL = re.compile(
     r"\b(?:your (?:support|donation|contribution)|donat(?:e|ion|ions)|paywalls?|subscri(?:be|ption)|"
     r"newsletters?|sign up (?:for|to)|support (?:us|our journalism)|(?:independent|quality) journalism|"
-    r"download our|follow us on|help us (?:to )?(?:tell|keep))\b",
+    r"download our|follow us on|help us (?:to )?(?:tell|keep)|cookies?|privacy (?:policy|settings))\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
@@ -74,7 +86,9 @@ def _strip_credit(paragraph: str) -> str:
 
 
 def _is_boilerplate(text: str, publisher: str | None) -> bool:
-    if _FURNITURE.match(text) or _TAIL.match(text) or _FILENAME.match(text):
+    if _FURNITURE.match(text) or _TAIL.match(text) or _FILENAME.match(text) or _LINKS.match(text):
+        return True
+    if _share_bar(text):
         return True
     if _CALL_TO_ACTION.match(text) and _APPEAL.search(text):
         return True
@@ -84,6 +98,12 @@ def _is_boilerplate(text: str, publisher: str | None) -> bool:
         return True
     # The publisher talking about itself ("The Independent is trusted by ...; we choose ...") is an appeal.
     return bool(publisher and _mentions(text, publisher) and _FIRST_PERSON.search(text))
+
+
+def _share_bar(text: str) -> bool:
+    """Two or more sharing buttons and nothing else between them but separators."""
+    buttons = _SHARE_BUTTON.findall(text)
+    return 2 <= len(buttons) and not re.sub(r"[\s|·•/,]+", "", _SHARE_BUTTON.sub("", text))
 
 
 def _repeats(text: str, kept: list[str], publisher: str | None) -> bool:

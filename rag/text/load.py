@@ -174,9 +174,9 @@ def corpus_fingerprint(corpus_dir: Path, settings: Settings) -> str:
     its own code (the corpus's corpus.toml, whose facets label articles, is one of the files): the same
     fingerprint means the same articles, without cleaning them again."""
     digest = hashlib.sha256(json.dumps([settings.max_article_bytes]).encode())
-    for module in (Path(__file__), *(Path(__file__).with_name(n) for n in ("clean.py", "boilerplate.py", "formats.py",
-                                                                           "front_matter.py", "sentences.py",
-                                                                           "corpus_config.py"))):
+    modules = ("clean.py", "boilerplate.py", "dateline.py", "formats.py", "front_matter.py", "sentences.py",
+               "corpus_config.py")
+    for module in (Path(__file__), *(Path(__file__).with_name(n) for n in modules)):
         digest.update(module.read_bytes())
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir)):
         digest.update(f"\0{path.relative_to(corpus_dir)}\0{path.stat().st_size}\0".encode())

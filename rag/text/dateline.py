@@ -1,0 +1,55 @@
+"""An article's date from a dateline of its own near its top, in the forms publishers print them.
+
+A pasted article rarely carries front matter, but its page did print the date: "18 September 2024",
+"Wed 18 Sep 2024 10.05 BST", "Published: September 18, 2024", "Updated 2024-09-18". A paragraph that is such a
+line and nothing else is the page's date stamp, not reporting; a date inside a sentence is reporting and stays.
+
+>>> dateline("Wed 18 Sep 2024 10.05 BST")
+'2024-09-18'
+>>> dateline("Published: September 18, 2024")
+'2024-09-18'
+>>> dateline("The strike began on 18 September 2024.") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = {m[:3]: n for n, m in enumerate(("january february march april may june july august september october "
+                                           "november december").split(), 1)}
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_DATES = (
+    rf"{_DAY} {_MONTH},? {_YEAR}",  # 18 September 2024
+    rf"{_MONTH} {_DAY},? {_YEAR}",  # September 18, 2024
+    r"(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)",  # 2024-09-18
+)
+_LABEL = r"(?:(?:first |last )?(?:published|updated|posted)(?: on)?:?\s*|date:?\s*)?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+# What may follow the date on the same line: a time, a time zone, a separator before either.
+_AFTER = r"(?:\s*(?:[,|·•-]|at)?\s*\d{1,2}[.:]\d\d(?:\s*[ap]\.?m\.?)?)?(?:\s*[A-Z]{2,4}\b)?\s*"
+_LINE = [re.compile(rf"^{_LABEL}{_WEEKDAY}{d}{_AFTER}$", re.IGNORECASE) for d in _DATES]
+
+
+def dateline(paragraph: str) -> str | None:
+    """The ISO date a paragraph made of one date stamp gives, else None."""
+    text = paragraph.strip()
+    if len(text) > 60:
+        return None
+    for pattern in _LINE:
+        match = pattern.match(text)
+        if match:
+            return _iso(match)
+    return None
+
+
+def _iso(match: re.Match) -> str | None:
+    found = match.groupdict()
+    if found.get("iso"):
+        month, day = int(found["iso"][5:7]), int(found["iso"][8:10])
+        return found["iso"] if 1 <= month <= 12 and 1 <= day <= 31 else None
+    day, month = int(found["day"]), _MONTHS[found["month"][:3].lower()]
+    return f"{found['year']}-{month:02d}-{day:02d}" if 1 <= day <= 31 else None
