@@ -89,6 +89,20 @@ def test_share_bars_cookie_banners_and_inline_story_lists_go():
         "The BMA said talks would resume."]
 
 
+def test_photo_furniture_and_a_topics_footer_go():
+    raw = ("Doctors begin longest strike\n3 January 2024\nShare\nSave\nImage source, Getty Images\nImage caption,\n"
+           "Doctors on a picket line in London\nThis article is more than 2 years old\n"
+           "Junior doctors in England have begun a six-day strike, the longest walkout in the NHS's history.\n"
+           "The action started on Wednesday and runs until Tuesday 9 January, the BMA said.\n"
+           "Related topics\nNHS\nStrikes\nReuse this content\n")
+    cleaned = clean_text(raw)
+    assert cleaned.date == "2024-01-03"
+    assert cleaned.text.split("\n\n") == [
+        "Doctors begin longest strike",
+        "Junior doctors in England have begun a six-day strike, the longest walkout in the NHS's history.",
+        "The action started on Wednesday and runs until Tuesday 9 January, the BMA said."]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_clean_text_never_raises_and_leaves_no_control_characters(raw):

@@ -87,6 +87,11 @@ def test_a_pasted_page_takes_its_headline_and_date_stamp_not_its_share_bar(corpu
     assert a.text == f"Doctors accept pay deal\n\n{BODY}"
 
 
+def test_a_section_label_above_the_headline_is_not_the_title(corpus_writer):
+    a = load_one(corpus_writer, "kicker.txt", f"Junior doctors\nDoctors warn of a very difficult week\n{BODY}")
+    assert a.title == "Doctors warn of a very difficult week"
+
+
 def test_markdown_markup_is_reduced_to_text(corpus_writer):
     md = ("---\ntitle: Markdown piece\n---\n# The big walkout\n\n"
           "Doctors **walked out** on *Monday*, said [the BMA](https://bma.example/news).\n\n"

@@ -1,5 +1,5 @@
-"""Recognise publisher boilerplate paragraph by paragraph: appeals, comment and share prompts, related-story
-lists, newsletter sign-ups, photo file names and credits, site headers.
+"""Recognise publisher boilerplate paragraph by paragraph: appeals, comment and share prompts, share bars,
+cookie banners, related-story lists, newsletter sign-ups, photo file names, credits and captions, site headers.
 
 The rules are about how publishers wrap articles, never about a particular article.
 
@@ -14,7 +14,10 @@ import re
 # A paragraph matching one of these (whole, case-insensitive) is page furniture.
 _FURNITURE = re.compile(
     r"^(?:share(?: this(?: article| story)?)?|comments?|\d+ comments?|leave a (?:reply|comment)|print|email|"
-    r"tweet|facebook|twitter|whatsapp|linkedin|copy(?: the)? link|advertisement|skip to (?:main )?content|read more|"
+    r"tweet|facebook|twitter|whatsapp|linkedin|copy(?: the)? link|save|reuse this content|advertisement|"
+    r"image (?:source|caption)s?\b.*|this article is more than .{1,20} old|listen to this article|"
+    r"\d+ min(?:ute)?s? read|"
+    r"skip to (?:main )?content|read more|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
     re.IGNORECASE,
@@ -27,7 +30,8 @@ _SHARE_BUTTON = re.compile(
 )
 # Headers after which the rest of the page is lists, forms and comments, once past the article's first third.
 _TAIL = re.compile(
-    r"^(?:related (?:articles|stories|content|posts)|more from [\w .'’-]{2,40}|more on this story|"
+    r"^(?:related (?:articles|stories|content|posts|topics)|explore more on (?:this|these) topics?|"
+    r"more from [\w .'’-]{2,40}|more on this story|"
     r"join (?:our|the) (?:commenting forum|conversation|discussion)|leave a (?:reply|comment)|\d+ comments?|"
     r"comments|get updates from [\w .-]{2,40}|you may also like|recommended(?: for you)?|most (?:read|popular)|"
     r"(?:sign up|subscribe) to (?:our|the) [\w ]*newsletters?)[.:!]?$",
@@ -59,6 +63,8 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _CALL_TO_ACTION = re.compile(r"^[\u25b6\u25ba\u27a4\u2192>»]\s*")
+# A caption's label standing alone ("Image caption,"): the paragraph after it is the caption of a photo now gone.
+_CAPTION_LABEL = re.compile(r"^(?:image|photo|picture|video) caption[,:]?$", re.IGNORECASE)
 
 
 def filter_paragraphs(paragraphs: list[str], publisher: str | None = None) -> list[str]:
@@ -66,10 +72,12 @@ def filter_paragraphs(paragraphs: list[str], publisher: str | None = None) -> li
     total = sum(len(p) for p in paragraphs) or 1
     kept: list[str] = []
     seen = 0
-    for paragraph in paragraphs:
+    for n, paragraph in enumerate(paragraphs):
         seen += len(paragraph)
         if _TAIL.match(paragraph) and seen > total / 3:
             break
+        if n and _CAPTION_LABEL.match(paragraphs[n - 1]) and len(paragraph.split()) < 30:
+            continue
         text = _strip_credit(paragraph)
         if text != paragraph and len(text.split()) < 10:
             continue  # a short photo caption says little once its photo is gone

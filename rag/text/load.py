@@ -129,7 +129,7 @@ def to_article(record: RawArticle, facets: tuple[Facet, ...] = ()) -> Article:
         inferred.add("date")
     title = _text(meta.get("title"))
     if not title:
-        title = _first_line(cleaned.text) or record.id
+        title = _headline(cleaned.text) or record.id
         inferred.add("title")
     values = []
     for facet in facets:
@@ -151,8 +151,11 @@ def _checksum(fields: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _first_line(text: str) -> str:
-    line = text.split("\n", 1)[0].strip()
+def _headline(text: str) -> str:
+    """The first of the text's first three lines that has four words or more (a section label such as "Junior
+    doctors" often stands above the headline), else its first line; cut to 120 characters."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()][:3] or [""]
+    line = next((line for line in lines if len(line.split()) >= 4), lines[0])
     return line if len(line) <= 120 else line[:117].rsplit(" ", 1)[0] + "..."
 
 
