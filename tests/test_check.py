@@ -11,7 +11,8 @@ from rag.ask.check import Checker, citation_counts
 from rag.ask.evidence import Excerpt
 from rag.ask.evidence import passage
 from rag.ask.reply import refuses
-from rag.types import Answer, Citation, Hit
+from rag.text.sentences import sentence_spans
+from rag.types import Answer, Article, Chunk, Citation, Hit
 from ui.html import answer_html
 
 
@@ -207,3 +208,18 @@ def test_a_negation_about_something_else_in_the_sentence_denies_nothing(setup, s
     assert not checker.check(who, [hit], articles, question="Who is Johann Malawana?").unsupported
     denied = "Junior doctors feel they have been left with an option [1]."  # the negated clause, un-negated
     assert checker.check(denied, [hit], articles).unsupported
+
+
+def test_a_restated_sentence_is_found_when_a_byline_is_closer_in_meaning(embedder, seed_settings):
+    # "Who is Victoria Atkins?" answered "Victoria Atkins is the Health Secretary [1]." was rejected: the passage
+    # sentence closest to the claim by meaning was the byline "Health correspondent", whose neighbours do not
+    # name Atkins, though the passage's "Health Secretary Victoria Atkins said ..." holds every word of it.
+    text = ("Doctors begin longest strike\n\nNick Triggle\n\nHealth correspondent\n\nJunior doctors in England have "
+            "begun a six-day strike.\n\nNHS England urged patients to use 111 online.\n\nHealth Secretary Victoria "
+            "Atkins said the strike was deeply disappointing.")
+    spans = tuple(sentence_spans(text))
+    article = Article("bbc", text, "Doctors begin longest strike", date="2024-01-03")
+    hit = Hit(Chunk("bbc#0", "bbc", text, 0, len(text), spans), 1.0)
+    checker = Checker(embedder, seed_settings)
+    assert not checker.check("Victoria Atkins is the Health Secretary [1].", [hit], {"bbc": article}).unsupported
+    assert checker.check("Steve Barclay is the Health Secretary [1].", [hit], {"bbc": article}).unsupported

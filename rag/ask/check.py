@@ -226,14 +226,20 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
 
 def _near(text: str, sentences: list[str], best: int | None) -> str:
     """The passage sentences a claim restates: the one closest to it (``best``) with its neighbours (where "he"
-    gets its name), and any it holds most of the words of (a quoted heading and the sentence after it).
+    gets its name), the one sharing most of its words (the closest by meaning may be a byline or a heading), and
+    any it holds most of the words of (a quoted heading and the sentence after it).
 
     >>> _near("Hunt spoke. Talks failed", ["Mr Hunt arrived.", "Hunt spoke.", "Rain fell.", "Talks failed."], 0)
     'Mr Hunt arrived. Hunt spoke. Talks failed.'
+    >>> _near("Atkins is the Health Secretary", ["Health correspondent", "Doctors struck.", "Rain fell.",
+    ...       "Health Secretary Victoria Atkins said no."], 0)
+    'Health correspondent Doctors struck. Health Secretary Victoria Atkins said no.'
     """
     mine = set(words(text))
+    shared = [len(set(words(s)) & mine) for s in sentences]
+    most = max(range(len(sentences)), key=shared.__getitem__) if sentences and max(shared) else None
     return " ".join(s for i, s in enumerate(sentences)
-                    if (best is not None and abs(i - best) <= 1)
+                    if (best is not None and abs(i - best) <= 1) or i == most
                     or (ws := set(words(s))) and len(ws & mine) >= 0.8 * len(ws))
 
 
