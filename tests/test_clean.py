@@ -90,7 +90,8 @@ def test_share_bars_cookie_banners_and_inline_story_lists_go():
 
 
 def test_photo_furniture_and_a_topics_footer_go():
-    raw = ("Doctors begin longest strike\n3 January 2024\nShare\nSave\nImage source, Getty Images\nImage caption,\n"
+    raw = ("Doctors begin longest strike\nPublished\n3 January 2024\nShare\nSave\nImage source, Getty Images\n"
+           "Image caption,\n"
            "Doctors on a picket line in London\nThis article is more than 2 years old\n"
            "Junior doctors in England have begun a six-day strike, the longest walkout in the NHS's history.\n"
            "The action started on Wednesday and runs until Tuesday 9 January, the BMA said.\n"

@@ -16,7 +16,7 @@ _FURNITURE = re.compile(
     r"^(?:share(?: this(?: article| story)?)?|comments?|\d+ comments?|leave a (?:reply|comment)|print|email|"
     r"tweet|facebook|twitter|whatsapp|linkedin|copy(?: the)? link|save|reuse this content|advertisement|"
     r"image (?:source|caption)s?\b.*|this article is more than .{1,20} old|listen to this article|"
-    r"\d+ min(?:ute)?s? read|"
+    r"\d+ min(?:ute)?s? read|(?:first |last )?(?:published|updated|posted)(?: on)?|"
     r"skip to (?:main )?content|read more|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
