@@ -223,3 +223,17 @@ def test_a_restated_sentence_is_found_when_a_byline_is_closer_in_meaning(embedde
     checker = Checker(embedder, seed_settings)
     assert not checker.check("Victoria Atkins is the Health Secretary [1].", [hit], {"bbc": article}).unsupported
     assert checker.check("Steve Barclay is the Health Secretary [1].", [hit], {"bbc": article}).unsupported
+
+
+def test_a_negated_condition_denies_only_itself(setup, seed_index):
+    # "They also pledged to re-ballot members if their demand for pay restoration to 2008 levels had not been
+    # achieved when the union's current six-month strike mandate runs out in August.": "When does the 2023 strike
+    # mandate end?" answered "The 2023 strike mandate ends in August [1]." was rejected as if the "not" denied it.
+    checker, _, articles = setup
+    hit = next(Hit(c, 1.0) for c in seed_index.chunks for a, b in c.sentences
+               if "mandate runs out in August" in articles[c.article_id].text[a:b])
+    question = "When does the 2023 strike mandate end?"
+    ends = "The 2023 strike mandate ends in August [1]."
+    assert not checker.check(ends, [hit], articles, question=question).unsupported
+    achieved = "Their demand for pay restoration to 2008 levels had been achieved [1]."  # the condition, un-negated
+    assert checker.check(achieved, [hit], articles).unsupported

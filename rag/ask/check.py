@@ -276,7 +276,10 @@ def overlap_share(text: str, passage: str, question: str = "") -> float:
     return len(mine & (held | given)) / len(mine)
 
 
-_CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|though|and)\s)\s*", re.IGNORECASE)
+# Clause boundaries: punctuation, conjunctions, and the subordinators that open a condition or a time ("... to
+# re-ballot if pay had not been restored when the mandate runs out in August": the mandate is not denied).
+_CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|though|and|if|unless|when|because|"
+                     r"until|after|before|since)\s)\s*", re.IGNORECASE)
 
 
 def negation_agrees(text: str, sentence: str) -> bool:
