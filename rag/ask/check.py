@@ -237,7 +237,7 @@ def _near(text: str, sentences: list[str], best: int | None) -> str:
     """
     mine = set(words(text))
     shared = [len(set(words(s)) & mine) for s in sentences]
-    most = max(range(len(sentences)), key=shared.__getitem__) if sentences and max(shared) else None
+    most = shared.index(max(shared)) if any(shared) else None
     return " ".join(s for i, s in enumerate(sentences)
                     if (best is not None and abs(i - best) <= 1) or i == most
                     or (ws := set(words(s))) and len(ws & mine) >= 0.8 * len(ws))
