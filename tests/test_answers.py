@@ -148,7 +148,13 @@ def test_a_question_joining_what_the_articles_keep_apart_is_refused(assistant):
     # The nursing union is in the 2023 article, Hunt in the 2016 ones: no passage speaks of both.
     answer = assistant.ask("What did the Royal College of Nursing say about Jeremy Hunt?")
     assert answer.refused and "Jeremy Hunt" in answer.text, answer.text
+    assert "Royal College of Nursing and Jeremy Hunt" in answer.text  # as written, not "Royal College and Nursing"
     assert not assistant.ask("What did Hunt say about the walkout?").refused
+
+
+def test_a_name_no_article_mentions_is_named_whole_in_the_refusal(assistant):
+    answer = assistant.ask("What did the Royal College of Surgeons say about the strike?")
+    assert answer.refused and "mentions Royal College of Surgeons." in answer.text, answer.text
 
 
 def test_a_question_stating_a_figure_no_passage_gives_is_refused(assistant):

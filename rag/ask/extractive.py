@@ -20,7 +20,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.messages import render
 from rag.ask.figures import figures_missing
-from rag.ask.names import named_apart, names_in, rests_on_terms
+from rag.ask.names import as_written, named_apart, names_in, rests_on_terms
 from rag.ask.question import Query, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
@@ -62,13 +62,13 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer:
         unknown = self.unknown_names(query.question)
         if unknown:
-            return refusal(query, render("REFUSAL_UNKNOWN", terms=" or ".join(unknown)))
+            return refusal(query, render("REFUSAL_UNKNOWN", terms=" or ".join(as_written(query.question, unknown))))
         missing = figures_missing(query.question, hits, articles)
         if missing:
             return refusal(query, render("REFUSAL_FIGURE", figures=" or ".join(missing)))
         apart = [] if query.sided else named_apart(query.question, hits, articles)
         if apart:
-            return refusal(query, render("REFUSAL_APART", terms=" and ".join(apart)))
+            return refusal(query, render("REFUSAL_APART", terms=" and ".join(as_written(query.question, apart))))
         weights = self.weights(query)
         candidates = self.score_sentences(query, hits, articles, weights)
         if not candidates or candidates[0].score < self.settings.refuse_below:

@@ -24,6 +24,8 @@ _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 # Months and days: dates, not names (the English ones, as the pipeline's text is English).
 _CALENDAR = re.compile(r"January|February|March|April|May|June|July|August|September|October|November|December|"
                        r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
+# A name as written whole, "of" and all ("Royal College of Nursing"), for naming it back to the reader.
+_WRITTEN = re.compile(rf"{_NAME.pattern}(?:\s+(?:of|for)(?:\s+the)?\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*)*")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 
 
@@ -41,6 +43,19 @@ def names_in(question: str) -> list[str]:
         if name and not _DEMONYM.search(name):
             found.append(name)
     return found
+
+
+def as_written(question: str, terms: Sequence[str]) -> list[str]:
+    """Each of ``terms`` (names and years of ``question``) as the question writes it whole: ``names_in`` reads
+    "the Royal College of Nursing" as two names, each checked on its own, but a refusal names it as one.
+
+    >>> as_written("What did the Royal College of Nursing say about Hunt in 2016?", ["Royal College", "Nursing",
+    ...            "Hunt", "2016"])
+    ['Royal College of Nursing', 'Hunt', '2016']
+    """
+    whole = [m.group(0) for m in _WRITTEN.finditer(question)]
+    return list(dict.fromkeys(next((w for w in whole if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", w)), t)
+                              for t in terms))
 
 
 def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
