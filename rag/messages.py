@@ -28,6 +28,8 @@ TEMPLATES: dict[str, str] = {
     "SPELLING": "Read {fixes}, as the articles spell it.",
     # One word so read, in that note.
     "SPELLING_FIX": "“{typed}” as “{read}”",
+    # Note on a question asking for the latest news: read as asking about the newest articles' year.
+    "LATEST": "Read “latest” as {year}, the year of the newest articles.",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
@@ -193,6 +195,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "QUESTION_CUT": frozenset({"limit"}),
     "SPELLING": frozenset({"fixes"}),
     "SPELLING_FIX": frozenset({"typed", "read"}),
+    "LATEST": frozenset({"year"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),

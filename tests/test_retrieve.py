@@ -52,6 +52,16 @@ def test_a_comparison_of_years_survives_a_year_no_article_is_dated_in(assistant)
     assert {h.chunk.article_id[:5] for h in hits} >= {"a2016", "c2016"}
 
 
+def test_the_latest_news_is_searched_in_the_newest_articles_first(assistant):
+    # "Why did doctors walk out?" finds the 2016 walk-out first; asked for the latest, the 2023 strike comes first.
+    assert assistant.search("Why did junior doctors walk out over pay?")[0].chunk.article_id.startswith("a2016")
+    query = assistant.query("What is the latest on the junior doctors walking out over pay?")
+    assert assistant.retrieve(query)[0].chunk.article_id.startswith("b2023")
+    assert query.question.endswith("over pay in 2023?") and "Read “latest” as 2023" in " ".join(query.notes)
+    assert {h.chunk.article_id[:5] for h in assistant.retrieve(query)} == {"a2016", "b2023", "c2016"}
+    assert not assistant.query("What was the latest offer in 2016?").notes  # a year named: that year rules
+
+
 def test_hyphenated_and_joined_spellings_match():
     assert "walkout" in words("a 24-hour walk-out") and "walkout" in words("the walkout")
     assert "reballot" in words("they will re-ballot members")

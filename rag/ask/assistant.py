@@ -23,7 +23,7 @@ from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
 from rag.messages import render
-from rag.ask.question import compares, context, parts, plain, said_before, years_in
+from rag.ask.question import asks_latest, compares, context, parts, plain, said_before, years_in
 from rag.ask.retrieve import Filters, Retriever
 from rag.ask.spelling import Spelling
 from rag.settings import Settings
@@ -44,6 +44,8 @@ class Assistant:
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self._making = threading.Lock()
         self._by_article: dict[str, list[Chunk]] | None = None
+        # The year of the newest dated article: what a question asking for the latest news is about.
+        self.newest_year = max(((a.date or "")[:4] for a in index.articles.values()), default="") or None
         self.answerer = answerer or self.answerer_for(settings.answerer)
 
     def answerer_for(self, name: str | None = None) -> Answerer:
@@ -95,6 +97,11 @@ class Assistant:
         question, fixes = self.spelling.correct(question)
         if fixes:
             notes += (render("SPELLING", fixes=", ".join(render("SPELLING_FIX", typed=t, read=r) for t, r in fixes)),)
+        if self.newest_year and asks_latest(question):
+            # "What are the latest developments?" asks about the newest articles: read with their year, every
+            # rule for a named year (retrieval, ranking, the check) applies, and the model sees it too.
+            question = f"{question.rstrip(' ?.')} in {self.newest_year}?"
+            notes += (render("LATEST", year=self.newest_year),)
         extra = context(question, history, self.settings.history_turns)
         text = f"{extra} {question}" if extra else question
         pieces = parts(question)

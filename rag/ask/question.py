@@ -142,6 +142,18 @@ def holds(sentence: str, kind: str | None) -> bool:
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
+_LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest)\b", re.IGNORECASE)
+
+
+def asks_latest(question: str) -> bool:
+    """The question asks for the newest news and names no year of its own.
+
+    >>> asks_latest("What are the latest developments?"), asks_latest("What was the latest offer in 2016?")
+    (True, False)
+    """
+    return bool(_LATEST.search(question)) and not years_in(question)
+
+
 def years_in(text: str) -> list[str]:
     """The years a text names.
 
