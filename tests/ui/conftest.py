@@ -134,8 +134,8 @@ class Tab:
         from playwright.sync_api import TimeoutError as NotShown
 
         for attempt in range(1, attempts + 1):
-            self.page.locator("#a-file input[type=file]").set_input_files(str(path))
-            try:
+            try:  # the input itself may be missing while the component remounts (seen once in a full CI run)
+                self.page.locator("#a-file input[type=file]").set_input_files(str(path), timeout=15_000)
                 self.page.locator("#a-file").get_by_text(path.name).first.wait_for(timeout=10_000)
                 return
             except NotShown:
