@@ -13,8 +13,7 @@ import re
 
 # A paragraph matching one of these (whole, case-insensitive) is page furniture.
 _FURNITURE = re.compile(
-    r"^(?:share(?: this(?: article| story)?)?|comments?|\d+ comments?|leave a (?:reply|comment)|print|email|"
-    r"tweet|facebook|twitter|whatsapp|linkedin|copy(?: the)? link|save|reuse this content|advertisement|"
+    r"^(?:\d+ comments?|leave a (?:reply|comment)|reuse this content|advertisement|"
     r"image (?:source|caption)s?\b.*|this article is more than .{1,20} old|listen to this article|"
     r"\d+ min(?:ute)?s? read|(?:first |last )?(?:published|updated|posted)(?: on)?|"
     r"skip to (?:main )?content|read more|"
@@ -22,10 +21,11 @@ _FURNITURE = re.compile(
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
     re.IGNORECASE,
 )
-# A share bar: two or more sharing buttons on one line ("Facebook Twitter Email", "Share | X | WhatsApp").
+# Sharing buttons: a paragraph of them and separators alone ("Share", "Facebook Twitter Email", "Share | X") is
+# page furniture.
 _SHARE_BUTTON = re.compile(
-    r"\b(?:share(?: this(?: article| story| page)?| on)?|facebook|twitter|x|email|e-mail|whatsapp|linkedin|reddit|"
-    r"pinterest|messenger|telegram|bluesky|threads|print|copy(?: the)? link|copy|link|comments?|save|gift)\b",
+    r"\b(?:share(?: this(?: article| story| page)?| on)?|facebook|twitter|tweet|x|email|e-mail|whatsapp|linkedin|"
+    r"reddit|pinterest|messenger|telegram|bluesky|threads|print|copy(?: the)? link|copy|link|comments?|save|gift)\b",
     re.IGNORECASE,
 )
 # Headers after which the rest of the page is lists, forms and comments, once past the article's first third.
@@ -96,7 +96,7 @@ def _strip_credit(paragraph: str) -> str:
 def _is_boilerplate(text: str, publisher: str | None) -> bool:
     if _FURNITURE.match(text) or _TAIL.match(text) or _FILENAME.match(text) or _LINKS.match(text):
         return True
-    if _share_bar(text):
+    if _buttons(text):
         return True
     if _CALL_TO_ACTION.match(text) and _APPEAL.search(text):
         return True
@@ -108,10 +108,9 @@ def _is_boilerplate(text: str, publisher: str | None) -> bool:
     return bool(publisher and _mentions(text, publisher) and _FIRST_PERSON.search(text))
 
 
-def _share_bar(text: str) -> bool:
-    """Two or more sharing buttons and nothing else between them but separators."""
-    buttons = _SHARE_BUTTON.findall(text)
-    return 2 <= len(buttons) and not re.sub(r"[\s|·•/,]+", "", _SHARE_BUTTON.sub("", text))
+def _buttons(text: str) -> bool:
+    """Sharing buttons and nothing else between them but separators."""
+    return bool(_SHARE_BUTTON.search(text)) and not re.sub(r"[\s|·•/,.:!]+", "", _SHARE_BUTTON.sub("", text))
 
 
 def _repeats(text: str, kept: list[str], publisher: str | None) -> bool:
