@@ -16,35 +16,26 @@ import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
 
 from rag.text import boilerplate
-from rag.text.dateline import dateline
+from rag.text.dateline import take_date
 
 
 @dataclass(frozen=True)
 class Cleaned:
     text: str
-    date: str | None = None  # a date line found in the text ("date 2023-03-11", "18 September 2024"), removed
+    date: str | None = None  # the page's date stamp ("date 2023-03-11", "18 September 2024"), removed from the text
     dropped: int = 0  # paragraphs removed as boilerplate
 
 
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2010-\u203a\u20ac\u2122]{1,3}")
 _GLUED = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z][a-z])")  # "...difference.Pictures have emerged"
-_DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated)[:\s]+(\d{4}-\d{2}-\d{2})\b[:\s]*", re.IGNORECASE)
-_HEAD = 8  # paragraphs at the top where a page prints its date stamp (below the headline, standfirst, byline)
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\u2060\ufeff]")
 
 
 def clean_text(raw: str, publisher: str | None = None) -> Cleaned:
     """Return the article body without boilerplate, paragraphs separated by blank lines."""
     text = repair(raw)
-    date = None
-    match = _DATE_PREFIX.match(text)
-    if match:
-        date, text = match.group(1), text[match.end() :]
     paragraphs = [p for p in (line.strip() for line in text.split("\n")) if p]
-    paragraphs = [piece for p in paragraphs for piece in _GLUED.split(p)]
-    stamps = [dateline(p) for p in paragraphs[:_HEAD]]
-    date = date or next((d for d in stamps if d), None)
-    paragraphs = [p for i, p in enumerate(paragraphs) if i >= _HEAD or not stamps[i]]
+    date, paragraphs = take_date([piece for p in paragraphs for piece in _GLUED.split(p)])
     kept = boilerplate.filter_paragraphs(paragraphs, publisher)
     return Cleaned("\n\n".join(kept), date, len(paragraphs) - len(kept))
 

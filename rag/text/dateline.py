@@ -1,9 +1,14 @@
-"""An article's date from a dateline of its own near its top, in the forms publishers print them.
+"""An article's date from its own top, in the forms publishers print it.
 
-A pasted article rarely carries front matter, but its page did print the date: "18 September 2024",
-"Wed 18 Sep 2024 10.05 BST", "Published: September 18, 2024", "Updated 2024-09-18". A paragraph that is such a
-line and nothing else is the page's date stamp, not reporting; a date inside a sentence is reporting and stays.
+A pasted article rarely carries front matter, but its page did print the date: a leading "date 2023-03-11"
+before the first sentence, or a line of its own: "18 September 2024", "Wed 18 Sep 2024 10.05 BST", "Published:
+September 18, 2024", "Updated 2024-09-18". A paragraph that is such a line and nothing else is the page's date
+stamp, not reporting; a date inside a sentence is reporting and stays.
 
+>>> take_date(["date 2023-03-11 Doctors strike.", "More."])
+('2023-03-11', ['Doctors strike.', 'More.'])
+>>> take_date(["Headline", "18 September 2024", "Doctors strike on 19 September 2024."])
+('2024-09-18', ['Headline', 'Doctors strike on 19 September 2024.'])
 >>> dateline("Wed 18 Sep 2024 10.05 BST")
 '2024-09-18'
 >>> dateline("Published: September 18, 2024")
@@ -32,6 +37,20 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 # What may follow the date on the same line: a time, a time zone, a separator before either.
 _AFTER = r"(?:\s*(?:[,|·•-]|at)?\s*\d{1,2}[.:]\d\d(?:\s*[ap]\.?m\.?)?)?(?:\s*[A-Z]{2,4}\b)?\s*"
 _LINE = [re.compile(rf"^{_LABEL}{_WEEKDAY}{d}{_AFTER}$", re.IGNORECASE) for d in _DATES]
+# "date 2023-03-11 Junior doctors are due to strike ...": a date stamp run into the first sentence.
+_PREFIX = re.compile(r"^(?:date|published|updated)[:\s]+(\d{4}-\d{2}-\d{2})\b[:\s]*", re.IGNORECASE)
+_HEAD = 8  # paragraphs at the top where a page prints its date stamp (below the headline, standfirst, byline)
+
+
+def take_date(paragraphs: list[str]) -> tuple[str | None, list[str]]:
+    """The article's date from its top, and its paragraphs without the date stamp."""
+    date = None
+    if paragraphs and (match := _PREFIX.match(paragraphs[0])):
+        date, first = match.group(1), paragraphs[0][match.end():].strip()
+        paragraphs = ([first] if first else []) + paragraphs[1:]
+    stamps = [dateline(p) for p in paragraphs[:_HEAD]]
+    date = date or next((d for d in stamps if d), None)
+    return date, [p for i, p in enumerate(paragraphs) if i >= _HEAD or not stamps[i]]
 
 
 def dateline(paragraph: str) -> str | None:
