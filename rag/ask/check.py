@@ -236,11 +236,12 @@ def _near(text: str, sentences: list[str], best: int | None) -> str:
     'Health correspondent Doctors struck. Health Secretary Victoria Atkins said no.'
     """
     mine = set(words(text))
-    shared = [len(set(words(s)) & mine) for s in sentences]
+    held = [set(words(s)) for s in sentences]
+    shared = [len(ws & mine) for ws in held]
     most = shared.index(max(shared)) if any(shared) else None
-    return " ".join(s for i, s in enumerate(sentences)
+    return " ".join(s for i, (s, ws) in enumerate(zip(sentences, held))
                     if (best is not None and abs(i - best) <= 1) or i == most
-                    or (ws := set(words(s))) and len(ws & mine) >= 0.8 * len(ws))
+                    or ws and shared[i] >= 0.8 * len(ws))
 
 
 def _recited(claims: list[tuple[str, list[int]]], valid: list[list[int]],
