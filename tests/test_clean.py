@@ -73,6 +73,7 @@ def test_a_page_date_stamp_is_the_date_and_a_date_in_a_sentence_is_reporting():
 @pytest.mark.parametrize("line, date", [
     ("18 September 2024", "2024-09-18"), ("Published: September 18, 2024", "2024-09-18"),
     ("Updated 2024-09-18 14:02", "2024-09-18"), ("1st March 2023", "2023-03-01"),
+    ("Updated 10:12 AM GMT, September 18, 2024", "2024-09-18"), ("December 5, 2023 6:44 PM GMT", "2023-12-05"),
     ("Strike set for 18 September 2024", None), ("32 March 2023", None)])
 def test_date_stamps_in_the_forms_publishers_print(line, date):
     assert clean_text(f"Headline\n{line}\nDoctors walked out.").date == date
@@ -102,6 +103,21 @@ def test_photo_furniture_and_a_topics_footer_go():
         "Doctors begin longest strike",
         "Junior doctors in England have begun a six-day strike, the longest walkout in the NHS's history.",
         "The action started on Wednesday and runs until Tuesday 9 January, the BMA said."]
+
+
+@pytest.mark.parametrize("line", [
+    "By JILL LAWLESS", "By Robert Laurenson and Vivek Trivedi, Associated Press", "Denis Campbell Health policy editor",
+    "Reporting by Muvija M; Editing by Kate Holton", "Associated Press writer Jill Lawless contributed to this report.",
+    "Our Standards: The Thomson Reuters Trust Principles.", "Updated 2 years ago", "Published 5 mins ago"])
+def test_bylines_wire_credits_and_relative_time_stamps_go(line):
+    assert clean_text(f"Doctors walked out on Tuesday.\n{line}\nThe BMA said talks would resume.").text == (
+        "Doctors walked out on Tuesday.\n\nThe BMA said talks would resume.")
+
+
+@pytest.mark.parametrize("line", ["By March, Hunt said the offer was final.", "By Tuesday the strike had ended.",
+                                  "Jeremy Hunt", "A reporter was told the talks had failed."])
+def test_sentences_that_open_like_a_byline_stay(line):
+    assert line in clean_text(f"Doctors walked out on Tuesday.\n{line}").text
 
 
 @settings(max_examples=200, deadline=None)

@@ -2,8 +2,8 @@
 
 A pasted article rarely carries front matter, but its page did print the date: a leading "date 2023-03-11"
 before the first sentence, or a line of its own: "18 September 2024", "Wed 18 Sep 2024 10.05 BST", "Published:
-September 18, 2024", "Updated 2024-09-18". A paragraph that is such a line and nothing else is the page's date
-stamp, not reporting; a date inside a sentence is reporting and stays.
+September 18, 2024", "Updated 10:12 AM GMT, September 18, 2024", "Updated 2024-09-18". A paragraph that is such
+a line and nothing else is the page's date stamp, not reporting; a date inside a sentence is reporting and stays.
 
 >>> take_date(["date 2023-03-11 Doctors strike.", "More."])
 ('2023-03-11', ['Doctors strike.', 'More.'])
@@ -15,6 +15,8 @@ stamp, not reporting; a date inside a sentence is reporting and stays.
 '2024-09-18'
 >>> dateline("The strike began on 18 September 2024.") is None
 True
+>>> wire_agency("LONDON, Dec 5 (Reuters) - Junior doctors in England will strike.")
+'Reuters'
 """
 
 from __future__ import annotations
@@ -34,11 +36,17 @@ _DATES = (
 )
 _LABEL = r"(?:(?:first |last )?(?:published|updated|posted)(?: on)?:?\s*|date:?\s*)?"
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
-# What may follow the date on the same line: a time, a time zone, a separator before either.
-_AFTER = r"(?:\s*(?:[,|·•-]|at)?\s*\d{1,2}[.:]\d\d(?:\s*[ap]\.?m\.?)?)?(?:\s*[A-Z]{2,4}\b)?\s*"
-_LINE = [re.compile(rf"^{_LABEL}{_WEEKDAY}{d}{_AFTER}$", re.IGNORECASE) for d in _DATES]
+_TIME = r"\d{1,2}[.:]\d\d(?:\s*[ap]\.?m\.?)?"
+# What may stand before the date on its line ("10:12 AM GMT, September 18, 2024") or after it: a time, a time
+# zone, a separator.
+_BEFORE = rf"(?:{_TIME}(?:\s*[A-Z]{{2,4}}\b)?\s*[,|·•-]?\s*)?"
+_AFTER = rf"(?:\s*(?:[,|·•-]|at)?\s*{_TIME})?(?:\s*[A-Z]{{2,4}}\b)?\s*"
+_LINE = [re.compile(rf"^{_LABEL}{_BEFORE}{_WEEKDAY}{d}{_AFTER}$", re.IGNORECASE) for d in _DATES]
 # "date 2023-03-11 Junior doctors are due to strike ...": a date stamp run into the first sentence.
 _PREFIX = re.compile(r"^(?:date|published|updated)[:\s]+(\d{4}-\d{2}-\d{2})\b[:\s]*", re.IGNORECASE)
+# A news agency's dateline opening its story: "LONDON, Dec 5 (Reuters) - ", "LONDON (AP) — ".
+_WIRE = re.compile(
+    r"^[A-Z][A-Z .'’-]{1,30}(?:,[\w .]{1,20})?\s*\((?P<agency>[A-Z][\w&.]*(?: [A-Z][\w&.]*){0,3})\)\s*[-–—]")
 _HEAD = 8  # paragraphs at the top where a page prints its date stamp (below the headline, standfirst, byline)
 
 
@@ -51,6 +59,14 @@ def take_date(paragraphs: list[str]) -> tuple[str | None, list[str]]:
     stamps = [dateline(p) for p in paragraphs[:_HEAD]]
     date = date or next((d for d in stamps if d), None)
     return date, [p for i, p in enumerate(paragraphs) if i >= _HEAD or not stamps[i]]
+
+
+def wire_agency(text: str) -> str | None:
+    """The news agency whose dateline opens one of the text's first paragraphs, else None."""
+    for paragraph in text.split("\n")[:_HEAD]:
+        if match := _WIRE.match(paragraph.strip()):
+            return match.group("agency")
+    return None
 
 
 def dateline(paragraph: str) -> str | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from rag.text.clean import clean_text
+from rag.text.dateline import wire_agency
 from rag.errors import CorpusError, UsageError
 from rag.text.formats import RawArticle, read_html, read_jsonl, read_markdown, read_text
 from rag.settings import Settings
@@ -131,6 +132,9 @@ def to_article(record: RawArticle, facets: tuple[Facet, ...] = ()) -> Article:
     if not title:
         title = _headline(cleaned.text) or record.id
         inferred.add("title")
+    publisher = _text(meta.get("publisher"))
+    if not publisher and (publisher := wire_agency(cleaned.text)):
+        inferred.add("publisher")
     values = []
     for facet in facets:
         value = _text(meta.get(facet.name))
@@ -140,7 +144,7 @@ def to_article(record: RawArticle, facets: tuple[Facet, ...] = ()) -> Article:
                 inferred.add(facet.name)
         if value:
             values.append((facet.name, value))
-    fields: dict[str, Any] = dict(id=record.id, text=cleaned.text, title=title, publisher=_text(meta.get("publisher")),
+    fields: dict[str, Any] = dict(id=record.id, text=cleaned.text, title=title, publisher=publisher,
                   date=date, url=_text(meta.get("url")), facets=tuple(values), inferred=tuple(sorted(inferred)),
                   source=record.source)
     return Article(**fields, checksum=_checksum(fields))
