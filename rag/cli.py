@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with cited passages")
     p.add_argument("question", help='the question, or "-" with --json to read questions from stdin')
     p.add_argument("--index", type=Path, help="index folder (default: index/)")
-    p.add_argument("--json", action="store_true", help="print JSON; with '-' read one question per stdin line")
+    p.add_argument("--json", action="store_true", help="print JSON; with '-' read one question per stdin line "
+                   "(plain text, a JSON string or {\"question\", \"history\"})")
     p.add_argument("-k", type=int, help="passages to draw the answer from")
     p.add_argument("--answerer", help=ANSWERER_HELP)
     p.set_defaults(run=_ask)

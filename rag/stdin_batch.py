@@ -1,5 +1,8 @@
 """`rag ask --json -`: one question per input line, one JSON answer per output line, errors in-line.
 
+A line is a question as plain text, or JSON: a string, or an object with the question and the conversation so far.
+A line that opens like JSON (`{`, `"` or `[`) is read as JSON, so a broken object is an error, never a question.
+
 >>> import io; out = io.StringIO()
 >>> answer_line(None, '{"question": 3}', out)
 >>> out.getvalue()
@@ -45,6 +48,13 @@ def _write(result: dict, out: TextIO) -> None:
 
 
 def parse_line(line: str) -> tuple[str, list[dict]]:
+    """The question and history on one input line.
+
+    >>> parse_line("What did Jeremy Hunt offer?\\n")
+    ('What did Jeremy Hunt offer?', [])
+    """
+    if not line.lstrip().startswith(("{", '"', "[")):
+        return line.strip(), []
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as e:

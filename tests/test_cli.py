@@ -18,7 +18,7 @@ HUNT = [{"role": "user", "content": "What did Jeremy Hunt say about the strike?"
         {"role": "assistant", "content": "Mr Hunt described this week's walkout as \"wholly unnecessary\" [1]."}]
 LONG = ("How many operations were rescheduled during the first strike? " * 90)[:5000]
 STREAM = [json.dumps(PAY), json.dumps({"question": "What did he urge them to do?", "history": HUNT}), "",
-          '{"question": "unfinished', json.dumps({"history": []}), json.dumps(""), json.dumps(LONG)]
+          '{"question": "unfinished', json.dumps({"history": []}), json.dumps(""), json.dumps(LONG), f"  {PAY}  "]
 CITATION_KEYS = {"n", "article_id", "title", "publisher", "date", "url", "text", "start", "end", "score"}
 
 
@@ -72,15 +72,16 @@ def test_ask_json_stream_answers_each_line_in_order(runs, seed_index):
     run = runs["stream"]
     assert run.returncode == 0, run.stderr
     out = [json.loads(line) for line in run.stdout.splitlines()]
-    assert len(out) == 6  # the blank input line is skipped
-    pay, follow_up, bad_json, no_question, empty, long = out
+    assert len(out) == 7  # the blank input line is skipped
+    pay, follow_up, bad_json, no_question, empty, long, plain = out
     assert pay["question"] == PAY and "11 per cent" in pay["answer"]
     assert follow_up["question"] == "What did he urge them to do?" and "citations" in follow_up
     assert set(bad_json) == {"error"} and "invalid JSON" in bad_json["error"]
     assert set(no_question) == {"error"} and "question" in no_question["error"]
     assert set(empty) == {"error"} and empty["error"]
     assert len(long["question"]) == 1000 and any("cut" in note for note in long["notes"])
-    for answer in (pay, follow_up, long):
+    assert plain["question"] == PAY and "11 per cent" in plain["answer"]  # a plain-text line is a question too
+    for answer in (pay, follow_up, long, plain):
         check_cited(answer, seed_index.articles)
 
 

@@ -83,10 +83,9 @@ def test_hostile_lines_on_stdin_each_get_an_answer_or_an_error(seed_settings, se
     assert rtl["question"] == RTL  # the articles are English: a refusal or an answer, never a crash
     assert injection["refused"] and "pwned" not in injection["answer"]
     assert script["question"] == SCRIPT and "<script>" not in script["answer"]  # kept as text, quoted only as data
-    for error in (empty, blank, only_control):
+    for error in (empty, blank, only_control, nul_bytes):  # NUL bytes are a plain-text line of nothing
         assert error == {"error": "Please type a question about the articles."}
     assert set(not_string) == {"error"} and "question" in not_string["error"]
-    assert set(nul_bytes) == {"error"} and "invalid JSON" in nul_bytes["error"]
     assert "citations" in follow_up and "11 per cent" in pay["answer"]
     for answer in (megabyte, control, surrogate, emoji, rtl, injection, script, follow_up, pay):
         grounded(answer, seed_index.articles)
