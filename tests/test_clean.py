@@ -105,18 +105,15 @@ def test_photo_furniture_and_a_topics_footer_go():
         "The action started on Wednesday and runs until Tuesday 9 January, the BMA said."]
 
 
-@pytest.mark.parametrize("line", [
-    "By JILL LAWLESS", "By Robert Laurenson and Vivek Trivedi, Associated Press", "Denis Campbell Health policy editor",
-    "Reporting by Muvija M; Editing by Kate Holton", "Associated Press writer Jill Lawless contributed to this report.",
-    "Our Standards: The Thomson Reuters Trust Principles.", "Updated 2 years ago", "Published 5 mins ago"])
-def test_bylines_wire_credits_and_relative_time_stamps_go(line):
+@pytest.mark.parametrize("line", ["Our Standards: The Thomson Reuters Trust Principles.", "Updated 2 years ago",
+                                  "Published 5 mins ago"])
+def test_relative_time_stamps_and_a_standards_footer_go(line):
     assert clean_text(f"Doctors walked out on Tuesday.\n{line}\nThe BMA said talks would resume.").text == (
         "Doctors walked out on Tuesday.\n\nThe BMA said talks would resume.")
 
 
-@pytest.mark.parametrize("line", ["By March, Hunt said the offer was final.", "By Tuesday the strike had ended.",
-                                  "Jeremy Hunt", "A reporter was told the talks had failed."])
-def test_sentences_that_open_like_a_byline_stay(line):
+@pytest.mark.parametrize("line", ["By Jane Doe", "Reporting by Jane Doe; Editing by John Roe"])
+def test_a_byline_and_wire_credits_stay_they_say_who_wrote_the_article(line):
     assert line in clean_text(f"Doctors walked out on Tuesday.\n{line}").text
 
 

@@ -87,12 +87,13 @@ def test_a_pasted_page_takes_its_headline_and_date_stamp_not_its_share_bar(corpu
     assert a.text == f"Doctors accept pay deal\n\n{BODY}"
 
 
-def test_a_wire_story_names_its_agency_as_publisher_and_loses_its_byline_and_credits(corpus_writer):
+def test_a_wire_story_names_its_agency_as_publisher(corpus_writer):
     raw = ("Doctors to strike for six days\nBy Jane Doe\nDecember 5, 2023 6:44 PM GMT\nUpdated 2 years ago\n"
            f"LONDON, Dec 5 (Reuters) - {BODY}\nReporting by Jane Doe; Editing by John Roe\n")
     a = load_one(corpus_writer, "wire.txt", raw)
     assert (a.publisher, a.date) == ("Reuters", "2023-12-05") and {"publisher", "date"} <= set(a.inferred)
-    assert a.text == f"Doctors to strike for six days\n\nLONDON, Dec 5 (Reuters) - {BODY}"
+    assert a.text == (f"Doctors to strike for six days\n\nBy Jane Doe\n\nLONDON, Dec 5 (Reuters) - {BODY}\n\n"
+                      "Reporting by Jane Doe; Editing by John Roe")
 
 
 def test_a_section_label_above_the_headline_is_not_the_title(corpus_writer):

@@ -1,6 +1,5 @@
 """Recognise publisher boilerplate paragraph by paragraph: appeals, comment and share prompts, share bars,
-cookie banners, related-story lists, newsletter sign-ups, photo file names, credits and captions, bylines, wire
-credits, site headers.
+cookie banners, related-story lists, newsletter sign-ups, photo file names, credits and captions, site headers.
 
 The rules are about how publishers wrap articles, never about a particular article.
 
@@ -18,22 +17,9 @@ _FURNITURE = re.compile(
     r"image (?:source|caption)s?\b.*|this article is more than .{1,20} old|listen to this article|"
     r"\d+ min(?:ute)?s? read|(?:first |last )?(?:published|updated|posted)(?: on)?|"
     r"(?:(?:published|updated|posted):? )?(?:an?|\d+) (?:sec|min|hour|hr|day|week|month|year)[a-z]* ago|"
-    r"skip to (?:main )?content|read more|"
+    r"skip to (?:main )?content|read more|our standards:.*|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
-    re.IGNORECASE,
-)
-# A byline: "By Jill Lawless", "By Robert Laurenson and Vivek Trivedi, Associated Press", "Denis Campbell Health
-# policy editor": a writer's name, with "by" before it or a newsroom role after it, and nothing else.
-_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}"
-_NAMES = rf"{_NAME}(?:(?:\s*,\s*|\s+and\s+){_NAME})*"
-_ROLE = r"(?:[A-Za-z]+ ){0,3}(?:editor|correspondent|reporter|writer|journalist)s?"
-_BYLINE = re.compile(rf"^(?:[Bb]y\s+{_NAMES}(?:\s*,\s*{_NAME}|\s*,?\s+{_ROLE})?|{_NAMES},?\s+{_ROLE})$")
-# A wire story's closing credits: "Reporting by Muvija M; Editing by Kate Holton", "Jane Doe contributed to this
-# report.", "Our Standards: The Thomson Reuters Trust Principles."
-_CREDITS = re.compile(
-    r"^(?:(?:additional |further )?(?:reporting|writing|editing|research) by\b.*|"
-    r".{0,80}\bcontributed (?:reporting )?to (?:this|the) (?:report|story|article)|our standards:.*)[.:]?$",
     re.IGNORECASE,
 )
 # Sharing buttons: a paragraph of them and separators alone ("Share", "Facebook Twitter Email", "Share | X") is
@@ -110,8 +96,6 @@ def _strip_credit(paragraph: str) -> str:
 
 def _is_boilerplate(text: str, publisher: str | None) -> bool:
     if _FURNITURE.match(text) or _TAIL.match(text) or _FILENAME.match(text) or _LINKS.match(text):
-        return True
-    if len(text) < 160 and (_BYLINE.match(text) or _CREDITS.match(text)):
         return True
     if _buttons(text):
         return True
