@@ -40,9 +40,9 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.ask.names import names_agree
-from rag.ask.question import dated, years_in
+from rag.ask.question import date_words, dated, years_in
 from rag.index.sentence_store import SentenceStore
-from rag.text.sentences import sentence_spans
+from rag.text.sentences import asks, quotes, sentence_spans
 from rag.settings import Settings
 from rag.text.words import words
 from rag.types import Answer, Article, Hit
@@ -51,7 +51,6 @@ _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")  # "said. [1]" -> "said [1]."
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
-_ASKS = re.compile(r"\?[\"'”’)]*\s*$")  # a sentence that ends as a question
 _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
                          re.IGNORECASE)
 
@@ -177,7 +176,7 @@ class Checker:
                 near = _near(text, [texts[hit.chunk.id][a:b] for _, (a, b) in (passage_sentences[i] for i in idx)],
                              best)
                 article = articles[hit.chunk.article_id]
-                metadata = f"{article.title} {article.publisher or ''} {article.date or ''}"
+                metadata = f"{article.title} {article.publisher or ''} {article.date or ''} {date_words(article.date)}"
                 support = self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
                                      span, closest, question, metadata, near)
                 about = not years or dated(article.date, hit.chunk.text, years)
@@ -195,14 +194,18 @@ class Checker:
 
 
 def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
-    """What similarity misses: every number of ``text`` is in the passage, it asks no question that the passage
-    sentence closest to it does not, it is negated exactly when that sentence is, and it adds no obligation the
-    passage does not state.
+    """What similarity misses: every number of ``text`` is in the passage, it asks a question only in quoting one
+    the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
+    negated exactly when that sentence is, and it adds no obligation the passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
     False
     >>> same_facts("Talks would go ahead on what day?", "Talks would go ahead.", "Talks would go ahead.")
     False
+    >>> same_facts("What do doctors want?", "What do they want?", "What do they want?")
+    False
+    >>> same_facts('Hunt asked: "Why strike?"', 'Hunt asked: "Why strike?"', 'Hunt asked: "Why strike?"')
+    True
     >>> same_facts("Talks go ahead, so doctors must not go to work.", "Talks go ahead.", "Talks go ahead.")
     False
     >>> same_facts("Doctors did not strike in 2015.", "In 2015 doctors did not strike.",
@@ -214,7 +217,7 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
         return False
-    if _ASKS.search(text) and not _ASKS.search(closest or passage):
+    if asks(text) and not (quotes(text) and asks(closest or passage)):
         return False
     if not negation_agrees(text, closest or passage):
         return False
@@ -252,12 +255,21 @@ def _recited(claims: list[tuple[str, list[int]]], valid: list[list[int]],
         backers = [n for n, support in enumerate(found, 1) if support.supported]
         if backers and not any(n in backers for n in ns):
             best = max(backers, key=lambda n: found[n - 1].cosine)
-            bare = claim(sentence)
-            end = len(bare.rstrip(".!?\"'”’")) if bare.rstrip()[-1:] in ".!?\"'”’" else len(bare)
-            sentence, numbers, ns = f"{bare[:end]} [{best}]{bare[end:]}", [best], [best]
+            sentence, numbers, ns = _cite(claim(sentence), best), [best], [best]
         out_claims.append((sentence, numbers))
         out_valid.append(ns)
     return out_claims, out_valid
+
+
+def _cite(sentence: str, n: int) -> str:
+    """``sentence`` with the marker ``[n]`` before its full stop, outside a quotation that closes before it.
+
+    >>> _cite('It wants "full pay restoration".', 1), _cite('He said "no."', 2), _cite("Talks failed", 3)
+    ('It wants "full pay restoration" [1].', 'He said "no [2]."', 'Talks failed [3]')
+    """
+    stop = re.search(r"[.!?]+$", sentence) or re.search(r"[.!?]+[\"'”’)]+$", sentence)
+    end = stop.start() if stop else len(sentence)
+    return f"{sentence[:end]} [{n}]{sentence[end:]}"
 
 
 def overlap_share(text: str, passage: str, question: str = "") -> float:

@@ -21,10 +21,11 @@ from embeddings import Embedder
 from rag.messages import render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_in, rests_on_terms
-from rag.ask.question import Query, dated, expected_answer, holds, years_in
+from rag.ask.question import Query, date_words, dated, expected_answer, holds, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
+from rag.text.sentences import asks, quotes
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -55,9 +56,10 @@ class ExtractiveAnswerer:
         self.lexical = lexical
         self.sentences = sentences  # vectors computed at ingest; the model embeds only what is missing
         self.settings = settings
-        # Names in titles and publishers, and years of dates, are known even where the text never repeats them.
+        # Names in titles and publishers, and the years and months of dates, are known even where the text never
+        # repeats them ("the April 2023 walkout" of an article dated 2023-04-12 that says "this walkout").
         self.metadata_words = {w for a in articles.values()
-                               for w in words(f"{a.title} {a.publisher or ''} {(a.date or '')[:4]}")}
+                               for w in words(f"{a.title} {a.publisher or ''} {date_words(a.date)}")}
 
     def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer:
         unknown = self.unknown_names(query.question)
@@ -120,6 +122,8 @@ class ExtractiveAnswerer:
                 key = (hit.chunk.article_id, span)
                 sentence = article.text[span[0] : span[1]]
                 if key in seen or len(sentence.split()) < 4 or sentence in query.said:
+                    continue
+                if asks(sentence) and not quotes(sentence):  # a heading ("What do they want?") answers nothing
                     continue
                 seen.add(key)
                 rows.append((rank, span, sentence))

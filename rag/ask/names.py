@@ -15,7 +15,7 @@ import re
 from typing import Iterable, Mapping, Sequence
 
 from rag.ask.figures import gives_figures
-from rag.ask.question import dated, years_in
+from rag.ask.question import date_words, dated, years_in
 from rag.text.words import words
 from rag.types import Article, Chunk, Hit
 
@@ -60,7 +60,7 @@ def as_written(question: str, terms: Sequence[str]) -> list[str]:
 
 def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
     """The names and years of a question that ask about two or more things, when no passage of ``hits``
-    speaks of them all (with its article's title, publisher and date); else [].
+    speaks of them all (with its article's title, publisher, and the year and month of its date); else [].
 
     A name counts as there when most of its words are ("Mr Hunt" for "Jeremy Hunt"); a year when the passage
     names it or its article is dated then. "What did the nurses' union say about Hunt?" is refused when the
@@ -81,7 +81,7 @@ def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article])
         return []
     for hit in hits:
         article = articles[hit.chunk.article_id]
-        held = set(words(f"{hit.chunk.text} {article.title} {article.publisher or ''}"))
+        held = set(words(f"{hit.chunk.text} {article.title} {article.publisher or ''} {date_words(article.date)}"))
         in_year = not years or dated(article.date, hit.chunk.text, years)
         if in_year and all(_mostly(words(name), held) for name in names):
             return []

@@ -163,6 +163,18 @@ def years_in(text: str) -> list[str]:
     return _YEAR.findall(text)
 
 
+def date_words(date: str | None) -> str:
+    """The year and month an article's ISO date names, as a question would write them.
+
+    >>> date_words("2023-04-12"), date_words("2016-02"), date_words("2016"), date_words(None)
+    ('2023 April', '2016 February', '2016', '')
+    """
+    if not date:
+        return ""
+    month = int(date[5:7]) if len(date) >= 7 and date[5:7].isdigit() else 0
+    return f"{date[:4]} {_MONTHS.split('|')[month - 1]}" if 1 <= month <= 12 else date[:4]
+
+
 def dated(date: str | None, text: str, years: frozenset[str]) -> bool:
     """Whether a sentence or passage speaks of one of the years a question names: it says so, or its article
     is dated then (or has no date to go by)."""

@@ -19,6 +19,19 @@ _BEFORE_NUMBER = frozenset("no nos fig approx vol p pp".split())
 # A candidate end: terminal punctuation, any closing quotes or brackets, then whitespace.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9#@£$€]")
+_ASKS = re.compile(r"\?[\"'”’)]*\s*$")  # a sentence that ends as a question
+_QUOTE = re.compile(r"[\"“”‘]|(?<!\w)'")  # an opening or double quotation mark (a closing ’ may be an apostrophe)
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence ends as a question: ``asks("What do they want?")`` is True."""
+    return bool(_ASKS.search(sentence))
+
+
+def quotes(sentence: str) -> bool:
+    """Whether a sentence holds a quotation mark (an apostrophe is not one): ``quotes("Doctors’ pay")`` is
+    False."""
+    return bool(_QUOTE.search(sentence))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
