@@ -4,6 +4,8 @@ The cleaned text is what the index stores and what every citation span points in
 
 >>> clean_text("Doctors walk out.\\nJoin our commenting forum\\nComments").text
 'Doctors walk out.'
+>>> clean_text("Junior doctors earn:\\n- £29,384 in their first year.").text
+'Junior doctors earn:\\n\\n£29,384 in their first year.'
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ class Cleaned:
 
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2010-\u203a\u20ac\u2122]{1,3}")
 _GLUED = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z][a-z])")  # "...difference.Pictures have emerged"
+_BULLET = re.compile(r"^[-•*–·▪◦●]\s+(?=\S)")  # a list item's marker: "- A first-year doctor earns £29,384."
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\u2060\ufeff]")
 
 
 def clean_text(raw: str, publisher: str | None = None) -> Cleaned:
     """Return the article body without boilerplate, paragraphs separated by blank lines."""
     text = repair(raw)
-    paragraphs = [p for p in (line.strip() for line in text.split("\n")) if p]
+    paragraphs = [p for p in (_BULLET.sub("", line.strip()) for line in text.split("\n")) if p]
     date, paragraphs = take_date([piece for p in paragraphs for piece in _GLUED.split(p)])
     kept = boilerplate.filter_paragraphs(paragraphs, publisher)
     return Cleaned("\n\n".join(kept), date, len(paragraphs) - len(kept))
