@@ -131,3 +131,9 @@ def test_clean_text_never_raises_and_leaves_no_control_characters(raw):
 def test_clean_text_on_article_like_noise(raw):
     cleaned = clean_text(raw)
     assert not CONTROL.search(cleaned.text) and cleaned.dropped >= 0
+
+
+def test_list_markers_are_not_part_of_the_sentences():
+    raw = "How much do junior doctors earn?\n- A first-year junior doctor earns £29,384.\n• Registrars earn more.\n"
+    assert clean_text(raw).text.split("\n\n") == [
+        "How much do junior doctors earn?", "A first-year junior doctor earns £29,384.", "Registrars earn more."]

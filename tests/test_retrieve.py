@@ -70,3 +70,23 @@ def test_hyphenated_and_joined_spellings_match():
 def test_lexical_search_finds_the_other_spelling(assistant):
     found = assistant.index.lexical.search("walkout", 3)
     assert found[0][0].startswith("c2016")
+
+
+def test_a_month_a_question_names_is_known_from_the_articles_dates(assistant):
+    # No article writes "March"; the 2023 one is dated 2023-03-13. The question was refused: "none of them
+    # mentions March".
+    query = assistant.query("How long was the March 2023 strike?")
+    answer = assistant.extractive.answer(query, assistant.retrieve(query), assistant.index.articles)
+    assert not answer.refused and "three-day strike" in answer.text
+
+
+def test_an_explainers_headings_are_never_quoted_as_answers(tmp_path, embedder):
+    corpus = write_corpus(tmp_path / "corpus", {"explainer.md": article("2023-04-12", (
+        "What do junior doctors want?\n\nThe BMA wants full pay restoration, a 35% rise.\n\n"
+        "What has the government said?\n\nThe government says a 35% rise is unaffordable."))})
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(corpus, settings, embedder=embedder)
+    assistant = Assistant.open(settings, embedder=embedder)
+    query = assistant.query("What do junior doctors want?")
+    answer = assistant.extractive.answer(query, assistant.retrieve(query), assistant.index.articles)
+    assert "?" not in answer.text and "full pay restoration" in answer.text
