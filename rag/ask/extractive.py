@@ -25,7 +25,7 @@ from rag.ask.question import Query, date_words, dated, expected_answer, holds, y
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
-from rag.text.sentences import asks, quotes
+from rag.text.sentences import asks, heading_asks, quotes
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -114,19 +114,7 @@ class ExtractiveAnswerer:
     def score_sentences(self, query: Query, hits: list[Hit], articles: Mapping[str, Article],
                         weights: dict[str, float]) -> list[Scored]:
         """Every distinct sentence of the retrieved passages, scored against the question, best first."""
-        seen: set[tuple[str, tuple[int, int]]] = set()
-        rows: list[tuple[int, tuple[int, int], str]] = []
-        for rank, hit in enumerate(hits):
-            article = articles[hit.chunk.article_id]
-            for span in hit.chunk.sentences:
-                key = (hit.chunk.article_id, span)
-                sentence = article.text[span[0] : span[1]]
-                if key in seen or len(sentence.split()) < 4 or sentence in query.said:
-                    continue
-                if asks(sentence) and not quotes(sentence):  # a heading ("What do they want?") answers nothing
-                    continue
-                seen.add(key)
-                rows.append((rank, span, sentence))
+        rows, asking, heads = _sentence_rows(query, hits, articles)
         if not rows:
             return []
         vectors = self.vectors(rows, hits)
@@ -136,8 +124,13 @@ class ExtractiveAnswerer:
         kind = expected_answer(query.question)
         years = frozenset(years_in(query.question))
         scored = []
-        for (rank, span, sentence), cos, vec in zip(rows, cosines, vectors):
+        for row, ((rank, span, sentence), cos, vec) in enumerate(zip(rows, cosines, vectors)):
+            if row in asking:  # a heading answers nothing; the sentence under it is read with it
+                continue
             terms = frozenset(words(sentence))
+            if row in heads:
+                cos = max(cos, cosines[heads[row]])
+                terms |= frozenset(words(rows[heads[row]][2]))
             date = articles[hits[rank].chunk.article_id].date or ""
             bonus = (self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
                      - self._off_year(sentence, date, years))
@@ -236,6 +229,37 @@ class ExtractiveAnswerer:
     def _idf(self, terms: list[str], scale: float) -> dict[str, float]:
         n = max(self.lexical.size, 1)
         return {t: scale * math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
+
+
+Row = tuple[int, tuple[int, int], str]  # (hit rank, article span, sentence)
+
+
+def _sentence_rows(query: Query, hits: list[Hit], articles: Mapping[str, Article]
+                   ) -> tuple[list[Row], set[int], dict[int, int]]:
+    """The distinct sentences of ``hits`` to score; the rows among them that ask, unquoted (a heading or a
+    rhetorical question, never an answer); and for a sentence under a heading that asks what it answers (an
+    explainer's "What do they want?"), the heading's row."""
+    seen: set[tuple[str, tuple[int, int]]] = set()
+    rows: list[Row] = []
+    asking: set[int] = set()
+    heads: dict[int, int] = {}
+    for rank, hit in enumerate(hits):
+        article = articles[hit.chunk.article_id]
+        under: tuple[int, tuple[int, int] | None] | None = None  # the last heading's row and the span after it
+        for span, after in zip(hit.chunk.sentences, (*hit.chunk.sentences[1:], None)):
+            key = (hit.chunk.article_id, span)
+            sentence = article.text[span[0] : span[1]]
+            question = asks(sentence) and not quotes(sentence)
+            if key in seen or (len(sentence.split()) < 4 and not question) or sentence in query.said:
+                continue
+            seen.add(key)
+            if under and under[1] == span:
+                heads[len(rows)] = under[0]
+            if question:
+                asking.add(len(rows))
+                under = (len(rows), after) if after and heading_asks(article.text, span, after) else None
+            rows.append((rank, span, sentence))
+    return rows, asking, heads
 
 
 def _relevance(cosine: float, overlap: float, word_share: float) -> float:
