@@ -239,17 +239,13 @@ def test_a_negated_condition_denies_only_itself(setup, seed_index):
     assert checker.check(achieved, [hit], articles).unsupported
 
 
-def explainer(text: str, date: str = "2023-04-12") -> tuple[Hit, dict[str, Article]]:
-    article = Article("explainer", text, "Junior doctors' strike explained", date=date)
-    return Hit(Chunk("explainer#0", "explainer", text, 0, len(text), tuple(sentence_spans(text))), 1.0), {
-        "explainer": article}
-
-
 def test_a_heading_that_asks_is_not_an_answer_but_a_quoted_question_is(embedder, seed_settings):
     # An explainer's heading "What do they want?" once came back as the model's whole answer to "What do junior
     # doctors want?": "What do junior doctors want [1]?". A reported question, quoted, is a fact.
-    hit, articles = explainer('What do junior doctors want?\n\nThe BMA wants "full pay restoration".\n\n'
-                              'Dr Laurenson asked: "Why should doctors accept less?"')
+    text = ('What do junior doctors want?\n\nThe BMA wants "full pay restoration".\n\n'
+            'Dr Laurenson asked: "Why should doctors accept less?"')
+    hit = Hit(Chunk("explainer#0", "explainer", text, 0, len(text), tuple(sentence_spans(text))), 1.0)
+    articles = {"explainer": Article("explainer", text, "Junior doctors' strike explained", date="2023-04-12")}
     checker = Checker(embedder, seed_settings)
     question = "What do junior doctors want?"
     assert checker.check("What do junior doctors want [1]?", [hit], articles, question=question).unsupported
@@ -257,15 +253,3 @@ def test_a_heading_that_asks_is_not_an_answer_but_a_quoted_question_is(embedder,
                              question=question).unsupported
     assert not checker.check('Dr Laurenson asked: "Why should doctors accept less?" [1]', [hit], articles,
                              question="What did Dr Laurenson ask?").unsupported
-
-
-def test_a_month_is_read_from_the_articles_date(embedder, seed_settings):
-    # "How long is the April 2023 walkout?" answered "The April 2023 walkout is four days long [1]." was
-    # rejected: the article says "a four-day walkout" and only its date, 2023-04-12, says April.
-    hit, articles = explainer("Junior doctors in England are holding a four-day walkout over pay.")
-    checker = Checker(embedder, seed_settings)
-    question = "How long is the April 2023 walkout?"
-    assert not checker.check("The April 2023 walkout is four days long [1].", [hit], articles,
-                             question=question).unsupported
-    assert checker.check("The May 2023 walkout is four days long [1].", [hit], articles,
-                         question=question).unsupported

@@ -40,7 +40,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.ask.names import names_agree
-from rag.ask.question import date_words, dated, years_in
+from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans
 from rag.settings import Settings
@@ -176,7 +176,7 @@ class Checker:
                 near = _near(text, [texts[hit.chunk.id][a:b] for _, (a, b) in (passage_sentences[i] for i in idx)],
                              best)
                 article = articles[hit.chunk.article_id]
-                metadata = f"{article.title} {article.publisher or ''} {article.date or ''} {date_words(article.date)}"
+                metadata = f"{article.title} {article.publisher or ''} {article.date or ''}"
                 support = self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
                                      span, closest, question, metadata, near)
                 about = not years or dated(article.date, hit.chunk.text, years)
