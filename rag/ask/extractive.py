@@ -25,7 +25,7 @@ from rag.ask.question import Query, date_words, dated, expected_answer, holds, y
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
-from rag.text.sentences import asks, heading_asks, quotes
+from rag.text.sentences import heading_asks
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -114,7 +114,7 @@ class ExtractiveAnswerer:
     def score_sentences(self, query: Query, hits: list[Hit], articles: Mapping[str, Article],
                         weights: dict[str, float]) -> list[Scored]:
         """Every distinct sentence of the retrieved passages, scored against the question, best first."""
-        rows, asking, heads = _sentence_rows(query, hits, articles)
+        rows, headings, heads = _sentence_rows(query, hits, articles)
         if not rows:
             return []
         vectors = self.vectors(rows, hits)
@@ -125,7 +125,7 @@ class ExtractiveAnswerer:
         years = frozenset(years_in(query.question))
         scored = []
         for row, ((rank, span, sentence), cos, vec) in enumerate(zip(rows, cosines, vectors)):
-            if row in asking:  # a heading answers nothing; the sentence under it is read with it
+            if row in headings:  # a heading answers nothing; the sentence under it is read with it
                 continue
             terms = frozenset(words(sentence))
             if row in heads:
@@ -236,12 +236,12 @@ Row = tuple[int, tuple[int, int], str]  # (hit rank, article span, sentence)
 
 def _sentence_rows(query: Query, hits: list[Hit], articles: Mapping[str, Article]
                    ) -> tuple[list[Row], set[int], dict[int, int]]:
-    """The distinct sentences of ``hits`` to score; the rows among them that ask, unquoted (a heading or a
-    rhetorical question, never an answer); and for a sentence under a heading that asks what it answers (an
-    explainer's "What do they want?"), the heading's row."""
+    """The distinct sentences of ``hits`` to score; the rows among them that are headings that ask (an
+    explainer's "What do they want?": never an answer); and for the sentence under such a heading, the heading's
+    row, as the heading asks what it answers."""
     seen: set[tuple[str, tuple[int, int]]] = set()
     rows: list[Row] = []
-    asking: set[int] = set()
+    headings: set[int] = set()
     heads: dict[int, int] = {}
     for rank, hit in enumerate(hits):
         article = articles[hit.chunk.article_id]
@@ -249,17 +249,17 @@ def _sentence_rows(query: Query, hits: list[Hit], articles: Mapping[str, Article
         for span, after in zip(hit.chunk.sentences, (*hit.chunk.sentences[1:], None)):
             key = (hit.chunk.article_id, span)
             sentence = article.text[span[0] : span[1]]
-            question = asks(sentence) and not quotes(sentence)
-            if key in seen or (len(sentence.split()) < 4 and not question) or sentence in query.said:
+            heading = heading_asks(article.text, span)
+            if key in seen or (len(sentence.split()) < 4 and not heading) or sentence in query.said:
                 continue
             seen.add(key)
             if under and under[1] == span:
                 heads[len(rows)] = under[0]
-            if question:
-                asking.add(len(rows))
-                under = (len(rows), after) if after and heading_asks(article.text, span, after) else None
+            if heading:
+                headings.add(len(rows))
+            under = (len(rows), after) if heading else None
             rows.append((rank, span, sentence))
-    return rows, asking, heads
+    return rows, headings, heads
 
 
 def _relevance(cosine: float, overlap: float, word_share: float) -> float:

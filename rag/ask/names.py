@@ -52,8 +52,10 @@ def as_written(question: str, terms: Sequence[str]) -> list[str]:
     >>> as_written("What did the Royal College of Nursing say about Hunt in 2016?", ["Royal College", "Nursing",
     ...            "Hunt", "2016"])
     ['Royal College of Nursing', 'Hunt', '2016']
+    >>> as_written("What NLH teams are there?", ["NLH"])  # the question's own first word is no part of a name
+    ['NLH']
     """
-    whole = [m.group(0) for m in _WRITTEN.finditer(question)]
+    whole = [m.group(0) if m.start() else m.group(0).partition(" ")[2] for m in _WRITTEN.finditer(question)]
     return list(dict.fromkeys(next((w for w in whole if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", w)), t)
                               for t in terms))
 

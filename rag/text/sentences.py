@@ -23,19 +23,20 @@ _ASKS = re.compile(r"\?[\"'”’)]*\s*$")  # a sentence that ends as a question
 _QUOTE = re.compile(r"[\"“”‘]|(?<!\w)'")  # an opening or double quotation mark (a closing ’ may be an apostrophe)
 
 
-def heading_asks(text: str, span: tuple[int, int], after: tuple[int, int]) -> bool:
-    """Whether ``text[span]`` is a heading that asks what the paragraph beginning at ``after`` answers, as an
-    explainer's "What do they want?" above "The BMA wants full pay restoration.": a question, unquoted, standing
-    as a paragraph of its own.
+def heading_asks(text: str, span: tuple[int, int]) -> bool:
+    """Whether ``text[span]`` is a heading that asks, as an explainer's "What do they want?" above "The BMA wants
+    full pay restoration.": a question, unquoted, standing as a paragraph of its own. A question inside a paragraph
+    may state a fact ("Is there a route of at most 2000 kilometres ...?" sets out a problem), a heading does not.
 
     >>> text = "What do they want?\\n\\nThe BMA wants full pay restoration."
-    >>> heading_asks(text, (0, 18), (20, 55)), heading_asks("Why? They said so.", (0, 4), (5, 18))
+    >>> heading_asks(text, (0, 18)), heading_asks("Why? They said so.", (0, 4))
     (True, False)
     """
     sentence = text[span[0]:span[1]]
     before = text[text.rfind("\n", 0, span[0]) + 1:span[0]]
-    return (asks(sentence) and not quotes(sentence) and not before.strip()
-            and "\n" in text[span[1]:after[0]])
+    end = text.find("\n", span[1])
+    after = text[span[1]:end if end >= 0 else len(text)]
+    return asks(sentence) and not quotes(sentence) and not before.strip() and not after.strip()
 
 
 def asks(sentence: str) -> bool:
