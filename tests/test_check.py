@@ -253,3 +253,16 @@ def test_a_heading_that_asks_is_not_an_answer_but_a_quoted_question_is(embedder,
                              question=question).unsupported
     assert not checker.check('Dr Laurenson asked: "Why should doctors accept less?" [1]', [hit], articles,
                              question="What did Dr Laurenson ask?").unsupported
+
+
+def test_a_claim_restating_its_articles_headline_is_backed(setup, seed_index):
+    # "Summarise the articles" was answered with the articles' headlines, each cited to a passage of its article
+    # that does not repeat it, and two of three sentences were marked unbacked. Another article's headline backs
+    # nothing.
+    checker, _, articles = setup
+    [hunt] = [a for a in articles.values() if a.title.startswith("Junior doctors plan escalating strikes")]
+    later = next(c for c in seed_index.chunks if c.article_id == hunt.id and "JDC has made" in c.text)
+    other = next(c for c in seed_index.chunks if c.article_id != hunt.id and hunt.title not in c.text)
+    claim_text = f"{hunt.title} [1]."
+    assert not checker.check(claim_text, [Hit(later, 1.0)], articles).unsupported
+    assert checker.check(claim_text, [Hit(other, 1.0)], articles).unsupported

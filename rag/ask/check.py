@@ -142,9 +142,9 @@ class Checker:
 
     def supports(self, pairs: list[tuple[str, list[Hit]]], articles: Mapping[str, Article],
                  question: str = "") -> list[list[Support]]:
-        """For each (claim, cited passages): how well each passage supports the claim, the words it takes from
-        ``question`` counted as given; a passage off the years ``question`` names supports nothing. One embedding
-        call."""
+        """For each (claim, cited passages): how well each passage, or its article's title, supports the claim, the
+        words it takes from ``question`` counted as given; a passage off the years ``question`` names supports
+        nothing. One embedding call."""
         years = frozenset(years_in(question))
         spans = {h.chunk.id: list(h.chunk.sentences) for _, cited in pairs for h in cited}
         texts = {h.chunk.id: articles[h.chunk.article_id].text for _, cited in pairs for h in cited}
@@ -155,12 +155,14 @@ class Checker:
             v for cid, ss in spans.items()
             for v in (self.sentences.lookup(article_of[cid], ss) if self.sentences is not None else [None] * len(ss))]
         missing = [i for i, v in enumerate(stored) if v is None]
+        titles = sorted({articles[a].title for a in article_of.values()})
         vectors = self.embedder.embed([c for c, _ in pairs]
                                       + [texts[passage_sentences[i][0]][slice(*passage_sentences[i][1])]
-                                         for i in missing])
+                                         for i in missing] + titles)
         claim_vectors = vectors[: len(pairs)]
         for i, v in zip(missing, vectors[len(pairs):]):
             stored[i] = v
+        title_vectors = dict(zip(titles, vectors[len(pairs) + len(missing):]))
         sentence_vectors = (np.stack(cast("list[np.ndarray]", stored)).astype(np.float32) if stored
                             else np.zeros((0, claim_vectors.shape[1]), np.float32))
         rows = {cid: [i for i, (c, _) in enumerate(passage_sentences) if c == cid] for cid in spans}
@@ -179,6 +181,10 @@ class Checker:
                 metadata = f"{article.title} {article.publisher or ''} {article.date or ''}"
                 support = self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
                                      span, closest, question, metadata, near)
+                if not support.supported:  # a claim may restate the headline the citation shows above the passage
+                    title = self.judge(text, article.title, float(title_vectors[article.title] @ vector), None,
+                                       article.title, question, metadata, article.title)
+                    support = title if title.supported else support
                 about = not years or dated(article.date, hit.chunk.text, years)
                 found.append(support if about else replace(support, supported=False))
             out.append(found)
