@@ -21,13 +21,17 @@ from embeddings import Embedder
 from rag.messages import render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_in, rests_on_terms
-from rag.ask.question import Query, date_words, dated, expected_answer, holds, years_in
+from rag.ask.question import Query, dated, expected_answer, holds, years_in
+from rag.text.dateline import date_words
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
 from rag.text.sentences import heading_asks
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
+
+
+Row = tuple[int, tuple[int, int], str]  # (hit rank, article span, sentence)
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class ExtractiveAnswerer:
         """Penalty for a sentence from an article dated outside the years the question names."""
         return self.settings.year_penalty if years and not dated(date, sentence, years) else 0.0
 
-    def vectors(self, rows: list[tuple[int, tuple[int, int], str]], hits: list[Hit]) -> np.ndarray:
+    def vectors(self, rows: list[Row], hits: list[Hit]) -> np.ndarray:
         """Vectors of the candidate sentences: from the index's sentence store, the model for the rest."""
         found: list[np.ndarray | None] = [None] * len(rows)
         if self.sentences is not None:
@@ -229,9 +233,6 @@ class ExtractiveAnswerer:
     def _idf(self, terms: list[str], scale: float) -> dict[str, float]:
         n = max(self.lexical.size, 1)
         return {t: scale * math.log(1 + (n + 1) / (self.lexical.doc_freq(t) + 0.5)) for t in set(terms)}
-
-
-Row = tuple[int, tuple[int, int], str]  # (hit rank, article span, sentence)
 
 
 def _sentence_rows(query: Query, hits: list[Hit], articles: Mapping[str, Article]

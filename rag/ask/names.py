@@ -15,15 +15,15 @@ import re
 from typing import Iterable, Mapping, Sequence
 
 from rag.ask.figures import gives_figures
-from rag.ask.question import date_words, dated, years_in
+from rag.ask.question import dated, years_in
+from rag.text.dateline import MONTHS, WEEKDAYS, date_words
 from rag.text.words import words
 from rag.types import Article, Chunk, Hit
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
 _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 # Months and days: dates, not names (the English ones, as the pipeline's text is English).
-_CALENDAR = re.compile(r"January|February|March|April|May|June|July|August|September|October|November|December|"
-                       r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
+_CALENDAR = re.compile("|".join(MONTHS + WEEKDAYS))
 # A name as written whole, "of" and all ("Royal College of Nursing"), for naming it back to the reader.
 _WRITTEN = re.compile(rf"{_NAME.pattern}(?:\s+(?:of|for)(?:\s+the)?\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*)*")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names

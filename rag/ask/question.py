@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from rag.text.dateline import MONTHS, WEEKDAYS
+
 
 @dataclass(frozen=True)
 class Query:
@@ -103,7 +105,7 @@ def compares(question: str) -> bool:
     return bool(_COMPARES.search(question))
 
 
-_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_CALENDAR = "|".join(MONTHS + WEEKDAYS)
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
                 r"hundred|thousand|million|billion|half|third|thirds|quarter|dozen|dozens|hundreds|thousands"
 # What a question asks for, from its wording, and what a sentence holding such an answer looks like.
@@ -117,7 +119,7 @@ _ASKS = [
 _HOLDS = {
     "duration": re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)[- ](?:hours?|days?|weeks?|months?|years?|"
                            rf"decades?|minutes?)\b", re.I),
-    "date": re.compile(rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    "date": re.compile(rf"\b(?:{_CALENDAR}|"
                        rf"yesterday|today|tomorrow)\b|\b(?:1[89]|20)\d\d\b"),
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|%|per ?cent", re.I),
     # Two capitalised words in a row, or a title and a name: "Jeremy Hunt", "Dr Malawana".
@@ -161,18 +163,6 @@ def years_in(text: str) -> list[str]:
     ['2016', '2023']
     """
     return _YEAR.findall(text)
-
-
-def date_words(date: str | None) -> str:
-    """The year and month an article's ISO date names, as a question would write them.
-
-    >>> date_words("2023-04-12"), date_words("2016-02"), date_words("2016"), date_words(None)
-    ('2023 April', '2016 February', '2016', '')
-    """
-    if not date:
-        return ""
-    month = int(date[5:7]) if len(date) >= 7 and date[5:7].isdigit() else 0
-    return f"{date[:4]} {_MONTHS.split('|')[month - 1]}" if 1 <= month <= 12 else date[:4]
 
 
 def dated(date: str | None, text: str, years: frozenset[str]) -> bool:

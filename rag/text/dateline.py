@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = {m[:3]: n for n, m in enumerate(("january february march april may june july august september october "
-                                           "november december").split(), 1)}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # the English names: the pipeline's text is English
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NUMBER_OF = {m[:3].lower(): n for n, m in enumerate(MONTHS, 1)}
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
@@ -81,10 +83,22 @@ def dateline(paragraph: str) -> str | None:
     return None
 
 
+def date_words(date: str | None) -> str:
+    """The year and month an article's ISO date names, as a question would write them.
+
+    >>> date_words("2023-04-12"), date_words("2016-02"), date_words("2016"), date_words(None)
+    ('2023 April', '2016 February', '2016', '')
+    """
+    if not date:
+        return ""
+    month = int(date[5:7]) if len(date) >= 7 and date[5:7].isdigit() else 0
+    return f"{date[:4]} {MONTHS[month - 1]}" if 1 <= month <= 12 else date[:4]
+
+
 def _iso(match: re.Match) -> str | None:
     found = match.groupdict()
     if found.get("iso"):
         month, day = int(found["iso"][5:7]), int(found["iso"][8:10])
         return found["iso"] if 1 <= month <= 12 and 1 <= day <= 31 else None
-    day, month = int(found["day"]), _MONTHS[found["month"][:3].lower()]
+    day, month = int(found["day"]), _NUMBER_OF[found["month"][:3].lower()]
     return f"{found['year']}-{month:02d}-{day:02d}" if 1 <= day <= 31 else None
