@@ -107,6 +107,7 @@ class Checker:
         self.embedder = embedder
         self.settings = settings
         self.sentences = sentences  # the index's sentence vectors, so a check embeds only the claims
+        self._titles: dict[str, np.ndarray] = {}  # articles' titles, embedded once per process as they are cited
 
     def check(self, text: str, hits: Sequence[Hit], articles: Mapping[str, Article],
               recite: bool = False, question: str = "") -> Checked:
@@ -155,14 +156,14 @@ class Checker:
             v for cid, ss in spans.items()
             for v in (self.sentences.lookup(article_of[cid], ss) if self.sentences is not None else [None] * len(ss))]
         missing = [i for i, v in enumerate(stored) if v is None]
-        titles = sorted({articles[a].title for a in article_of.values()})
+        titles = sorted({articles[a].title for a in article_of.values()} - self._titles.keys())
         vectors = self.embedder.embed([c for c, _ in pairs]
                                       + [texts[passage_sentences[i][0]][slice(*passage_sentences[i][1])]
                                          for i in missing] + titles)
         claim_vectors = vectors[: len(pairs)]
         for i, v in zip(missing, vectors[len(pairs):]):
             stored[i] = v
-        title_vectors = dict(zip(titles, vectors[len(pairs) + len(missing):]))
+        self._titles.update(zip(titles, vectors[len(pairs) + len(missing):]))
         sentence_vectors = (np.stack(cast("list[np.ndarray]", stored)).astype(np.float32) if stored
                             else np.zeros((0, claim_vectors.shape[1]), np.float32))
         rows = {cid: [i for i, (c, _) in enumerate(passage_sentences) if c == cid] for cid in spans}
@@ -182,7 +183,7 @@ class Checker:
                 support = self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,
                                      span, closest, question, metadata, near)
                 if not support.supported:  # a claim may restate the headline the citation shows above the passage
-                    title = self.judge(text, article.title, float(title_vectors[article.title] @ vector), None,
+                    title = self.judge(text, article.title, float(self._titles[article.title] @ vector), None,
                                        article.title, question, metadata, article.title)
                     support = title if title.supported else support
                 about = not years or dated(article.date, hit.chunk.text, years)
