@@ -266,3 +266,21 @@ def test_a_claim_restating_its_articles_headline_is_backed(setup, seed_index):
     claim_text = f"{hunt.title} [1]."
     assert not checker.check(claim_text, [Hit(later, 1.0)], articles).unsupported
     assert checker.check(claim_text, [Hit(other, 1.0)], articles).unsupported
+
+
+def test_an_interviews_answer_is_backed_by_who_gives_it(embedder, seed_settings):
+    # An interview names its subject once, in its opening; every answer under a question heading speaks as "I".
+    # "What would make Sarah Khan stay?" was answered right, then refused: no sentence it rested on named her.
+    from rag.ask.names import rests_on_terms
+
+    text = ("Dr Sarah Khan, 29, is a junior doctor in Manchester.\n\nWhat would make you stay?\n\n"
+            "A pay rise that makes up for the last 15 years, and a rota I know about in advance.")
+    spans = tuple(sentence_spans(text))
+    chunk = Chunk("interview#0", "interview", text, 0, len(text), spans)
+    articles = {"interview": Article("interview", text, "A junior doctor on why she strikes", date="2023-07-08")}
+    assert rests_on_terms("What would make Sarah Khan stay?", [(chunk, [spans[2]])], articles)
+    assert not rests_on_terms("What would make Steve Barclay stay?", [(chunk, [spans[2]])], articles)
+    checker = Checker(embedder, seed_settings)
+    claim_text = "Sarah Khan would stay for a pay rise that makes up for the last 15 years [1]."
+    assert not checker.check(claim_text, [Hit(chunk, 1.0)], articles).unsupported
+    assert checker.check(claim_text.replace("Sarah Khan", "Steve Barclay"), [Hit(chunk, 1.0)], articles).unsupported

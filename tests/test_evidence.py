@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from rag.ask.evidence import excerpts
 from rag.errors import UsageError
 from rag.settings import Settings
+from rag.text.sentences import sentence_spans
 from rag.types import Chunk, Hit
 
 
@@ -57,3 +58,13 @@ def test_the_best_sentence_brings_its_neighbours_and_the_rest_come_alone():
 def test_negative_neighbours_are_refused_in_one_line():
     with pytest.raises(UsageError, match="RAG_LLM_NEIGHBOURS_FOR"):
         Settings.from_env({"RAG_LLM_NEIGHBOURS_FOR": "-1"})
+
+
+def test_a_sentence_under_a_heading_that_asks_is_shown_with_it():
+    # An interview's answer speaks as "I" and answers the heading above it: shown alone, "Half my friends have
+    # gone to Australia." did not tell the model that it answers "Are you thinking of leaving?".
+    text = "Dr Khan strikes today.\n\nAre you thinking of leaving?\n\nYes. Half my friends have gone to Australia."
+    spans = tuple(sentence_spans(text))
+    chunk = Chunk("a#0", "a", text, 0, len(text), spans)
+    [shown] = excerpts([(0, spans[3])], [Hit(chunk, 1.0)], {"a": text}, 100, _words, neighbours=0)
+    assert shown.text == "... Are you thinking of leaving? ... Half my friends have gone to Australia."

@@ -97,3 +97,22 @@ def test_an_explainers_headings_are_never_quoted_but_lead_to_their_answers(tmp_p
         "What do junior doctors want?")
     # The heading asks what the paragraph under it answers, in words the answer itself does not use.
     assert quoted("What happens to patients?").startswith("Emergency care will be prioritised")
+
+
+def test_every_sentence_of_an_interviews_answer_is_read_with_its_question(tmp_path, embedder):
+    # The answer's first sentence is too short to score ("Yes."): the heading must still reach the next one.
+    corpus = write_corpus(tmp_path / "corpus", {"interview.md": article("2023-07-08", (
+        "Dr Sarah Khan, 29, is a junior doctor in Manchester who will join the July walkout.\n\n"
+        "Are you thinking of leaving?\n\nYes. Half my friends from medical school have already gone to Australia.\n\n"
+        "What do you say to patients whose operations are cancelled?\n\n"
+        "I am sorry. But the NHS cannot keep patients safe if it cannot keep its doctors."))})
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(corpus, settings, embedder=embedder)
+    assistant = Assistant.open(settings, embedder=embedder)
+
+    def quoted(question: str) -> str:
+        query = assistant.query(question)
+        return assistant.extractive.answer(query, assistant.retrieve(query), assistant.index.articles).text
+
+    assert quoted("Is she thinking of leaving?").startswith("Half my friends from medical school")
+    assert quoted("What does she say to patients whose operations are cancelled?").startswith("But the NHS")

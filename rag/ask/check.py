@@ -42,7 +42,7 @@ from embeddings import Embedder
 from rag.ask.names import names_agree
 from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
-from rag.text.sentences import asks, quotes, sentence_spans
+from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
 from rag.settings import Settings
 from rag.text.words import words
 from rag.types import Answer, Article, Hit
@@ -178,6 +178,8 @@ class Checker:
                 closest = texts[hit.chunk.id][span[0]:span[1]] if span else ""
                 near = _near(text, [texts[hit.chunk.id][a:b] for _, (a, b) in (passage_sentences[i] for i in idx)],
                              best)
+                if span:  # an interview's answer speaks as "I": its opening names who
+                    near = f"{near} {speaker_over(texts[hit.chunk.id], span)}"
                 article = articles[hit.chunk.article_id]
                 metadata = f"{article.title} {article.publisher or ''} {article.date or ''}"
                 support = self.judge(text, hit.chunk.text, float(cosines[best]) if best is not None else 0.0,

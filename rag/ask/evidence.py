@@ -30,6 +30,7 @@ from itertools import zip_longest
 from typing import Callable, Mapping, Sequence
 
 from rag.ask.prompts import prompt
+from rag.text.sentences import heading_over
 from rag.types import Article, Chunk, Hit
 
 
@@ -62,6 +63,9 @@ def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
         i = chunk.sentences.index(span)
         around = neighbours if taken < lead else 0
         window = chunk.sentences[max(0, i - around): i + around + 1]
+        head = heading_over(texts[chunk.article_id], span)
+        if head in chunk.sentences:  # the question an answer of an interview or explainer stands under
+            window = tuple(sorted({head, *window}))
         new = [s for s in window if s not in shown.get(rank, set())]
         if not new:
             continue

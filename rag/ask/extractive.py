@@ -26,7 +26,7 @@ from rag.text.dateline import date_words
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
-from rag.text.sentences import heading_asks
+from rag.text.sentences import heading_asks, heading_over
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -238,28 +238,35 @@ class ExtractiveAnswerer:
 def _sentence_rows(query: Query, hits: list[Hit], articles: Mapping[str, Article]
                    ) -> tuple[list[Row], set[int], dict[int, int]]:
     """The distinct sentences of ``hits`` to score; the rows among them that are headings that ask (an
-    explainer's "What do they want?": never an answer); and for the sentence under such a heading, the heading's
-    row, as the heading asks what it answers."""
-    seen: set[tuple[str, tuple[int, int]]] = set()
+    explainer's "What do they want?": never an answer); and for each sentence of the paragraph under such a
+    heading, the heading's row, as the heading asks what they answer (an interview's "Are you leaving?" over
+    "Yes. Half my friends have gone.")."""
+    at: dict[tuple[str, tuple[int, int]], int] = {}
     rows: list[Row] = []
     headings: set[int] = set()
     heads: dict[int, int] = {}
+
+    def row(rank: int, article: Article, span: tuple[int, int]) -> int:
+        key = (article.id, span)
+        if key not in at:
+            at[key] = len(rows)
+            rows.append((rank, span, article.text[span[0]:span[1]]))
+        return at[key]
+
     for rank, hit in enumerate(hits):
         article = articles[hit.chunk.article_id]
-        under: tuple[int, tuple[int, int] | None] | None = None  # the last heading's row and the span after it
-        for span, after in zip(hit.chunk.sentences, (*hit.chunk.sentences[1:], None)):
-            key = (hit.chunk.article_id, span)
-            sentence = article.text[span[0] : span[1]]
-            heading = heading_asks(article.text, span)
-            if key in seen or (len(sentence.split()) < 4 and not heading) or sentence in query.said:
+        for span in hit.chunk.sentences:
+            sentence = article.text[span[0]:span[1]]
+            if heading_asks(article.text, span):
+                headings.add(row(rank, article, span))
                 continue
-            seen.add(key)
-            if under and under[1] == span:
-                heads[len(rows)] = under[0]
-            if heading:
-                headings.add(len(rows))
-            under = (len(rows), after) if heading else None
-            rows.append((rank, span, sentence))
+            if (article.id, span) in at or len(sentence.split()) < 4 or sentence in query.said:
+                continue
+            n = row(rank, article, span)
+            head = heading_over(article.text, span)
+            if head:  # the heading may stand in the passage before: read it all the same
+                heads[n] = row(rank, article, head)
+                headings.add(heads[n])
     return rows, headings, heads
 
 

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping, Sequence
 from rag.ask.figures import gives_figures
 from rag.ask.question import dated, years_in
 from rag.text.dateline import MONTHS, WEEKDAYS, date_words
+from rag.text.sentences import speaker_over
 from rag.text.words import words
 from rag.types import Article, Chunk, Hit
 
@@ -147,6 +148,7 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
         for span in spans:
             at = order.index(span) if span in order else None
             near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
+            near.append(speaker_over(article.text, span))  # who "I" is, under an interview's question
     text = " ".join(near)
     names = [n for n in names_in(question) if not _CALENDAR.fullmatch(n)]
     return _all_named(names, text) and gives_figures(question, text)

@@ -11,6 +11,7 @@ import re
 from typing import Iterator
 
 from rag.ask.prompts import prompt
+from rag.text.sentences import asks, quotes, sentence_spans
 
 # Headings of the model's input (``rag/ask/prompts.py``): never part of an answer, whatever the model copies.
 _HEADINGS = tuple(h.strip() for h in (prompt("LLM_FOCUS", lines=""), prompt("LLM_CONVERSATION", context=""),
@@ -69,5 +70,12 @@ def unechoed(text: str) -> str:
     'Measures are axioms [1].'
     >>> unechoed("Turnout was 77% [1].")
     'Turnout was 77% [1].'
+
+    A question the reply asks without quoting anyone is a heading copied from an excerpt (an interview's "What do
+    you say to patients?"): it answers nothing.
+
+    >>> unechoed("What do you say to patients? I am sorry [1].")
+    'I am sorry [1].'
     """
-    return _ECHO.sub(" ", text).strip()
+    text = _ECHO.sub(" ", text).strip()
+    return " ".join(text[a:b] for a, b in sentence_spans(text) if not asks(text[a:b]) or quotes(text[a:b]))

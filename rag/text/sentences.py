@@ -39,6 +39,40 @@ def heading_asks(text: str, span: tuple[int, int]) -> bool:
     return asks(sentence) and not quotes(sentence) and not before.strip() and not after.strip()
 
 
+def heading_over(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """The span of the heading that asks standing just above the paragraph holding ``text[span]``, or None: an
+    interview's "Are you leaving?" over "Yes. Half my friends have gone.", whose every sentence answers it.
+
+    >>> text = "Are you leaving?\\n\\nYes. Half my friends have gone.\\n\\nI stay."
+    >>> heading_over(text, (23, 49)), heading_over(text, (51, 58))
+    ((0, 16), None)
+    """
+    above = text[:text.rfind("\n", 0, span[0]) + 1].rstrip()
+    if not above:
+        return None
+    spans = sentence_spans(text, above.rfind("\n") + 1, len(above))
+    return spans[0] if len(spans) == 1 and heading_asks(text, spans[0]) else None
+
+
+def speaker_over(text: str, span: tuple[int, int], most_words: int = 150) -> str:
+    """For a sentence answering a heading that asks, the heading and the article's opening before its first such
+    heading, when that opening is short: where an interview names who "I" is ("Dr Sarah Khan, 29, is a
+    junior doctor."), as an explainer's opening names what "it" is. Else "".
+
+    >>> text = "Dr Khan, 29, strikes.\\n\\nAre you leaving?\\n\\nYes. I applied in Perth.\\n\\nDone."
+    >>> speaker_over(text, (46, 65)), speaker_over(text, (67, 72))
+    ('Are you leaving? Dr Khan, 29, strikes.', '')
+    """
+    head = heading_over(text, span)
+    if head is None:
+        return ""
+    first = next(start for start, end in _paragraphs(text, 0, len(text))
+                 if heading_asks(text, (start, end)))  # there is one: ``head``
+    opening = text[:first].strip()
+    shown = opening if len(opening.split()) <= most_words else ""
+    return f"{text[head[0]:head[1]]} {shown}".strip()
+
+
 def asks(sentence: str) -> bool:
     """Whether a sentence ends as a question: ``asks("What do they want?")`` is True."""
     return bool(_ASKS.search(sentence))
