@@ -112,6 +112,18 @@ def test_relative_time_stamps_and_a_standards_footer_go(line):
         "Doctors walked out on Tuesday.\n\nThe BMA said talks would resume.")
 
 
+def test_a_live_blogs_controls_go_and_its_entries_keep_their_headings():
+    # The key-events list repeats each entry's heading behind a relative time: kept, it made the heading itself
+    # a repeat, and the entry lost it.
+    raw = ("Doctors strike day one - live\nSkip to key events\nShow key events only\n"
+           "Please turn on JavaScript to use this feature\nKey events\n1h ago Barclay: demands 'not affordable'\n"
+           "Live feed\n16.05 BST\nBarclay: demands 'not affordable'\nSteve Barclay said the demand was unrealistic.\n"
+           "Updated at 16.20 BST\nComments (312)")
+    assert clean_text(raw).text.split("\n\n") == [
+        "Doctors strike day one - live", "16.05 BST", "Barclay: demands 'not affordable'",
+        "Steve Barclay said the demand was unrealistic."]
+
+
 @pytest.mark.parametrize("line", ["By Jane Doe", "Reporting by Jane Doe; Editing by John Roe"])
 def test_a_byline_and_wire_credits_stay_they_say_who_wrote_the_article(line):
     assert line in clean_text(f"Doctors walked out on Tuesday.\n{line}").text

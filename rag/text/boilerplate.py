@@ -1,5 +1,6 @@
 """Recognise publisher boilerplate paragraph by paragraph: appeals, comment and share prompts, share bars,
-cookie banners, related-story lists, newsletter sign-ups, photo file names, credits and captions, site headers.
+cookie banners, related-story lists, newsletter sign-ups, photo file names, credits and captions, site headers,
+a live blog's controls.
 
 The rules are about how publishers wrap articles, never about a particular article.
 
@@ -18,6 +19,10 @@ _FURNITURE = re.compile(
     r"\d+ min(?:ute)?s? read|(?:first |last )?(?:published|updated|posted)(?: on)?|"
     r"(?:(?:published|updated|posted):? )?(?:an?|\d+) (?:sec|min|hour|hr|day|week|month|year)[a-z]* ago|"
     r"skip to (?:main )?content|read more|our standards:.*|"
+    # a live blog's controls and key-event links ("1h ago Barclay: demands 'not affordable'"), whose entries stay
+    r"skip to key events|(?:show )?key events(?: only)?|live feed|live reporting|"
+    r"(?:please )?(?:turn on|enable) javascript.*|comments \(\d+\)|updated at \d{1,2}[.:]\d{2}(?: [a-z]{2,4})?|"
+    r"\d+\s?(?:s|m|min|h|hr|d)s? ago\b.*|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
     re.IGNORECASE,
