@@ -49,6 +49,11 @@ from rag.types import Answer, Article, Hit
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")  # "said. [1]" -> "said [1]."
+# A marker as a sentence's subject, "[2] reports that more than 4,000 operations moved.": the passage is the source
+# of what follows, so the sentence is what follows, cited to it ("More than 4,000 operations moved [2].").
+_MARKER_REPORTS = re.compile(r"(^|(?<=[.!?]\s)|(?<=[.!?][\"'”’)]\s))\[(\d+(?:\s*,\s*\d+)*)\]\s+"
+                             r"(?:report|say|state|note|write|add|show|mention|claim)s?(?:\s+that)?,?\s+"
+                             r"([^.!?]*[^\s.!?])([.!?])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
 _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
@@ -74,8 +79,14 @@ class Checked:
 
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
-    """The answer's sentences, each with the passage numbers it cites (markers moved before the full stop)."""
-    text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", " ".join(text.split()))
+    """The answer's sentences, each with the passage numbers it cites (markers moved before the full stop).
+
+    >>> split_claims("Reports differ. [2] reports that 4,000 moved. [1] says 6,000.")
+    [('Reports differ.', []), ('4,000 moved [2].', [2]), ('6,000 [1].', [1])]
+    """
+    text = _MARKER_REPORTS.sub(lambda m: f"{m.group(1)}{m.group(3)[:1].upper()}{m.group(3)[1:]} [{m.group(2)}]"
+                                         f"{m.group(4)}", " ".join(text.split()))
+    text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     out: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(text):
         sentence = text[start:end]
@@ -93,13 +104,16 @@ def claim(sentence: str) -> str:
 
 
 def renumber(text: str, numbers: Mapping[int, int]) -> str:
-    """Markers rewritten through ``numbers`` (old -> new); markers not in it are removed."""
+    """Markers rewritten through ``numbers`` (old -> new); markers not in it are removed, and a marker next to the
+    same marker once: ``renumber("Moved [2] [2].", {2: 1})`` is "Moved [1].".
+    """
 
     def swap(m: re.Match) -> str:
         kept = [str(numbers[int(n)]) for n in m.group(1).split(",") if int(n) in numbers]
         return "".join(f"[{n}]" for n in dict.fromkeys(kept))
 
-    return re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_MARKER.sub(swap, text).split()))
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", " ".join(_MARKER.sub(swap, text).split()))
+    return re.sub(r"\s+([.!?,;:])", r"\1", text)
 
 
 class Checker:
