@@ -284,3 +284,19 @@ def test_an_interviews_answer_is_backed_by_who_gives_it(embedder, seed_settings)
     claim_text = "Sarah Khan would stay for a pay rise that makes up for the last 15 years [1]."
     assert not checker.check(claim_text, [Hit(chunk, 1.0)], articles).unsupported
     assert checker.check(claim_text.replace("Sarah Khan", "Steve Barclay"), [Hit(chunk, 1.0)], articles).unsupported
+
+
+def test_a_marker_standing_as_the_subject_cites_what_follows_it(setup):
+    # "Two reports differ. [2] reports that more than 4,000 ...": the marker was read as the previous sentence's,
+    # so the restated question was cited to [2] and "reports that ..." to the next marker.
+    checker, hits, articles = setup
+
+    def plain(rank: int) -> str:  # a sentence of the passage ending in a full stop, without it
+        return next(s[:-1] for n in range(len(hits[rank].chunk.sentences))
+                    for s in [sentence_of(hits[rank], articles, n)] if s.endswith(".") and '"' not in s)
+
+    first, third = plain(0), plain(2)
+    result = checker.check(f"Two reports differ. [1] reports that {first[0].lower()}{first[1:]}. [3] says "
+                           f"{third[0].lower()}{third[1:]}.", hits, articles)
+    assert result.text == f"Two reports differ. {first} [1]. {third} [2]."
+    assert result.cited == (0, 2) and result.unsupported == ("Two reports differ.",)

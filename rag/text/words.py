@@ -4,6 +4,8 @@
 ['doctor', 'strike']
 >>> words("MPs heard from an MP")
 ['mp', 'heard', 'mp']
+>>> words("Consultants cover A&E")
+['consult', 'cover', 'e', 'ae']
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ _WORD = re.compile(r"(?u)\b\w+\b")
 # "mp" ("CEOs" it already reduces to "ceo").
 _CAPITALS_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 _HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
+# "A&E", "R&D", "P&O": one name of initials; split at "&" it is the stop word "a" and a lone "e".
+_AMPERSANDED = re.compile(r"(?<![\w&])[^\W\d_]{1,3}(?:&[^\W\d_]{1,3})+(?![\w&])")
 _STOPWORDS = frozenset(
     "a an and are as at be but by for from had has have he her his i if in into is it its of on or our she "
     "so than that the their them then there these they this those to was we were what when where which who "
@@ -37,6 +41,7 @@ def words(text: str) -> list[str]:
     tokens = [t for t in _WORD.findall(text) if t not in _STOPWORDS]
     # "walk-out" also counts as "walkout", "re-ballot" as "reballot": writers hyphenate such words or not.
     tokens += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(text)]
+    tokens += [m.group(0).replace("&", "") for m in _AMPERSANDED.finditer(text)]
     return _stemmer().stemWords(tokens)
 
 
