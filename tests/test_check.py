@@ -300,3 +300,19 @@ def test_a_marker_standing_as_the_subject_cites_what_follows_it(setup):
                            f"{third[0].lower()}{third[1:]}.", hits, articles)
     assert result.text == f"Two reports differ. {first} [1]. {third} [2]."
     assert result.cited == (0, 2) and result.unsupported == ("Two reports differ.",)
+
+
+def test_a_claim_about_when_and_by_whom_an_article_was_published_is_backed_by_what_the_chat_shows(
+        embedder, seed_settings):
+    # "When was the AP story published?" was answered right from the excerpt's heading ("(AP, 2024-09-18)"),
+    # then refused: no passage sentence says it. The article's date backs nothing else ("The strike was in 2024").
+    text = "LONDON (AP) - Junior doctors in England have voted to accept a government pay offer."
+    hit = Hit(Chunk("ap#0", "ap", text, 0, len(text), tuple(sentence_spans(text))), 1.0)
+    articles = {"ap": Article("ap", text, "Doctors in England end dispute", "AP", "2024-09-18")}
+    checker = Checker(embedder, seed_settings)
+    question = "When was the AP story published?"
+    assert not checker.check("The AP story was published on September 18, 2024 [1].", [hit], articles,
+                             question=question).unsupported
+    assert checker.check("The AP story was published on September 19, 2024 [1].", [hit], articles,
+                         question=question).unsupported
+    assert checker.check("The pay offer was accepted in September 2024 [1].", [hit], articles).unsupported

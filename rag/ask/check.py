@@ -44,6 +44,7 @@ from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
 from rag.settings import Settings
+from rag.text.dateline import date_words
 from rag.text.words import words
 from rag.types import Answer, Article, Hit
 
@@ -54,6 +55,8 @@ _MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)
 _MARKER_REPORTS = re.compile(r"(^|(?<=[.!?]\s)|(?<=[.!?][\"'”’)]\s))\[(\d+(?:\s*,\s*\d+)*)\]\s+"
                              r"(?:report|say|state|note|write|add|show|mention|claim)s?(?:\s+that)?,?\s+"
                              r"([^.!?]*[^\s.!?])([.!?])")
+# A claim about the article itself, which its date and publisher (the chat shows them above the passage) may back.
+_OF_PUBLISHING = re.compile(r"\b(?:published|publication|dated|posted)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
 _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
@@ -202,6 +205,10 @@ class Checker:
                     title = self.judge(text, article.title, float(self._titles[article.title] @ vector), None,
                                        article.title, question, metadata, article.title)
                     support = title if title.supported else support
+                if not support.supported and _OF_PUBLISHING.search(text):  # "The AP story was published on ..."
+                    sheet = published(article)
+                    byline = self.judge(text, sheet, 0.0, None, sheet, question, metadata, sheet)
+                    support = byline if byline.supported else support
                 about = not years or dated(article.date, hit.chunk.text, years)
                 found.append(support if about else replace(support, supported=False))
             out.append(found)
@@ -214,6 +221,17 @@ class Checker:
         supported = (same_facts(text, f"{passage} {metadata}", closest, f"{near or closest} {metadata}")
                      and (cosine >= s.support_cosine or overlap >= s.support_overlap))
         return Support(supported, cosine, overlap, span)
+
+
+def published(article: Article) -> str:
+    """What the chat shows of an article besides its text, as a sentence the check can read.
+
+    >>> published(Article("a", "...", "Doctors strike", "AP", "2024-09-18"))
+    'Doctors strike, published by AP on 2024-09-18 (2024 September).'
+    """
+    by = f" by {article.publisher}" if article.publisher else ""
+    on = f" on {article.date} ({date_words(article.date)})" if article.date else ""
+    return f"{article.title}, published{by}{on}."
 
 
 def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:

@@ -190,7 +190,9 @@ class GenerativeAnswerer:
             if self.doubted(query, verdict):
                 return self.refused(query, verdict)
             return _fall_back(fallback, render("LLM_UNSUPPORTED"), render("LLM_UNSUPPORTED_UNANSWERED"))
-        backing = [(hits[rank].chunk, spans) for rank, spans in result.quotes.items()]
+        # Every passage cited, with the sentences that back the answer: none where a claim rests on what the chat
+        # shows above the passage (its headline, publisher and date), which still counts.
+        backing = [(hits[rank].chunk, result.quotes.get(rank, ())) for rank in result.cited]
         if not query.sided and not rests_on_terms(query.question, backing, articles):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
