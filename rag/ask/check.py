@@ -207,8 +207,8 @@ class Checker:
                     support = title if title.supported else support
                 if not support.supported and _OF_PUBLISHING.search(text):  # "The AP story was published on ..."
                     sheet = published(article)
-                    byline = self.judge(text, sheet, 0.0, None, sheet, question, metadata, sheet)
-                    support = byline if byline.supported else support
+                    shown = self.judge(text, sheet, 0.0, None, sheet, question, metadata, sheet)
+                    support = shown if shown.supported else support
                 about = not years or dated(article.date, hit.chunk.text, years)
                 found.append(support if about else replace(support, supported=False))
             out.append(found)
