@@ -23,6 +23,8 @@ _FURNITURE = re.compile(
     r"skip to key events|(?:show )?key events(?: only)?|live feed|live reporting|"
     r"(?:please )?(?:turn on|enable) javascript.*|comments \(\d+\)|updated at \d{1,2}[.:]\d{2}(?: [a-z]{2,4})?|"
     r"\d+\s?(?:s|m|min|h|hr|d)s? ago\b.*|"
+    r"this (?:interview|conversation|q&a|transcript) has been (?:edited|condensed|lightly edited)(?: and \w+)?"
+    r" for (?:length|clarity|brevity).*|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
     re.IGNORECASE,
