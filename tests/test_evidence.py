@@ -62,9 +62,11 @@ def test_negative_neighbours_are_refused_in_one_line():
 
 def test_a_sentence_under_a_heading_that_asks_is_shown_with_it():
     # An interview's answer speaks as "I" and answers the heading above it: shown alone, "Half my friends have
-    # gone to Australia." did not tell the model that it answers "Are you thinking of leaving?".
+    # gone to Australia." did not tell the model that it answers "Are you thinking of leaving?". The answer's
+    # start comes too: an explainer's "What do they want? ... It says pay has fallen by 26%." read as the answer,
+    # with "The BMA wants full pay restoration." left out between them.
     text = "Dr Khan strikes today.\n\nAre you thinking of leaving?\n\nYes. Half my friends have gone to Australia."
     spans = tuple(sentence_spans(text))
     chunk = Chunk("a#0", "a", text, 0, len(text), spans)
     [shown] = excerpts([(0, spans[3])], [Hit(chunk, 1.0)], {"a": text}, 100, _words, neighbours=0)
-    assert shown.text == "... Are you thinking of leaving? ... Half my friends have gone to Australia."
+    assert shown.text == "... Are you thinking of leaving? Yes. Half my friends have gone to Australia."

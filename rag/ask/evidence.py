@@ -64,8 +64,8 @@ def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
         around = neighbours if taken < lead else 0
         window = chunk.sentences[max(0, i - around): i + around + 1]
         head = heading_over(texts[chunk.article_id], span)
-        if head in chunk.sentences:  # the question an answer of an interview or explainer stands under
-            window = tuple(sorted({head, *window}))
+        if head in chunk.sentences:  # the question an answer stands under, and the answer's start ("Yes.")
+            window = tuple(sorted({*chunk.sentences[chunk.sentences.index(head): i + 1], *window}))
         new = [s for s in window if s not in shown.get(rank, set())]
         if not new:
             continue

@@ -84,15 +84,21 @@ def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article])
         return []
     for hit in hits:
         article = articles[hit.chunk.article_id]
-        held = set(words(f"{hit.chunk.text} {article.title} {article.publisher or ''} {date_words(article.date)}"))
+        held = f"{hit.chunk.text} {article.title} {article.publisher or ''} {date_words(article.date)}"
         in_year = not years or dated(article.date, hit.chunk.text, years)
-        if in_year and all(_mostly(words(name), held) for name in names):
+        if in_year and _all_named(names, held):  # "BMA" for "the British Medical Association" too
             return []
     return names + sorted(years)
 
 
 def _mostly(stems: list[str], held: set[str]) -> bool:
     return not stems or 2 * sum(s in held for s in stems) >= len(stems)
+
+
+def dates_named(question: str) -> str:
+    """The months and days a question names, which the answer may repeat as given (they say when, not who):
+    ``dates_named("Who called the strike in March 2023?")`` is "March"."""
+    return " ".join(n for n in names_in(question) if _CALENDAR.fullmatch(n))
 
 
 def names_agree(text: str, near: str) -> bool:
@@ -113,8 +119,12 @@ def names_agree(text: str, near: str) -> bool:
 
 
 def _all_named(names: list[str], near: str) -> bool:
-    held = set(words(near)) | {_initials(m.group(0)) for m in _NAME.finditer(near)}
-    return all(name.lower() in held or _initials(name) in held or _mostly(words(name), held) for name in names)
+    """Every name is in ``near``, an acronym spelt out or a name by its acronym: ``_all_named(["Hunt"], "Health
+    officials said")`` is False (one initial is no acronym).
+    """
+    held = set(words(near)) | {i for m in _NAME.finditer(near) for i in [_initials(m.group(0))] if len(i) > 1}
+    return all(name.lower() in held or (len(_initials(name)) > 1 and _initials(name) in held)
+               or _mostly(words(name), held) for name in names)
 
 
 def _initials(name: str) -> str:
