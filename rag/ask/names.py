@@ -77,6 +77,9 @@ def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article])
     ['Hunt', 'Barclay']
     >>> named_apart("What did Hunt say in 2016?", hits, {"a": a})
     []
+    >>> b = Article("b", "The British Medical Association voted.", "Deal", "AP", "2024-09-18")
+    >>> named_apart("How did the BMA vote in 2024?", [Hit(Chunk("b#0", "b", b.text, 0, 38, ()), 1.0)], {"b": b})
+    []
     """
     names = list(dict.fromkeys(names_in(question)))
     years = frozenset(years_in(question))
@@ -96,8 +99,11 @@ def _mostly(stems: list[str], held: set[str]) -> bool:
 
 
 def dates_named(question: str) -> str:
-    """The months and days a question names, which the answer may repeat as given (they say when, not who):
-    ``dates_named("Who called the strike in March 2023?")`` is "March"."""
+    """The months and days a question names, which the answer may repeat as given (they say when, not who).
+
+    >>> dates_named("Who called the strike on Monday 13 March 2023?")
+    'Monday March'
+    """
     return " ".join(n for n in names_in(question) if _CALENDAR.fullmatch(n))
 
 
@@ -114,6 +120,8 @@ def names_agree(text: str, near: str) -> bool:
     True
     >>> names_agree("The British Medical Association said so.", "The BMA said so.")
     True
+    >>> names_agree("Talks ended, said Hunt.", "Talks ended, Health officials said.")  # one initial is no acronym
+    False
     """
     return _all_named(names_in(text), near)
 
