@@ -96,15 +96,16 @@ def test_unsupported_sentences_are_marked_in_the_chat(seed_index):
 
 
 def test_what_the_question_gave_is_not_a_claim(seed_settings, seed_index, embedder):
-    # A model restates the question ("... in March 2023") before the answer. The words it takes from the
-    # question, and the year of the article's date, count as given; the answer itself must be the passage's.
+    # A model restates the question ("... in 2023") before the answer. The words it takes from the question, and
+    # the year of the article's date, count as given; the answer itself must be the passage's. A month is a name
+    # the passage must hold: read as given, it backed claims naming "March 2023" that carried other errors.
     from rag.ask.assistant import Assistant
 
     assistant = Assistant(seed_settings, seed_index, embedder)
     checker = Checker(embedder, seed_settings)
     question = "Which health secretary invited junior doctors to formal pay talks in March 2023?"
     hits = assistant.retrieve(assistant.query(question), k=3)
-    restated = "The health secretary, Steve Barclay, invited junior doctors to formal pay talks in March 2023 [1]."
+    restated = "The health secretary, Steve Barclay, invited junior doctors to formal pay talks in 2023 [1]."
     recited = checker.check(restated, hits, seed_index.articles, recite=True, question=question)
     assert not recited.unsupported, recited
     wrong = "The health secretary, Jeremy Hunt, invited junior doctors to formal pay talks in March 2024 [1]."

@@ -39,7 +39,7 @@ from typing import Mapping, Sequence, cast
 import numpy as np
 
 from embeddings import Embedder
-from rag.ask.names import dates_named, names_agree
+from rag.ask.names import names_agree
 from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
@@ -218,8 +218,7 @@ class Checker:
               closest: str = "", question: str = "", metadata: str = "", near: str = "") -> Support:
         s = self.settings
         overlap = overlap_share(text, passage, question)
-        supported = (same_facts(text, f"{passage} {metadata}", closest,
-                                f"{near or closest} {metadata} {dates_named(question)}")
+        supported = (same_facts(text, f"{passage} {metadata}", closest, f"{near or closest} {metadata}")
                      and (cosine >= s.support_cosine or overlap >= s.support_overlap))
         return Support(supported, cosine, overlap, span)
 

@@ -98,15 +98,6 @@ def _mostly(stems: list[str], held: set[str]) -> bool:
     return not stems or 2 * sum(s in held for s in stems) >= len(stems)
 
 
-def dates_named(question: str) -> str:
-    """The months and days a question names, which the answer may repeat as given (they say when, not who).
-
-    >>> dates_named("Who called the strike on Monday 13 March 2023?")
-    'Monday March'
-    """
-    return " ".join(n for n in names_in(question) if _CALENDAR.fullmatch(n))
-
-
 def names_agree(text: str, near: str) -> bool:
     """Every name ``text`` uses is in ``near`` (the passage sentence closest to it, with its neighbours): a
     claim that puts one party's words in another's mouth reads as similar to both measures.
