@@ -80,11 +80,9 @@ def test_a_month_a_question_names_is_known_from_the_articles_dates(assistant):
     assert not answer.refused and "three-day strike" in answer.text
 
 
-def test_an_explainers_headings_are_never_quoted_but_lead_to_their_answers(tmp_path, embedder):
-    corpus = write_corpus(tmp_path / "corpus", {"explainer.md": article("2023-04-12", (
-        "What do junior doctors want?\n\nThe BMA wants full pay restoration, a 35% rise.\n\n"
-        "What happens to patients?\n\nEmergency care will be prioritised during the walkout.\n\n"
-        "Hospital managers said many patients were worried about cancelled appointments."))})
+def _quoting(tmp_path: Path, embedder, name: str, date: str, body: str):
+    """The quoted (extractive) answer to a question, over a corpus of one article."""
+    corpus = write_corpus(tmp_path / "corpus", {name: article(date, body)})
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     ingest(corpus, settings, embedder=embedder)
     assistant = Assistant.open(settings, embedder=embedder)
@@ -93,6 +91,14 @@ def test_an_explainers_headings_are_never_quoted_but_lead_to_their_answers(tmp_p
         query = assistant.query(question)
         return assistant.extractive.answer(query, assistant.retrieve(query), assistant.index.articles).text
 
+    return quoted
+
+
+def test_an_explainers_headings_are_never_quoted_but_lead_to_their_answers(tmp_path, embedder):
+    quoted = _quoting(tmp_path, embedder, "explainer.md", "2023-04-12", (
+        "What do junior doctors want?\n\nThe BMA wants full pay restoration, a 35% rise.\n\n"
+        "What happens to patients?\n\nEmergency care will be prioritised during the walkout.\n\n"
+        "Hospital managers said many patients were worried about cancelled appointments."))
     assert "?" not in quoted("What do junior doctors want?") and "full pay restoration" in quoted(
         "What do junior doctors want?")
     # The heading asks what the paragraph under it answers, in words the answer itself does not use.
@@ -101,18 +107,10 @@ def test_an_explainers_headings_are_never_quoted_but_lead_to_their_answers(tmp_p
 
 def test_every_sentence_of_an_interviews_answer_is_read_with_its_question(tmp_path, embedder):
     # The answer's first sentence is too short to score ("Yes."): the heading must still reach the next one.
-    corpus = write_corpus(tmp_path / "corpus", {"interview.md": article("2023-07-08", (
+    quoted = _quoting(tmp_path, embedder, "interview.md", "2023-07-08", (
         "Dr Sarah Khan, 29, is a junior doctor in Manchester who will join the July walkout.\n\n"
         "Are you thinking of leaving?\n\nYes. Half my friends from medical school have already gone to Australia.\n\n"
         "What do you say to patients whose operations are cancelled?\n\n"
-        "I am sorry. But the NHS cannot keep patients safe if it cannot keep its doctors."))})
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    ingest(corpus, settings, embedder=embedder)
-    assistant = Assistant.open(settings, embedder=embedder)
-
-    def quoted(question: str) -> str:
-        query = assistant.query(question)
-        return assistant.extractive.answer(query, assistant.retrieve(query), assistant.index.articles).text
-
+        "I am sorry. But the NHS cannot keep patients safe if it cannot keep its doctors."))
     assert quoted("Is she thinking of leaving?").startswith("Half my friends from medical school")
     assert quoted("What does she say to patients whose operations are cancelled?").startswith("But the NHS")
