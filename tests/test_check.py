@@ -197,6 +197,21 @@ def test_an_answer_must_rest_on_sentences_giving_the_figures_the_question_states
     assert not rests_on_terms("Whom did Jeremy Hunt appoint after 3,000 operations were cancelled?", backing, articles)
 
 
+def test_an_answer_must_rest_on_sentences_speaking_of_what_the_question_asks_about(seed_index):
+    # "What did Hunt say about weekends?" was answered with his word on the walkout: his, but on another matter.
+    from rag.ask.names import rests_on_terms
+
+    articles = seed_index.articles
+    hit, span = next((Hit(c, 1.0), (a, b)) for c in seed_index.chunks for a, b in c.sentences
+                     if "wholly unnecessary" in articles[c.article_id].text[a:b])
+    backing = [(hit.chunk, [span])]
+    assert rests_on_terms("What did Hunt say about the walkout?", backing, articles)
+    assert rests_on_terms("What did Hunt think of the walkouts?", backing, articles)
+    assert not rests_on_terms("What did Hunt say about weekends?", backing, articles)
+    assert not rests_on_terms("What did Hunt say about safety?", backing, articles)
+    assert rests_on_terms("What did Hunt say about why they walked out?", backing, articles)  # a reason, no topic
+
+
 def test_a_negation_about_something_else_in_the_sentence_denies_nothing(setup, seed_index):
     # "'Junior doctors feel they have been left with no option ...,' said Johann Malawana, chair of the ... junior
     # doctors committee": the claim shares "junior doctors" with the negated clause, but its facts are in the

@@ -37,7 +37,7 @@ from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.names import rests_on_terms
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, expected_answer, holds, years_in
-from rag.ask.reply import after_verdict, refuses, unechoed, verdict_is
+from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import ANSWER_KINDS, render
 from rag.settings import Settings
@@ -181,7 +181,7 @@ class GenerativeAnswerer:
 
     def checked(self, query: Query, text: str, hits: list[Hit], articles: Mapping[str, Article],
                 fallback: Answer, verdict: float | None) -> Answer:
-        text = unechoed(text)
+        text = tidied(unechoed(text))
         if self.declines(text):
             return self.refused(query, verdict)
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)

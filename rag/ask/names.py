@@ -28,6 +28,13 @@ _CALENDAR = re.compile("|".join(MONTHS + WEEKDAYS))
 # A name as written whole, "of" and all ("Royal College of Nursing"), for naming it back to the reader.
 _WRITTEN = re.compile(rf"{_NAME.pattern}(?:\s+(?:of|for)(?:\s+the)?\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*)*")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
+# Endings the stemmer leaves on a word derived from another ("safety" is "safeti", "safe" is "safe").
+_DERIVATIONS = frozenset({"ti", "iti", "ment", "ness", "al", "ion", "ic", "ist"})
+# What a question asks someone said about: "say about the contract", "think of the offer"; not "say about why ...",
+# which asks for a reason, not of a topic, and not "say on Monday", which dates it.
+_TOPIC = re.compile(r"\b(?:say|says|said|think|thinks|thought|feel|feels|felt|write|writes|wrote|claim|claims|"
+                    r"claimed|argue|argues|argued|warn|warns|warned)\s+(?:about|of)\s+"
+                    r"(?!(?:why|how|what|when|where|who|whom|whether|if)\b)([^?!.]+)", re.I)
 
 
 def names_in(question: str) -> list[str]:
@@ -148,6 +155,10 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
     True
     >>> rests_on_terms("What did Hunt say about Gaza?", [(chunk, [(0, 11)])], {"a": a})
     False
+    >>> rests_on_terms("What did Hunt say about talks?", [(chunk, [(0, 11)])], {"a": a})
+    True
+    >>> rests_on_terms("What did Hunt say about weekends?", [(chunk, [(0, 11)])], {"a": a})
+    False
     """
     near = []
     for chunk, spans in backing:
@@ -160,4 +171,32 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
             near.append(speaker_over(article.text, span))  # who "I" is, under an interview's question
     text = " ".join(near)
     names = [n for n in names_in(question) if not _CALENDAR.fullmatch(n)]
-    return _all_named(names, text) and gives_figures(question, text)
+    topic = topic_words(question)
+    return (_all_named(names, text) and gives_figures(question, text)
+            and (not topic or any(_kin(t, w) for t in topic for w in set(words(text)))))
+
+
+def _kin(a: str, b: str) -> bool:
+    """Two stems of one word, the stemmer leaving a derivation's ending (a compound is another word).
+
+    >>> _kin("safeti", "safe"), _kin("weekend", "week")
+    (True, False)
+    """
+    short, long = sorted((a, b), key=len)
+    return long == short or (len(short) >= 4 and long.startswith(short) and long[len(short):] in _DERIVATIONS)
+
+
+def topic_words(question: str) -> set[str]:
+    """The words, besides names, of what a question asks someone said about: one of them must be near the
+    sentences an answer rests on, so that "What did Hunt say about weekends?" is not answered by a quote of Hunt's
+    on another matter.
+
+    >>> sorted(topic_words("What did Jeremy Hunt say about the weekend pay offer?"))
+    ['offer', 'pay', 'weekend']
+    >>> topic_words("What did Hunt say about it?"), topic_words("What did he say about why they struck?")
+    (set(), set())
+    """
+    match = _TOPIC.search(question)
+    if not match:
+        return set()
+    return set(words(match.group(1))) - {w for name in names_in(question) for w in words(name)}

@@ -111,7 +111,8 @@ _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 # What a question asks for, from its wording, and what a sentence holding such an answer looks like.
 _ASKS = [
     ("duration", re.compile(r"\bhow long\b|\bfor how many\b|\bwhat (?:length|duration)\b", re.I)),
-    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|month|year|time)\b|\bin what year\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|month|year|time)s?\b|\bin what year\b|"
+                        r"\bwhat (?:is|are|was|were) the (?:\w+ )?dates?\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\b(?:what|which) (?:number|percentage|"
                           r"share|proportion|fraction|amount|rate|age|size|figure|sum|level)s?\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I)),
@@ -132,6 +133,8 @@ def expected_answer(question: str) -> str | None:
 
     >>> expected_answer("How many operations were cancelled?"), expected_answer("Why did they strike?")
     ('number', None)
+    >>> expected_answer("What are the strike dates?"), expected_answer("Which days will they walk out?")
+    ('date', 'date')
     """
     return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
 

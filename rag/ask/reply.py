@@ -19,6 +19,8 @@ _HEADINGS = tuple(h.strip() for h in (prompt("LLM_FOCUS", lines=""), prompt("LLM
                                        .split("\n")[0]))
 _ECHO = re.compile(r"\s*(?:" + "|".join(re.escape(h) for h in _HEADINGS) + r")\s*(?:\[\d+\]\s*)*>?\s*\.?"
                    r"|(?m:^\s*(?:\[\d+\]\s*)?>\s*)")
+# A closing quotation mark the model set apart from the sentence it closes, before a citation or the end.
+_LOOSE_CLOSE = re.compile(r"([.!?,])\s+([\"”’])(?=\s*(?:\[\d+\]|$))")
 # The ways a model says the passages hold no answer, besides the verdict it is told to give.
 _REFUSAL = re.compile(r"\b(passages?|excerpts?|articles?|context|text)\s+(do|does|did)\s*(not|n't)\s+"
                       r"(say|state|mention|contain|answer|include|provide|specify)", re.I)
@@ -79,3 +81,13 @@ def unechoed(text: str) -> str:
     """
     text = _ECHO.sub(" ", text).strip()
     return " ".join(text[a:b] for a, b in sentence_spans(text) if not asks(text[a:b]) or quotes(text[a:b]))
+
+
+def tidied(text: str) -> str:
+    """The reply with its quotation marks closed where they belong: a quote the article runs on into its next
+    paragraph (news style leaves it open) is closed by the model with a space before the mark.
+
+    >>> tidied('He said: "We will strike. " [1]')
+    'He said: "We will strike." [1]'
+    """
+    return _LOOSE_CLOSE.sub(r"\1\2", text)
