@@ -302,6 +302,28 @@ def test_an_interviews_answer_is_backed_by_who_gives_it(embedder, seed_settings)
     assert checker.check(claim_text.replace("Sarah Khan", "Steve Barclay"), [Hit(chunk, 1.0)], articles).unsupported
 
 
+def test_a_transcripts_turn_is_backed_by_who_speaks_it(embedder, seed_settings):
+    # A debate names each speaker once, at the start of a turn that runs on over paragraphs: "What would the 35%
+    # rise cost, according to Atkins?" was answered right from the turn's second paragraph, then refused.
+    from rag.ask.names import rests_on_terms
+
+    text = ("Ann Lee (Ilford) (Lab): Will the minister meet the union?\n\n"
+            "Victoria Atkins: I will meet them when the strikes stop. I thank our staff.\n\n"
+            "But I cannot negotiate while the union asks for 35%, which would cost £3 billion a year.\n\n"
+            "Daisy Cooper: That is no answer.")
+    spans = tuple(sentence_spans(text))
+    chunk = Chunk("debate#0", "debate", text, 0, len(text), spans)
+    articles = {"debate": Article("debate", text, "Strikes debate", date="2024-01-10")}
+    cost = next(span for span in spans if "£3 billion" in text[span[0]:span[1]])
+    assert rests_on_terms("What would the 35% rise cost, according to Atkins?", [(chunk, [cost])], articles)
+    assert not rests_on_terms("What would the 35% rise cost, according to Ann Lee?", [(chunk, [cost])], articles)
+    checker = Checker(embedder, seed_settings)
+    claim_text = ("Victoria Atkins said she cannot negotiate while the union asks for 35%, which would cost £3 billion "
+                  "[1].")
+    assert not checker.check(claim_text, [Hit(chunk, 1.0)], articles).unsupported
+    assert checker.check(claim_text.replace("Victoria Atkins", "Ann Lee"), [Hit(chunk, 1.0)], articles).unsupported
+
+
 def test_a_marker_standing_as_the_subject_cites_what_follows_it(setup):
     # "Two reports differ. [2] reports that more than 4,000 ...": the marker was read as the previous sentence's,
     # so the restated question was cited to [2] and "reports that ..." to the next marker.

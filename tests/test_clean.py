@@ -74,9 +74,17 @@ def test_a_page_date_stamp_is_the_date_and_a_date_in_a_sentence_is_reporting():
     ("18 September 2024", "2024-09-18"), ("Published: September 18, 2024", "2024-09-18"),
     ("Updated 2024-09-18 14:02", "2024-09-18"), ("1st March 2023", "2023-03-01"),
     ("Updated 10:12 AM GMT, September 18, 2024", "2024-09-18"), ("December 5, 2023 6:44 PM GMT", "2023-12-05"),
-    ("Strike set for 18 September 2024", None), ("32 March 2023", None)])
+    ("Strike set for 18 September 2024", None), ("32 March 2023", None),
+    ("For immediate release: 14 February 2024", "2024-02-14")])
 def test_date_stamps_in_the_forms_publishers_print(line, date):
     assert clean_text(f"Headline\n{line}\nDoctors walked out.").date == date
+
+
+def test_a_place_and_a_date_give_the_date_and_the_place_stays():
+    # A debate's record, "House of Commons, 10 January 2024": undated, its "yesterday" fell in no year.
+    cleaned = clean_text("Junior Doctors: Industrial Action\nHouse of Commons, 10 January 2024\nMs Lee: Will she?\n")
+    assert cleaned.date == "2024-01-10" and "House of Commons, 10 January 2024" in cleaned.text
+    assert clean_text("Headline\nthe strike, 10 January 2024\nDoctors walked out.\n").date is None
 
 
 def test_share_bars_cookie_banners_and_inline_story_lists_go():

@@ -70,3 +70,15 @@ def test_a_sentence_under_a_heading_that_asks_is_shown_with_it():
     chunk = Chunk("a#0", "a", text, 0, len(text), spans)
     [shown] = excerpts([(0, spans[3])], [Hit(chunk, 1.0)], {"a": text}, 100, _words, neighbours=0)
     assert shown.text == "... Are you thinking of leaving? Yes. Half my friends have gone to Australia."
+
+
+def test_a_sentence_in_a_transcripts_turn_is_shown_with_who_speaks():
+    # "But I cannot negotiate ..." runs on a turn opened by "Victoria Atkins: ..." two paragraphs up: shown alone,
+    # the model cannot tell whose words they are.
+    text = ("Ann Lee: Will she meet them?\n\nVictoria Atkins: The strike ended yesterday. I thanked staff.\n\n"
+            "But I cannot negotiate while they ask for 35%.")
+    spans = tuple(sentence_spans(text))
+    chunk = Chunk("a#0", "a", text, 0, len(text), spans)
+    [shown] = excerpts([(0, spans[-1])], [Hit(chunk, 1.0)], {"a": text}, 100, _words, neighbours=0)
+    assert shown.text == ("... Victoria Atkins: The strike ended yesterday. ... "
+                          "But I cannot negotiate while they ask for 35%.")

@@ -30,7 +30,7 @@ from itertools import zip_longest
 from typing import Callable, Mapping, Sequence
 
 from rag.ask.prompts import prompt
-from rag.text.sentences import heading_over
+from rag.text.sentences import heading_over, turn_over
 from rag.types import Article, Chunk, Hit
 
 
@@ -64,8 +64,11 @@ def excerpts(ranked: Ranked, hits: Sequence[Hit], texts: Mapping[str, str],
         around = neighbours if taken < lead else 0
         window = chunk.sentences[max(0, i - around): i + around + 1]
         head = heading_over(texts[chunk.article_id], span)
+        turn = turn_over(texts[chunk.article_id], span)
         if head in chunk.sentences:  # the question an answer stands under, and the answer's start ("Yes.")
             window = tuple(sorted({*chunk.sentences[chunk.sentences.index(head): i + 1], *window}))
+        elif turn in chunk.sentences:  # who speaks, in a transcript's turn ("Victoria Atkins: ...")
+            window = tuple(sorted({turn, *window}))
         new = [s for s in window if s not in shown.get(rank, set())]
         if not new:
             continue

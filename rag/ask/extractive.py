@@ -26,7 +26,7 @@ from rag.text.dateline import date_words
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
-from rag.text.sentences import heading_asks, heading_over
+from rag.text.sentences import heading_asks, heading_over, speaker_label
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -131,7 +131,9 @@ class ExtractiveAnswerer:
         for row, ((rank, span, sentence), cos, vec) in enumerate(zip(rows, cosines, vectors)):
             if row in headings:  # a heading answers nothing; the sentence under it is read with it
                 continue
-            terms = frozenset(words(sentence))
+            text = articles[hits[rank].chunk.article_id].text
+            # In a transcript, who speaks is named once, at the turn's start ("Victoria Atkins: ... I cannot ...").
+            terms = frozenset(words(f"{sentence} {speaker_label(text, span)}"))
             if row in heads:
                 cos = max(cos, cosines[heads[row]])
                 terms |= frozenset(words(rows[heads[row]][2]))

@@ -13,6 +13,8 @@ a line and nothing else is the page's date stamp, not reporting; a date inside a
 '2024-09-18'
 >>> dateline("Published: September 18, 2024")
 '2024-09-18'
+>>> take_date(["Debate", "House of Commons, 10 January 2024", "Ms Lee: Will she?"])[0]
+'2024-01-10'
 >>> dateline("The strike began on 18 September 2024.") is None
 True
 >>> wire_agency("LONDON, Dec 5 (Reuters) - Junior doctors in England will strike.")
@@ -36,7 +38,8 @@ _DATES = (
     rf"{_MONTH} {_DAY},? {_YEAR}",  # September 18, 2024
     r"(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)",  # 2024-09-18
 )
-_LABEL = r"(?:(?:first |last )?(?:published|updated|posted)(?: on)?:?\s*|date:?\s*)?"
+_LABEL = (r"(?:(?:first |last )?(?:published|updated|posted)(?: on)?:?\s*|date:?\s*|"
+          r"for immediate release:?\s*|embargoed(?: until)?:?\s*)?")  # the last two: a press release's
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _TIME = r"\d{1,2}[.:]\d\d(?:\s*[ap]\.?m\.?)?"
 # What may stand before the date on its line ("10:12 AM GMT, September 18, 2024") or after it: a time, a time
@@ -44,6 +47,8 @@ _TIME = r"\d{1,2}[.:]\d\d(?:\s*[ap]\.?m\.?)?"
 _BEFORE = rf"(?:{_TIME}(?:\s*[A-Z]{{2,4}}\b)?\s*[,|·•-]?\s*)?"
 _AFTER = rf"(?:\s*(?:[,|·•-]|at)?\s*{_TIME})?(?:\s*[A-Z]{{2,4}}\b)?\s*"
 _LINE = [re.compile(rf"^{_LABEL}{_BEFORE}{_WEEKDAY}{d}{_AFTER}$", re.IGNORECASE) for d in _DATES]
+# A place before the date, "House of Commons, 10 January 2024": the date is the article's, the place stays text.
+_PLACED = [re.compile(rf"^(?-i:[A-Z])[\w'’.-]*(?:\s+[\w'’.-]+){{0,4}},\s+{d}$", re.IGNORECASE) for d in _DATES[:2]]
 # "date 2023-03-11 Junior doctors are due to strike ...": a date stamp run into the first sentence.
 _PREFIX = re.compile(r"^(?:date|published|updated)[:\s]+(\d{4}-\d{2}-\d{2})\b[:\s]*", re.IGNORECASE)
 # A news agency's dateline opening its story: "LONDON, Dec 5 (Reuters) - ", "LONDON (AP) — ".
@@ -59,7 +64,7 @@ def take_date(paragraphs: list[str]) -> tuple[str | None, list[str]]:
         date, first = match.group(1), paragraphs[0][match.end():].strip()
         paragraphs = ([first] if first else []) + paragraphs[1:]
     stamps = [dateline(p) for p in paragraphs[:_HEAD]]
-    date = date or next((d for d in stamps if d), None)
+    date = date or next((d for d in stamps if d), None) or next(filter(None, map(_placed, paragraphs[:_HEAD])), None)
     return date, [p for i, p in enumerate(paragraphs) if i >= _HEAD or not stamps[i]]
 
 
@@ -93,6 +98,13 @@ def date_words(date: str | None) -> str:
         return ""
     month = int(date[5:7]) if len(date) >= 7 and date[5:7].isdigit() else 0
     return f"{date[:4]} {MONTHS[month - 1]}" if 1 <= month <= 12 else date[:4]
+
+
+def _placed(paragraph: str) -> str | None:
+    """The ISO date of a paragraph that is a place and a date ("House of Commons, 10 January 2024"), else None."""
+    text = paragraph.strip()
+    match = next(filter(None, (p.match(text) for p in _PLACED)), None) if len(text) <= 80 else None
+    return _iso(match) if match else None
 
 
 def _iso(match: re.Match) -> str | None:

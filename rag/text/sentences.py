@@ -21,6 +21,11 @@ _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9#@£$€]")
 _ASKS = re.compile(r"\?[\"'”’)]*\s*$")  # a sentence that ends as a question
 _QUOTE = re.compile(r"[\"“”‘]|(?<!\w)'")  # an opening or double quotation mark (a closing ’ may be an apostrophe)
+# A transcript's speaker label opening a paragraph, its words capitalised but for joining ones, the seat or role in
+# brackets: "Victoria Atkins: ...", "Wes Streeting (Ilford North) (Lab): ...". Not "But one point remains: ...".
+_LABEL_WORD = r"(?:[A-Z][\w'’-]*|of|for|and|the|de|von|van|\([^\n()]{1,60}\))"
+_LABEL = re.compile(rf"([A-Z][\w'’-]*(?:[ \t]+{_LABEL_WORD}){{0,11}}):[ \t]+\S")
+_SAID = re.compile(r"[.!?…][\"'”’)\]]*$")  # what follows a label is speech, not a headline's "Strikes: Day two"
 
 
 def heading_asks(text: str, span: tuple[int, int]) -> bool:
@@ -57,7 +62,8 @@ def heading_over(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
 def speaker_over(text: str, span: tuple[int, int], most_words: int = 150) -> str:
     """For a sentence answering a heading that asks, the heading and the article's opening before its first such
     heading, when that opening is short: where an interview names who "I" is ("Dr Sarah Khan, 29, is a
-    junior doctor."), as an explainer's opening names what "it" is. Else "".
+    junior doctor."), as an explainer's opening names what "it" is. Else a transcript's speaker label
+    (``speaker_label``), or "".
 
     >>> text = "Dr Khan, 29, strikes.\\n\\nAre you leaving?\\n\\nYes. I applied in Perth.\\n\\nDone."
     >>> speaker_over(text, (46, 65)), speaker_over(text, (67, 72))
@@ -65,12 +71,38 @@ def speaker_over(text: str, span: tuple[int, int], most_words: int = 150) -> str
     """
     head = heading_over(text, span)
     if head is None:
-        return ""
+        return speaker_label(text, span)
     first = next(start for start, end in _paragraphs(text, 0, len(text))
                  if heading_asks(text, (start, end)))  # there is one: ``head``
     opening = text[:first].strip()
     shown = opening if len(opening.split()) <= most_words else ""
     return f"{text[head[0]:head[1]]} {shown}".strip()
+
+
+def speaker_label(text: str, span: tuple[int, int]) -> str:
+    """In a transcript (two or more paragraphs open with a speaker's label), the label of the turn holding
+    ``text[span]``: the last one at or above its paragraph, since a turn runs on over paragraphs that have none.
+    Else "".
+
+    >>> text = "Ann Lee (Lab): Will she meet them?\\n\\nJo Bell: Yes. I said so.\\n\\nMy door is open."
+    >>> speaker_label(text, (62, 78)), speaker_label("Jo Bell: Yes.\\n\\nI said so.", (15, 24))
+    ('Jo Bell', '')
+    """
+    turn = turn_over(text, span)
+    match = _LABEL.match(text, *turn) if turn else None
+    return match.group(1) if match else ""
+
+
+def turn_over(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """The span of the sentence that opens, with its speaker's label, the transcript turn holding ``text[span]``
+    (``speaker_label``), or None."""
+    labelled = [start for start, end in _paragraphs(text, 0, len(text))
+                if _LABEL.match(text, start, end) and _SAID.search(text, start, end)]
+    above = [start for start in labelled if start <= span[0]]
+    if len(labelled) < 2 or not above:
+        return None
+    end = text.find("\n", above[-1])
+    return sentence_spans(text, above[-1], len(text) if end < 0 else end)[0]
 
 
 def asks(sentence: str) -> bool:
