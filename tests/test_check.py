@@ -195,6 +195,8 @@ def test_an_answer_must_rest_on_sentences_giving_the_figures_the_question_states
     assert rests_on_terms("Whom did Jeremy Hunt appoint after 66% backed the strike?", backing, articles)  # before it
     assert rests_on_terms("Whom did Jeremy Hunt appoint on 12 January?", backing, articles)  # the article's date
     assert not rests_on_terms("Whom did Jeremy Hunt appoint after 3,000 operations were cancelled?", backing, articles)
+    # A length spelt with its unit picks out one strike: the first 2016 walkout lasted 24 hours, not four days.
+    assert not rests_on_terms("Whom did Jeremy Hunt appoint after the four-day strike?", backing, articles)
 
 
 def test_an_answer_must_rest_on_sentences_speaking_of_what_the_question_asks_about(seed_index):

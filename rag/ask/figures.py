@@ -4,7 +4,8 @@ A question that states a figure asks about what goes with it: "What city has a p
 not answered by a passage giving 3,694,820, however alike the two read. A question is refused when a figure it
 states (other than a year: ``rag.ask.names`` checks those) is in none of the passages found, their titles or
 dates. Figures are compared as written, thousands separators aside ("4,000" is "4000"); one up to twenty may
-also be spelt out ("two days" for "2 days", "14th" for "fourteenth").
+also be spelt out ("two days" for "2 days", "14th" for "fourteenth"), and a question's length spelt as one word
+with its unit is a figure too ("the four-day strike" is not the six-day one).
 
 >>> figures_in("Did 4,000 or 6,000 operations move in 2016, over 2 days?")
 ['4,000', '6,000', '2']
@@ -31,10 +32,19 @@ _ORDINAL = ("zeroth first second third fourth fifth sixth seventh eighth ninth t
             "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 
 
+# A length spelt out as one word with its unit, which picks out one event: "the four-day strike".
+_SPELT_LENGTH = re.compile(rf"\b({'|'.join(_SPELT[1:])})-(?:hour|day|week|month|year)s?\b", re.IGNORECASE)
+
+
 def figures_in(text: str) -> list[str]:
-    """The figures ``text`` states, as written, years left out."""
+    """The figures ``text`` states, as written, years left out.
+
+    >>> figures_in("When does the four-day strike end, two weeks on?")
+    ['four']
+    """
     years = set(years_in(text))
-    return [m.group(0) for m in _STATED.finditer(text) if m.group(0) not in years]
+    stated = [m.group(0) for m in _STATED.finditer(text) if m.group(0) not in years]
+    return stated + [m.group(1) for m in _SPELT_LENGTH.finditer(text)]
 
 
 def figures_missing(question: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> list[str]:
@@ -76,6 +86,8 @@ def figures_held(text: str) -> set[str]:
 
 
 def _plain(figure: str) -> str:
-    """"4,000" -> "4000", "07" -> "7": the same figure however it is grouped or padded."""
+    """"4,000" -> "4000", "07" -> "7", "four" -> "4": the same figure however it is grouped, padded or spelt."""
+    if figure.lower() in _SPELT:
+        return str(_SPELT.index(figure.lower()))
     digits = figure.replace(",", "")
     return (digits.lstrip("0") or "0") if digits.isdigit() else digits
