@@ -84,10 +84,23 @@ def unechoed(text: str) -> str:
 
 
 def tidied(text: str) -> str:
-    """The reply with its quotation marks closed where they belong: a quote the article runs on into its next
-    paragraph (news style leaves it open) is closed by the model with a space before the mark.
+    """The reply with its quotation marks closed where they belong (a quote the article runs on into its next
+    paragraph, news style, is closed by the model with a space before the mark), and without a bare name trailing
+    a stated answer: a byline or caption copied from the excerpt ("Sophie Walton [1]"), which states nothing.
 
     >>> tidied('He said: "We will strike. " [1]')
     'He said: "We will strike." [1]'
+    >>> tidied("Pickets sang [1]. Sophie Walton [1]"), tidied("Rob Laurenson [1]. Vivek Trivedi [1].")
+    ('Pickets sang [1].', 'Rob Laurenson [1]. Vivek Trivedi [1].')
     """
-    return _LOOSE_CLOSE.sub(r"\1\2", text)
+    text = _LOOSE_CLOSE.sub(r"\1\2", text)
+    spans = sentence_spans(text)
+    if not spans or _bare(text[spans[0][0]:spans[0][1]]):
+        return text
+    return " ".join(text[a:b] for a, b in spans if not _bare(text[a:b]))
+
+
+def _bare(sentence: str) -> bool:
+    """A sentence of capitalised words alone, markers aside: a name, a heading, a credit."""
+    found = re.findall(r"[^\W\d_][\w'’-]*", re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", sentence))
+    return bool(found) and len(found) <= 5 and all(w[0].isupper() for w in found)
