@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Words that end with a full stop without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -96,13 +97,19 @@ def speaker_label(text: str, span: tuple[int, int]) -> str:
 def turn_over(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
     """The span of the sentence that opens, with its speaker's label, the transcript turn holding ``text[span]``
     (``speaker_label``), or None."""
-    labelled = [start for start, end in _paragraphs(text, 0, len(text))
-                if _LABEL.match(text, start, end) and _SAID.search(text, start, end)]
+    labelled = _turn_starts(text)
     above = [start for start in labelled if start <= span[0]]
     if len(labelled) < 2 or not above:
         return None
     end = text.find("\n", above[-1])
     return sentence_spans(text, above[-1], len(text) if end < 0 else end)[0]
+
+
+@lru_cache(maxsize=64)
+def _turn_starts(text: str) -> tuple[int, ...]:
+    """Where the paragraphs that open with a speaker's label start, read once per text (every sentence scored asks)."""
+    return tuple(start for start, end in _paragraphs(text, 0, len(text))
+                 if _LABEL.match(text, start, end) and _SAID.search(text, start, end))
 
 
 def asks(sentence: str) -> bool:
