@@ -159,6 +159,9 @@ TEMPLATES: dict[str, str] = {
     # Note: the question asks for a date, figure, length of time or name; the model's answer gives none, the quotes do.
     "LLM_OFF_KIND": "The model's answer gave no {kind} where the question asks for one, so this answer quotes the "
                     "articles instead.",
+    # Note: the question asks what someone said about something; the model's answer rests on nothing near it.
+    "LLM_OFF_TOPIC": "The model's answer spoke of something other than what the question asks about, so this answer "
+                     "quotes the articles instead.",
     # Title of a sentence marked as unsupported in the chat, and the CLI's label for it.
     "UNSUPPORTED": "Not backed by the cited passages",
     # `rag ask` after streaming a model's draft, when checking changed it (markers renumbered, dropped).
@@ -256,6 +259,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_UNSUPPORTED_UNANSWERED": frozenset(),
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "LLM_OFF_KIND": frozenset({"kind"}),
+    "LLM_OFF_TOPIC": frozenset(),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),
     "CLI_NO_CORPUS": frozenset({"folder"}),

@@ -83,6 +83,20 @@ def test_an_answer_the_passages_do_not_back_falls_back_to_the_quoted_one(qwen, s
     assert answer.notes[-1] == render("LLM_UNSUPPORTED")
 
 
+def test_an_answer_on_another_matter_falls_back_to_the_quoted_one(qwen, seed_index):
+    # "What did Malawana say about talks?" answered with his union's campaign: his, backed, and not about talks.
+    from rag.types import Hit
+
+    query = qwen.query("What did Malawana say about talks?")
+    hits = qwen.retrieve(query)
+    extractive = qwen.extractive.answer(query, hits, seed_index.articles)
+    campaign = next(Hit(c, 1.0) for c in seed_index.chunks if "public facing campaign" in c.text)
+    answer = qwen.answerer.checked(query, "Dr Malawana also said the union would run a “public facing campaign” "
+                                          "to win support [1].", [campaign], seed_index.articles, extractive, 0.9)
+    assert answer.answerer == "extractive" and answer.text == extractive.text
+    assert answer.notes[-1] == render("LLM_UNSUPPORTED_UNANSWERED" if extractive.refused else "LLM_OFF_TOPIC")
+
+
 def test_an_unbacked_answer_after_a_doubtful_verdict_is_refused_not_quoted(qwen, seed_index):
     # The model was unsure the excerpts answer it (verdict under llm_unbacked), then wrote what they do not back:
     # on SQuAD and the held-out set such questions were mostly ones the articles do not answer.

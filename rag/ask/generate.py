@@ -193,9 +193,14 @@ class GenerativeAnswerer:
         # Every passage cited, with the sentences that back the answer: none where a claim rests on what the chat
         # shows above the passage (its headline, publisher and date), which still counts.
         backing = [(hits[rank].chunk, result.quotes.get(rank, ())) for rank in result.cited]
-        if not query.sided and not rests_on_terms(query.question, backing, articles):
+        if not query.sided and not rests_on_terms(query.question, backing, articles, topic=False):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
+        if not query.sided and not rests_on_terms(query.question, backing, articles):
+            # "What did he say about the talks?" answered with his word on the strike: the quotes may hold his
+            # word on the talks, and they pass the same rule or are a refusal.
+            log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
+            return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
         kind = None if query.sided else expected_answer(query.question)
         if kind and not holds(result.text, kind) and not fallback.refused and holds(fallback.text, kind):
             # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes

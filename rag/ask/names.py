@@ -139,7 +139,7 @@ def _initials(name: str) -> str:
 
 
 def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[int, int]]]],
-                   articles: Mapping[str, Article]) -> bool:
+                   articles: Mapping[str, Article], topic: bool = True) -> bool:
     """Whether the passage sentences an answer rests on (``backing``: each cited passage with the spans of its
     sentences that back the answer), with their neighbours and their articles' titles and publishers, name all
     the question names, and give the figures it states ("What did the mayor say about the 5% rise?" is not answered
@@ -147,7 +147,8 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
     names: "What happens if they don't get it by August?" may rest on "... runs out in the summer".
 
     "What did Jeremy Hunt say about the Gaza doctors' messages?" answered with Hunt's appointment of Dalton: the
-    passage is about Hunt, but nothing the answer rests on speaks of Gaza.
+    passage is about Hunt, but nothing the answer rests on speaks of Gaza. With ``topic``, what the question asks
+    someone said about must be near too (``topic_words``).
 
     >>> a = Article("a", "Hunt spoke. Talks failed. Gaza medics wrote.", "Talks", "Wire", "2016-03-05")
     >>> chunk = Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44)))
@@ -171,9 +172,9 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
             near.append(speaker_over(article.text, span))  # who "I" is, under an interview's question
     text = " ".join(near)
     names = [n for n in names_in(question) if not _CALENDAR.fullmatch(n)]
-    topic = topic_words(question)
+    about = topic_words(question) if topic else set()
     return (_all_named(names, text) and gives_figures(question, text)
-            and (not topic or any(_kin(t, w) for t in topic for w in set(words(text)))))
+            and (not about or any(_kin(t, w) for t in about for w in set(words(text)))))
 
 
 def _kin(a: str, b: str) -> bool:
