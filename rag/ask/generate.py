@@ -34,7 +34,7 @@ from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
-from rag.ask.names import rests_on_terms
+from rag.ask.names import backing_text, names_given, speaks_of
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, expected_answer, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
@@ -193,10 +193,11 @@ class GenerativeAnswerer:
         # Every passage cited, with the sentences that back the answer: none where a claim rests on what the chat
         # shows above the passage (its headline, publisher and date), which still counts.
         backing = [(hits[rank].chunk, result.quotes.get(rank, ())) for rank in result.cited]
-        if not query.sided and not rests_on_terms(query.question, backing, articles, topic=False):
+        near = backing_text(backing, articles)
+        if not query.sided and not names_given(query.question, near):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
-        if not query.sided and not rests_on_terms(query.question, backing, articles):
+        if not query.sided and not speaks_of(query.question, near):
             # "What did he say about the talks?" answered with his word on the strike: the quotes may hold his
             # word on the talks, and they pass the same rule or are a refusal.
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])

@@ -139,7 +139,7 @@ def _initials(name: str) -> str:
 
 
 def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[int, int]]]],
-                   articles: Mapping[str, Article], topic: bool = True) -> bool:
+                   articles: Mapping[str, Article]) -> bool:
     """Whether the passage sentences an answer rests on (``backing``: each cited passage with the spans of its
     sentences that back the answer), with their neighbours and their articles' titles and publishers, name all
     the question names, and give the figures it states ("What did the mayor say about the 5% rise?" is not answered
@@ -147,8 +147,8 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
     names: "What happens if they don't get it by August?" may rest on "... runs out in the summer".
 
     "What did Jeremy Hunt say about the Gaza doctors' messages?" answered with Hunt's appointment of Dalton: the
-    passage is about Hunt, but nothing the answer rests on speaks of Gaza. With ``topic``, what the question asks
-    someone said about must be near too (``topic_words``).
+    passage is about Hunt, but nothing the answer rests on speaks of Gaza. What the question asks someone said
+    about must be near too (``speaks_of``).
 
     >>> a = Article("a", "Hunt spoke. Talks failed. Gaza medics wrote.", "Talks", "Wire", "2016-03-05")
     >>> chunk = Chunk("a#0", "a", a.text, 0, 44, ((0, 11), (12, 25), (26, 44)))
@@ -161,6 +161,13 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
     >>> rests_on_terms("What did Hunt say about weekends?", [(chunk, [(0, 11)])], {"a": a})
     False
     """
+    near = backing_text(backing, articles)
+    return names_given(question, near) and speaks_of(question, near)
+
+
+def backing_text(backing: Iterable[tuple[Chunk, Sequence[tuple[int, int]]]], articles: Mapping[str, Article]) -> str:
+    """The sentences an answer rests on, with their neighbours, their articles' titles, publishers and dates, and
+    who speaks them (an interview's question and opening, a transcript's label)."""
     near = []
     for chunk, spans in backing:
         article = articles[chunk.article_id]
@@ -170,11 +177,20 @@ def rests_on_terms(question: str, backing: Iterable[tuple[Chunk, Sequence[tuple[
             at = order.index(span) if span in order else None
             near += [article.text[a:b] for a, b in (order[max(0, at - 1): at + 2] if at is not None else [span])]
             near.append(speaker_over(article.text, span))  # who "I" is, under an interview's question
-    text = " ".join(near)
+    return " ".join(near)
+
+
+def names_given(question: str, near: str) -> bool:
+    """``near`` names all the question names (months and days aside) and gives every figure it states."""
     names = [n for n in names_in(question) if not _CALENDAR.fullmatch(n)]
-    about = topic_words(question) if topic else set()
-    return (_all_named(names, text) and gives_figures(question, text)
-            and (not about or any(_kin(t, w) for t in about for w in set(words(text)))))
+    return _all_named(names, near) and gives_figures(question, near)
+
+
+def speaks_of(question: str, near: str) -> bool:
+    """``near`` holds a word of what the question asks someone said about, or one derived from it, if it asks so."""
+    about = topic_words(question)
+    held = set(words(near)) if about else set()
+    return not about or any(_kin(t, w) for t in about for w in held)
 
 
 def _kin(a: str, b: str) -> bool:
