@@ -68,6 +68,17 @@ def test_follow_up_is_resolved_against_history(assistant):
     assert not answer.refused and found("chief executive", answer.text)
 
 
+def test_a_question_naming_someone_new_stands_alone(assistant):
+    # Folded into a talk about Malawana, "Who is Steve Barclay?" was searched as a question about him.
+    history = [
+        {"role": "user", "content": "Who is Johann Malawana?"},
+        {"role": "assistant", "content": "Johann Malawana is the chair of the BMA's junior doctors committee [1]."},
+    ]
+    answer = assistant.ask("Who is Steve Barclay?", history)
+    assert not answer.refused and found("Barclay", answer.text)
+    assert {c.article.dispute for c in answer.citations} == {"2023 pay"}
+
+
 def test_filters_restrict_every_citation(assistant):
     question = "Why are junior doctors going on strike?"
     for dispute in ("2016 contract", "2023 pay"):

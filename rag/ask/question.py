@@ -42,9 +42,11 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 _LEANS_ON_CONTEXT = re.compile(
     r"\b(?:he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
     r"next|else|also|too|same|former|latter|above|earlier|previous|first one|second one)\b|"
-    r"^\s*(?:and|but|so|what about|how about|why|when|where|who|how (?:many|much|long))\b[^?]{0,25}\??\s*$",
+    r"^\s*(?:and|but|so|what about|how about)\b",
     re.IGNORECASE,
 )
+_SHORT_ASK = re.compile(r"^\s*(?:why|when|where|who|how (?:many|much|long))\b[^?]{0,25}\??\s*$", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<!^)(?<![\w'’])[A-Z][\w'’-]*")
 
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -61,17 +63,30 @@ def plain(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _UNSAFE.sub(" ", text))
 
 
-def is_follow_up(question: str) -> bool:
-    return bool(_LEANS_ON_CONTEXT.search(question)) or len(question.split()) <= 3
+def is_follow_up(question: str, earlier: str = "") -> bool:
+    """A question that leans on the conversation: a pronoun or a continuation, or a short question ("Why?",
+    "Who else?") that names nothing the conversation has not named. "Who is Steve Barclay?" after a talk about
+    Malawana names someone new and stands alone; folded into the talk, it was searched as a question about him.
+
+    >>> is_follow_up("Who is Steve Barclay?", "Who is Johann Malawana?"), is_follow_up("Why Malawana?", "Malawana")
+    (False, True)
+    """
+    if _LEANS_ON_CONTEXT.search(question):
+        return True
+    if not (_SHORT_ASK.search(question) or len(question.split()) <= 3):
+        return False
+    seen = earlier.casefold()
+    return all(name.casefold() in seen for name in _CAPITALISED.findall(question))
 
 
 def context(question: str, history: Sequence[dict] | None, turns: int) -> str:
     """Earlier user turns, and the last answer (where "he" or "it" is usually named), for a follow-up."""
-    if not history or not is_follow_up(question):
+    if not history:
         return ""
     earlier = [t["content"] for t in history if t.get("role") == "user" and t.get("content")][-turns:]
     answers = [t["content"] for t in history if t.get("role") == "assistant" and t.get("content")][-1:]
-    return " ".join(earlier + [_MARKER.sub("", a) for a in answers])
+    said = " ".join(earlier + [_MARKER.sub("", a) for a in answers])
+    return said if is_follow_up(question, said) else ""
 
 
 def said_before(history: Sequence[dict] | None) -> str:
