@@ -30,6 +30,9 @@ TEMPLATES: dict[str, str] = {
     "SPELLING_FIX": "“{typed}” as “{read}”",
     # Note on a question asking for the latest news: read as asking about the newest articles' year.
     "LATEST": "Read “latest” as {year}, the year of the newest articles.",
+    # Note on a clipped follow-up ("And the Labour party?") read as the earlier question it clips
+    # (rag/ask/ellipsis.py).
+    "READ_AS": "Read as “{question}”, after your earlier question.",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
@@ -199,6 +202,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "SPELLING": frozenset({"fixes"}),
     "SPELLING_FIX": frozenset({"typed", "read"}),
     "LATEST": frozenset({"year"}),
+    "READ_AS": frozenset({"question"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.messages import render
+
 from rag.ask.assistant import Assistant
 from rag.eval.evaluate import evaluate, found, read_cases
 from rag.ask.retrieve import Filters, fuse
@@ -77,6 +79,18 @@ def test_a_question_naming_someone_new_stands_alone(assistant):
     answer = assistant.ask("Who is Steve Barclay?", history)
     assert not answer.refused and found("Barclay", answer.text)
     assert {c.article.dispute for c in answer.citations} == {"2023 pay"}
+
+
+def test_a_clipped_follow_up_is_read_as_the_question_it_clips(assistant):
+    history = [{"role": "user", "content": "What did Jeremy Hunt say?"},
+               {"role": "assistant", "content": "He appointed Sir David Dalton to lead negotiations [1]."}]
+    answer = assistant.ask("And the Labour party?", history)
+    assert answer.question == "What did the Labour party say?"
+    assert render("READ_AS", question=answer.question) in answer.notes
+    assert not answer.refused and found("Labour", answer.text)
+    history += [{"role": "user", "content": "And the Labour party?"},
+                {"role": "assistant", "content": answer.text}]
+    assert assistant.query("And the BMA?", history).question == "What did the BMA say?"
 
 
 def test_filters_restrict_every_citation(assistant):

@@ -67,6 +67,16 @@ def test_a_follow_up_reads_the_conversation(qwen):
     checked(answer, qwen)
 
 
+def test_a_clipped_follow_up_is_answered(qwen):
+    # Asked as typed, "And the Labour party?" got a low verdict from the model and was refused.
+    history = [{"role": "user", "content": "What did Jeremy Hunt say?"},
+               {"role": "assistant", "content": "He appointed Sir David Dalton to lead negotiations [1]."}]
+    answer = qwen.ask("And the Labour party?", history)
+    assert not answer.refused and "Labour" in answer.text, answer
+    assert any("Labour" in c.chunk.text for c in answer.citations)
+    checked(answer, qwen)
+
+
 def test_a_question_the_articles_do_not_answer_is_refused_in_the_products_words(qwen):
     answer = qwen.ask("What is the name of Steve Barclay's dog?")
     assert answer.refused and answer.text == render("REFUSAL") and not answer.citations, answer

@@ -18,6 +18,7 @@ from typing import Iterator, Sequence
 
 from embeddings import Embedder, embedder_for
 from rag.ask.answerer import Answerer
+from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.question import Query
 from rag.errors import UsageError
@@ -97,6 +98,9 @@ class Assistant:
         question, fixes = self.spelling.correct(question)
         if fixes:
             notes += (render("SPELLING", fixes=", ".join(render("SPELLING_FIX", typed=t, read=r) for t, r in fixes)),)
+        read = read_in_talk(question, history)
+        if read:
+            question, notes = read, notes + (render("READ_AS", question=read),)
         if self.newest_year and asks_latest(question):
             # "What are the latest developments?" asks about the newest articles: read with their year, every
             # rule for a named year (retrieval, ranking, the check) applies, and the model sees it too.
