@@ -33,6 +33,19 @@ TEMPLATES: dict[str, str] = {
     # Note on a clipped follow-up ("And the Labour party?") read as the earlier question it clips
     # (rag/ask/ellipsis.py).
     "READ_AS": "Read as “{question}”, after your earlier question.",
+    # A question about the collection itself ("What articles do you have?", rag/ask/collection.py): the list's
+    # heading when it holds every article, then when the question or the chat's filters narrow it.
+    "COLLECTION_ALL": "The collection holds {count} articles, newest first:",
+    "COLLECTION_SOME": "Articles matching {terms}: {count} of {total}, newest first:",
+    "COLLECTION_NONE": "None of the {total} articles matches {terms}.",
+    # What narrows the list when the question names nothing.
+    "COLLECTION_FILTERS": "the chat's filters",
+    # One article of the list, cited to its opening passage.
+    "COLLECTION_LINE": "“{title}” ({publisher}, {date}) [{n}]",
+    "COLLECTION_NO_PUBLISHER": "publisher unknown",
+    "COLLECTION_NO_DATE": "undated",
+    # Under a list cut short.
+    "COLLECTION_MORE": "… and {more} more (the chat's Articles tab lists them all).",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
@@ -203,6 +216,14 @@ FIELDS: dict[str, frozenset[str]] = {
     "SPELLING_FIX": frozenset({"typed", "read"}),
     "LATEST": frozenset({"year"}),
     "READ_AS": frozenset({"question"}),
+    "COLLECTION_ALL": frozenset({"count"}),
+    "COLLECTION_SOME": frozenset({"count", "total", "terms"}),
+    "COLLECTION_NONE": frozenset({"total", "terms"}),
+    "COLLECTION_FILTERS": frozenset(),
+    "COLLECTION_LINE": frozenset({"title", "publisher", "date", "n"}),
+    "COLLECTION_NO_PUBLISHER": frozenset(),
+    "COLLECTION_NO_DATE": frozenset(),
+    "COLLECTION_MORE": frozenset({"more"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),

@@ -38,9 +38,9 @@ def answer_text(answer: Answer, streamed: str | None = None) -> str:
     """The answer, notes and sources; after a ``streamed`` draft, the answer only where checking changed it."""
     lines = []
     if streamed is None:
-        lines.append(textwrap.fill(answer.text, 100))
+        lines.append(_filled(answer.text))
     elif streamed != answer.text:
-        lines += [render("CLI_CHECKED"), textwrap.fill(answer.text, 100)]
+        lines += [render("CLI_CHECKED"), _filled(answer.text)]
     for sentence in answer.unsupported:
         lines.append(f"{render('UNSUPPORTED')}: {sentence}")
     for note in answer.notes:
@@ -52,6 +52,11 @@ def answer_text(answer: Answer, streamed: str | None = None) -> str:
         lines.append(f"[{c.n}] {source_line(c.article)}")
         lines.append(textwrap.indent(textwrap.fill(quoted(c.chunk.text, c.chunk.start, c.quotes), 96), "    "))
     return "\n".join(lines)
+
+
+def _filled(text: str) -> str:
+    """Wrapped at 100 columns, each line on its own (a list of articles stays a list)."""
+    return "\n".join(textwrap.fill(line, 100) for line in text.splitlines())
 
 
 def quoted(text: str, offset: int, spans: Iterable[tuple[int, int]]) -> str:

@@ -74,7 +74,10 @@ def answer_html(answer: Answer, shown: int | None = None, turn: int = 1) -> str:
         out = f'<div class="answer refused">{body}</div>'
     else:
         titles = {c.n: c.article.title for c in answer.citations}
-        text = link_markers(esc(" ".join(pieces if done else pieces[:shown])), titles, turn)
+        if done and "\n" in answer.text.strip():  # a list, one line each (the collection's articles)
+            text = "<br>".join(link_markers(esc(line), titles, turn) for line in answer.text.strip().splitlines())
+        else:
+            text = link_markers(esc(" ".join(pieces if done else pieces[:shown])), titles, turn)
         for sentence in answer.unsupported:  # the same escaping and links, so the sentence is found as written
             marked = link_markers(esc(sentence), titles, turn)
             text = text.replace(marked, f'<span class="unsupported" title="{esc(render("UNSUPPORTED"))}">'

@@ -18,6 +18,7 @@ from typing import Iterator, Sequence
 
 from embeddings import Embedder, embedder_for
 from rag.ask.answerer import Answerer
+from rag.ask.collection import about_collection, collection_answer
 from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.question import Query
@@ -149,8 +150,20 @@ class Assistant:
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
             k: int | None = None, answerer: str | None = None) -> Answer:
         query = self.query(question, history)
+        listed = self.listed(query, filters)
+        if listed is not None:
+            return listed
         chosen = self._chosen(answerer)
         return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
+
+    def listed(self, query: Query, filters: Filters | None) -> Answer | None:
+        """The answer to a question about the collection itself ("Which articles are from 2016?"), or None."""
+        if not about_collection(query.question, self.index.articles):
+            return None
+        where = filters.for_store() if filters else None
+        answer = collection_answer(query.question, self.index.articles, self.passages, where,
+                                   self.settings.collection_lines)
+        return replace(answer, notes=query.notes + answer.notes)
 
     def _chosen(self, answerer: str | None) -> Answerer:
         """The answerer a request names, or this assistant's own (which a caller may have handed in)."""
@@ -161,6 +174,10 @@ class Assistant:
         """Like ``ask``, but a generative answerer's text arrives piece by piece first; the last item is the
         ``Answer``. An extractive answer comes whole."""
         query = self.query(question, history)
+        listed = self.listed(query, filters)
+        if listed is not None:
+            yield listed
+            return
         chosen = self._chosen(answerer)
         hits = self.retrieve(query, filters, k)
         if hasattr(chosen, "stream"):

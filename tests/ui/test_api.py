@@ -72,6 +72,21 @@ def test_refusal_is_said_not_empty(client):
     assert "cites no passage" in sources
 
 
+def test_a_question_about_the_collection_lists_the_articles(client, ui_server):
+    result = client.predict("Which articles are from 2016?", api_name="/ask")
+    articles = ui_server.service.assistant.index.articles.values()
+    assert result["answerer"] == "collection" and not result["refused"]
+    assert len(result["citations"]) == sum((a.date or "").startswith("2016") for a in articles)
+    by_id = ui_server.service.assistant.index.articles
+    for c in result["citations"]:  # each opens its article's first passage; it quotes no sentence
+        assert by_id[c["article_id"]].text[c["start"]:c["end"]] == c["text"] and c["date"].startswith("2016")
+        assert f'[{c["n"]}]' in result["answer"] and c["title"] in result["answer"]
+    messages, sources = chat(client, "Which articles are from 2016?")
+    text = messages[-1][1]
+    assert text.count("<br>") == len(result["citations"])  # one line each, under the heading
+    assert all('href="#src-' in line for line in text.split("<br>")[1:])
+
+
 def test_dispute_filter_only_cites_that_dispute(client, ui_server):
     question = "How many operations were rescheduled during the strike?"
     unfiltered = client.predict(question, [], {}, None, api_name="/ask")
