@@ -77,6 +77,13 @@ def test_a_clipped_follow_up_is_answered(qwen):
     checked(answer, qwen)
 
 
+def test_a_body_named_beside_an_acronym_must_be_named_near_the_answer(qwen):
+    # Answered "Sir David Dalton, chief executive of Salford Royal NHS Foundation Trust, is the chief executive of
+    # NHS Providers [1].": "NHS" was half the name, and half was enough.
+    answer = qwen.ask("Who is the chief executive of NHS Providers?")
+    assert answer.refused and not answer.citations, answer
+
+
 def test_a_question_the_articles_do_not_answer_is_refused_in_the_products_words(qwen):
     answer = qwen.ask("What is the name of Steve Barclay's dog?")
     assert answer.refused and answer.text == render("REFUSAL") and not answer.citations, answer

@@ -27,6 +27,8 @@ _NAME = re.compile(rf"(?<![\w'’]){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 _CALENDAR = re.compile("|".join(MONTHS + WEEKDAYS))
 # A name as written whole, "of" and all ("Royal College of Nursing"), for naming it back to the reader.
 _WRITTEN = re.compile(rf"{_NAME.pattern}(?:\s+(?:of|for)(?:\s+the)?\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*)*")
+_ACRONYM = re.compile(r"[A-Z]{2,5}s?")
+_ROMAN = re.compile(r"[IVX]+")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 # Endings the stemmer leaves on a word derived from another ("safety" is "safeti", "safe" is "safe").
 _DERIVATIONS = frozenset({"ti", "iti", "ment", "ness", "al", "ion", "ic", "ist"})
@@ -120,6 +122,8 @@ def names_agree(text: str, near: str) -> bool:
     True
     >>> names_agree("Talks ended, said Hunt.", "Talks ended, Health officials said.")  # one initial is no acronym
     False
+    >>> names_agree("NHS Providers said so.", "NHS England said so.")  # the acronym is an umbrella
+    False
     """
     return _all_named(names_in(text), near)
 
@@ -130,7 +134,17 @@ def _all_named(names: list[str], near: str) -> bool:
     """
     held = set(words(near)) | {i for m in _NAME.finditer(near) for i in [_initials(m.group(0))] if len(i) > 1}
     return all(name.lower() in held or (len(_initials(name)) > 1 and _initials(name) in held)
-               or _mostly(words(name), held) for name in names)
+               or _mostly(_picking(name), held) for name in names)
+
+
+def _picking(name: str) -> list[str]:
+    """The words of ``name`` that pick it out: beside an acronym, the others ("NHS Providers" is not named by a
+    passage about NHS England: ``_picking("NHS Providers") == ["provid"]``; "Richard II" keeps both).
+    """
+    parts = name.split()
+    umbrella = [w for w in parts if _ACRONYM.fullmatch(w) and not _ROMAN.fullmatch(w)]
+    rest = [w for w in parts if w not in umbrella]
+    return words(" ".join(rest if umbrella and rest else parts))
 
 
 def _initials(name: str) -> str:
