@@ -38,6 +38,11 @@ TEMPLATES: dict[str, str] = {
     "COLLECTION_ALL": "The collection holds {count} articles, newest first:",
     "COLLECTION_SOME": "Articles matching {terms}: {count} of {total}, newest first:",
     "COLLECTION_NONE": "None of the {total} articles matches {terms}.",
+    # A question asking which articles mention something ("Which articles mention Hunt?").
+    "COLLECTION_MENTION": "Articles mentioning {terms}: {count} of {total}, newest first:",
+    "COLLECTION_MENTION_NONE": "None of the {total} articles mentions {terms}.",
+    # After what is mentioned, the years the question names: "“Hunt” in 2016".
+    "COLLECTION_IN": " in {years}",
     # What narrows the list when the question names nothing.
     "COLLECTION_FILTERS": "the chat's filters",
     # One article of the list, cited to its opening passage.
@@ -219,6 +224,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "COLLECTION_ALL": frozenset({"count"}),
     "COLLECTION_SOME": frozenset({"count", "total", "terms"}),
     "COLLECTION_NONE": frozenset({"total", "terms"}),
+    "COLLECTION_MENTION": frozenset({"count", "total", "terms"}),
+    "COLLECTION_MENTION_NONE": frozenset({"total", "terms"}),
+    "COLLECTION_IN": frozenset({"years"}),
     "COLLECTION_FILTERS": frozenset(),
     "COLLECTION_LINE": frozenset({"title", "publisher", "date", "n"}),
     "COLLECTION_NO_PUBLISHER": frozenset(),

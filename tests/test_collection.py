@@ -16,12 +16,13 @@ def assistant(seed_settings, embedder) -> Assistant:
 
 @pytest.mark.parametrize("question", ["What articles do you have?", "Which articles are from 2016?",
                                       "How many stories are there?", "List the sources from The Independent",
-                                      "Which articles are about the 2023 pay dispute?"])
+                                      "Which articles are about the 2023 pay dispute?",
+                                      "Which articles mention Hunt?", "How many stories quote Malawana?"])
 def test_questions_about_the_collection_are_seen(seed_index, question):
     assert about_collection(question, seed_index.articles)
 
 
-@pytest.mark.parametrize("question", ["Which articles mention Hunt?", "What articles say the strike was unsafe?",
+@pytest.mark.parametrize("question", ["What articles say the strike was unsafe?", "Which article mentions Hunt?",
                                       "Which article reported 4,000 operations?", "What did the articles say?"])
 def test_questions_about_what_the_articles_say_are_not(seed_index, question):
     assert not about_collection(question, seed_index.articles)
@@ -57,3 +58,16 @@ def test_the_list_is_cut_at_collection_lines(assistant, seed_settings, embedder)
     short = Assistant(seed_settings.replace(collection_lines=2), assistant.index, embedder)
     answer = short.ask("What articles do you have?")
     assert len(answer.citations) == 2 and "3 more" in answer.text.splitlines()[-1]
+
+
+def test_articles_mentioning_a_name_are_each_cited_to_a_sentence_naming_it(assistant):
+    answer = assistant.ask("Which articles mention Malawana?")
+    holding = {a.id for a in assistant.index.articles.values() if "Malawana" in a.text}
+    assert answer.answerer == "collection" and {c.article.id for c in answer.citations} == holding
+    for c in answer.citations:
+        (start, end), = c.quotes
+        assert c.chunk.start <= start < end <= c.chunk.end and "Malawana" in c.article.text[start:end]
+    none = assistant.ask("Which articles mention Boris Johnson?")
+    assert not none.citations and "Boris Johnson" in none.text and not none.refused
+    dated = assistant.ask("Which articles mention Hunt in 2023?")
+    assert not dated.citations and "2023" in dated.text

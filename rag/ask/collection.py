@@ -1,13 +1,14 @@
-"""Questions about the collection itself: "What articles do you have?", "Which articles are from 2016?".
+"""Questions about the collection itself: "What articles do you have?", "Which articles mention Hunt?".
 
 Asked of the passages, such a question found nothing to quote and was refused ("The articles don't cover
 this"): often the first answer a new user saw. It is answered from the index's own record instead: the articles,
 newest first, each with its publisher and date and cited to its opening passage, narrowed to the years, the
 publishers and the facet values (a corpus's "2023 pay" dispute) the question names, and to the chat's filters.
-A question about what the articles say ("Which articles mention Hunt?") is not one of these: it goes to the
-answerers like any other.
+"Which articles mention Hunt?" lists the articles whose text holds every word of "Hunt", each cited to its
+first sentence holding the most of them. A question about what the articles say ("What articles say the strike
+was unsafe?") is not one of these: it goes to the answerers like any other.
 
->>> about_collection("Which articles are from 2016?"), about_collection("Which articles mention Hunt?")
+>>> about_collection("Which articles are from 2016?"), about_collection("What articles say the strike was unsafe?")
 (True, False)
 """
 
@@ -27,6 +28,12 @@ from rag.types import Answer, Article, Chunk, Citation
 _ASKS = re.compile(r"^\s*(?:(?:what|which)(?: news)?|how many|(?:list|show)(?: me)?(?: all)?(?: the| your)?)\s+"
                    r"(?P<what>articles|sources|stories|documents|pages|pieces|reports)\b(?P<rest>[^?]*)\??\s*$",
                    re.IGNORECASE)
+# "Which articles mention Hunt?", "How many stories quote Malawana?": the articles that hold a name or words.
+_MENTION = re.compile(r"^\s*(?:what|which|how many)(?: news)?\s+(?:articles|sources|stories|documents|pages|pieces|"
+                      r"reports)\s+(?:mention|name|quote|cite|refer to|talk about|discuss|speak of|feature|report on)"
+                      r"s?\s+(?P<what>[^?]*?\w[^?]*?)\s*\??\s*$", re.IGNORECASE)
+# A year the question names beside what it asks about ("mention pay restoration in 2023"): a year, not a word.
+_YEARS = re.compile(r"\s*\b(?:in|from|during|of|since)?\s*\b(?:1[89]|20)\d\d\b")
 # Words the rest of such a question may hold besides names of years, publishers and facet values: anything more
 # ("mention Hunt", "say about pay") asks about what the articles say.
 _FILLER = frozenset(words(
@@ -38,6 +45,8 @@ _FILLER = frozenset(words(
 def about_collection(question: str, articles: Mapping[str, Article] | None = None) -> bool:
     """Whether ``question`` asks which articles the collection holds (optionally of a year, a publisher or a
     facet value of ``articles``), not what they say."""
+    if mentioned(question):
+        return True
     match = _ASKS.match(question)
     if not match:
         return False
@@ -45,31 +54,67 @@ def about_collection(question: str, articles: Mapping[str, Article] | None = Non
     return all(w in allowed or w.isdigit() for w in words(match.group("rest")))
 
 
+def mentioned(question: str) -> str:
+    """What ``question`` asks which articles mention, as written; "" when it asks no such thing.
+
+    >>> mentioned("Which articles mention Jeremy Hunt in 2016?"), mentioned("Which articles are from 2016?")
+    ('Jeremy Hunt', '')
+    """
+    match = _MENTION.match(question)
+    what = _YEARS.sub("", match.group("what")).strip(" ,") if match else ""
+    return what if words(what) else ""
+
+
 def collection_answer(question: str, articles: Mapping[str, Article], passages: Callable[[str], Sequence[Chunk]],
                       where: StoreFilter | None, most: int) -> Answer:
     """The articles ``question`` asks for, newest first, at most ``most`` of them listed, each cited to its
-    first passage (``passages`` gives an article's, in text order); ``where`` is the chat's own filter."""
+    first passage (``passages`` gives an article's, in text order), or, when it asks which mention something,
+    to the first sentence that does; ``where`` is the chat's own filter."""
     total = len(articles)
+    what = mentioned(question)
     years, labels = _named(question, articles)
+    if what:
+        labels = []  # "Which articles mention the Independent's poll?" asks for the mention, not the publisher
     chosen = [a for a in articles.values()
               if _fits(a, years, labels) and admits(where, _record(a)) and passages(a.id)]
+    cited = {a.id: _mention(what, passages(a.id), a) if what else (passages(a.id)[0], ()) for a in chosen}
+    chosen = [a for a in chosen if cited[a.id] is not None]
     chosen.sort(key=lambda a: (a.date or "", a.title), reverse=True)
-    terms = ", ".join(sorted(years) + [f"“{label}”" for label in labels])
+    if what:
+        terms = f"“{what}”" + (render("COLLECTION_IN", years=", ".join(sorted(years))) if years else "")
+    else:
+        terms = ", ".join(sorted(years) + [f"“{label}”" for label in labels]) or render("COLLECTION_FILTERS")
     if not chosen:
-        text = render("COLLECTION_NONE", total=total, terms=terms or render("COLLECTION_FILTERS"))
-        return Answer(question, text, (), False, (), "collection")
-    head = (render("COLLECTION_ALL", count=len(chosen)) if len(chosen) == total
-            else render("COLLECTION_SOME", count=len(chosen), total=total,
-                        terms=terms or render("COLLECTION_FILTERS")))
+        return Answer(question, render("COLLECTION_MENTION_NONE" if what else "COLLECTION_NONE", total=total,
+                                       terms=terms), (), False, (), "collection")
+    head = (render("COLLECTION_MENTION", count=len(chosen), total=total, terms=terms) if what
+            else render("COLLECTION_ALL", count=len(chosen)) if len(chosen) == total
+            else render("COLLECTION_SOME", count=len(chosen), total=total, terms=terms))
     lines, citations = [head], []
     for n, article in enumerate(chosen[:most], 1):
         lines.append(render("COLLECTION_LINE", n=n, title=article.title,
                             publisher=article.publisher or render("COLLECTION_NO_PUBLISHER"),
                             date=article.date or render("COLLECTION_NO_DATE")))
-        citations.append(Citation(n, article, passages(article.id)[0], 1.0))
+        chunk, quotes = cited[article.id] or (passages(article.id)[0], ())
+        citations.append(Citation(n, article, chunk, 1.0, quotes))
     if len(chosen) > most:
         lines.append(render("COLLECTION_MORE", more=len(chosen) - most))
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "collection")
+
+
+def _mention(what: str, chunks: Sequence[Chunk], article: Article) -> tuple[Chunk, tuple[tuple[int, int], ...]] | None:
+    """The first sentence of ``article`` holding the most of ``what``'s words, with its passage, when the
+    article holds all of them (its years aside); None when it does not."""
+    wanted = set(words(what)) - set(years_in(what))
+    if not wanted or not wanted <= set(words(article.text)):
+        return None
+    best: tuple[int, Chunk, tuple[int, int]] | None = None
+    for chunk in chunks:
+        for start, end in chunk.sentences:
+            held = len(wanted & set(words(article.text[start:end])))
+            if best is None or held > best[0]:
+                best = (held, chunk, (start, end))
+    return (best[1], (best[2],)) if best and best[0] else (chunks[0], ())
 
 
 def _own_words(articles: Mapping[str, Article]) -> set[str]:
