@@ -51,6 +51,14 @@ TEMPLATES: dict[str, str] = {
     "COLLECTION_NO_DATE": "undated",
     # Under a list cut short.
     "COLLECTION_MORE": "… and {more} more (the chat's Articles tab lists them all).",
+    # The product's replies to what is not a question (rag/ask/small_talk.py): a greeting, thanks, a call for help.
+    "SMALL_TALK_HELLO": "Hello. Ask me about the {count} articles in this collection: every answer quotes them, "
+                        "with numbered citations that open the passage.",
+    "SMALL_TALK_THANKS": "You're welcome. Ask another question whenever you like.",
+    "SMALL_TALK_HELP": "I answer questions about the {count} articles in this collection from what they say, and "
+                       "every answer cites the passages it rests on, each with its number. Ask who said what, "
+                       "what happened, when, how many or why; “What articles do you have?” lists them. What the "
+                       "articles don't say, I don't answer.",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
@@ -232,6 +240,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "COLLECTION_NO_PUBLISHER": frozenset(),
     "COLLECTION_NO_DATE": frozenset(),
     "COLLECTION_MORE": frozenset({"more"}),
+    "SMALL_TALK_HELLO": frozenset({"count"}),
+    "SMALL_TALK_THANKS": frozenset(),
+    "SMALL_TALK_HELP": frozenset({"count"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),

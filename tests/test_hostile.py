@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.ask.assistant import Assistant
+from rag.ask.small_talk import reply
 from rag.text.chunk import Tokenizer, chunk_article
 from rag.text.clean import clean_text
 from rag.errors import UsageError
@@ -34,6 +35,9 @@ CONTROL = "What\x00 pay\x07 rise\x1b[31m did the\x7f Government\u2028 offer juni
 def grounded(answer: dict, articles) -> None:
     """Every citation is exact text of its article, and every quoted sentence comes from a cited passage."""
     assert set(answer) >= {"question", "answer", "refused", "citations"}
+    if answer.get("answerer") == "assistant":  # what has no word at all gets the product's help, citing nothing
+        assert answer["answer"] == reply("help", len(articles)) and not answer["citations"]
+        return
     passages = []
     for c in answer["citations"]:
         assert articles[c["article_id"]].text[c["start"]:c["end"]] == c["text"]

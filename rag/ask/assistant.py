@@ -27,6 +27,7 @@ from rag.index.versions import Index, load_index
 from rag.messages import render
 from rag.ask.question import asks_latest, compares, context, parts, plain, said_before, years_in
 from rag.ask.retrieve import Filters, Retriever
+from rag.ask.small_talk import reply, small_talk
 from rag.ask.spelling import Spelling
 from rag.settings import Settings
 from rag.ask.generate import Piece
@@ -157,7 +158,11 @@ class Assistant:
         return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
 
     def listed(self, query: Query, filters: Filters | None) -> Answer | None:
-        """The answer to a question about the collection itself ("Which articles are from 2016?"), or None."""
+        """The product's own reply to a greeting, thanks or a call for help, or the answer to a question about the
+        collection itself ("Which articles are from 2016?"); None for a question about what the articles say."""
+        said = small_talk(query.question)
+        if said:
+            return Answer(query.question, reply(said, len(self.index.articles)), (), False, query.notes, "assistant")
         if not about_collection(query.question, self.index.articles):
             return None
         where = filters.for_store() if filters else None
