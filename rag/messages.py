@@ -59,6 +59,8 @@ TEMPLATES: dict[str, str] = {
                        "every answer cites the passages it rests on, each with its number. Ask who said what, "
                        "what happened, when, how many or why; “What articles do you have?” lists them. What the "
                        "articles don't say, I don't answer.",
+    # What an abbreviation stands for, as an article spells it out (rag/ask/glossary.py), cited to that sentence.
+    "GLOSSARY": "“{short}” stands for “{long}” [1].",
     # Polite reply to an empty question.
     "EMPTY_QUESTION": "Please type a question about the articles.",
     # --- The web chat (ui/) and `rag serve` ---
@@ -243,6 +245,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "SMALL_TALK_HELLO": frozenset({"count"}),
     "SMALL_TALK_THANKS": frozenset(),
     "SMALL_TALK_HELP": frozenset({"count"}),
+    "GLOSSARY": frozenset({"short", "long"}),
     "EMPTY_QUESTION": frozenset(),
     "UI_INTRO": frozenset(),
     "UI_REFUSED": frozenset(),

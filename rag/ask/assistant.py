@@ -21,6 +21,7 @@ from rag.ask.answerer import Answerer
 from rag.ask.collection import about_collection, collection_answer
 from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
+from rag.ask.glossary import glossary_answer
 from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
@@ -151,18 +152,22 @@ class Assistant:
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
             k: int | None = None, answerer: str | None = None) -> Answer:
         query = self.query(question, history)
-        listed = self.listed(query, filters)
+        listed = self.direct(query, filters)
         if listed is not None:
             return listed
         chosen = self._chosen(answerer)
         return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
 
-    def listed(self, query: Query, filters: Filters | None) -> Answer | None:
-        """The product's own reply to a greeting, thanks or a call for help, or the answer to a question about the
-        collection itself ("Which articles are from 2016?"); None for a question about what the articles say."""
+    def direct(self, query: Query, filters: Filters | None) -> Answer | None:
+        """The product's own reply to a greeting, thanks or a call for help; the answer to a question about the
+        collection itself ("Which articles are from 2016?") or to what an abbreviation an article spells out stands
+        for ("What is the BMA?"); None for any other question, which the answerers take."""
         said = small_talk(query.question)
         if said:
             return Answer(query.question, reply(said, len(self.index.articles)), (), False, query.notes, "assistant")
+        defined = glossary_answer(query.question, self.index.articles, self.passages)
+        if defined is not None:
+            return replace(defined, notes=query.notes)
         if not about_collection(query.question, self.index.articles):
             return None
         where = filters.for_store() if filters else None
@@ -179,7 +184,7 @@ class Assistant:
         """Like ``ask``, but a generative answerer's text arrives piece by piece first; the last item is the
         ``Answer``. An extractive answer comes whole."""
         query = self.query(question, history)
-        listed = self.listed(query, filters)
+        listed = self.direct(query, filters)
         if listed is not None:
             yield listed
             return

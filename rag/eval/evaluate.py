@@ -157,7 +157,11 @@ def evaluate_all(assistants: Mapping[str, Assistant], cases: list[Case], boilerp
 
 
 def _answer(assistant: Assistant, query: Query, hits: list[Hit]) -> tuple[Answer, float | None]:
-    """The answer, and for a model that streams, the seconds until its first written piece."""
+    """The answer, and for a model that streams, the seconds until its first written piece. What the product
+    answers itself (a question about the collection, what an abbreviation stands for) is scored as a user gets it."""
+    direct = assistant.direct(query, None)
+    if direct is not None:
+        return direct, None
     started, first = time.perf_counter(), None
     stream = getattr(assistant.answerer, "stream", None)
     if stream is None:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 RANKS = (1, 3, 5)  # the k of hit@k and MRR@k
 NDCG_DEPTH = 10
+# Who writes an answer without a model: the quotes, the lead baseline, and the product's own answers (the
+# collection's list, small talk, an abbreviation spelt out); the rest are model backends.
+NOT_MODELS = ("extractive", "lead", "collection", "assistant", "glossary")
 STAGES = ("embed", "search", "fuse", "answer")  # embed the question; dense + BM25 search; fusion; answer
 
 
@@ -62,8 +65,8 @@ class Report:
             "cite_supported": (round(sum(r.supported for r in results) / cited_sentences, 4) if cited_sentences
                                else None),
             "cite_recall": round(cited_sentences / sentences, 4) if sentences else None,
-            "model_written": _share(r.answer.answerer not in ("extractive", "lead") for r in results
-                                    if not r.answer.refused) if any(r.answer.answerer not in ("extractive", "lead")
+            "model_written": _share(r.answer.answerer not in NOT_MODELS for r in results
+                                    if not r.answer.refused) if any(r.answer.answerer not in NOT_MODELS
                                                                     for r in results) else None,
             "seconds_mean": _mean((r.seconds for r in results), 3),
             "answer_words_mean": round(statistics.mean(words), 1) if words else None,

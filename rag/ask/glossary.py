@@ -1,0 +1,95 @@
+"""What an abbreviation stands for, as the articles spell it out: "What is the BMA?", "What does DHSC stand for?".
+
+Searched like other questions these were answered badly: "What is the BMA?" with "But the BMA needs to keep its
+resolve and escalate. [1]", and "What does DHSC stand for?" was refused, though an article writes "the Department
+of Health and Social Care (DHSC)". A question asking only what an abbreviation is or stands for is answered from
+where an article spells it out beside it in brackets, either way round, the initials of the long form giving its
+letters ("of", "and", "the" aside; "central business districts (CBD)" counts too): "“DHSC” stands for
+“Department of Health and Social Care” [1].", cited to that sentence. An abbreviation no article spells out goes
+to the answerers like any other question.
+
+>>> spelt_out("DHSC", "Talks with the Department of Health and Social Care (DHSC) since Tuesday.")
+('Department of Health and Social Care', (15, 51))
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Mapping, Sequence
+
+from rag.messages import render
+from rag.types import Answer, Article, Chunk, Citation
+
+# "What is the BMA?", "Who are the BMA?", "What does DHSC stand for?", "What is NHS short for?"
+_ASKS = re.compile(r"^\s*(?:(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P<a>[\w&.-]+)|"
+                   r"what\s+(?:does|do|did)\s+(?:the\s+)?(?:letters\s+)?(?P<b>[\w&.-]+)\s+(?:stand|stands)\s+for|"
+                   r"what\s+(?:is|was)\s+(?:the\s+)?(?P<c>[\w&.-]+)\s+short\s+for)\s*\??\s*$", re.IGNORECASE)
+# An abbreviation: two or more capitals, perhaps a plural "s" ("BMA", "DHSC", "GPs").
+_ABBREVIATION = re.compile(r"[A-Z][A-Z&]+s?")
+_CONNECTORS = frozenset({"of", "and", "the", "for", "in", "on", "to", "&"})
+_LONG_WORD = r"[^\W\d_][\w'’-]*|&"
+
+
+def asked(question: str) -> str:
+    """The abbreviation ``question`` asks the meaning of, or "" when it asks something else.
+
+    >>> asked("What does DHSC stand for?"), asked("What is the BMA?"), asked("What is the strike about?")
+    ('DHSC', 'BMA', '')
+    """
+    match = _ASKS.match(question)
+    short = next((g for g in match.groups() if g), "") if match else ""
+    return short if _ABBREVIATION.fullmatch(short) else ""
+
+
+def spelt_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
+    """The long form ``text`` gives for ``short`` beside it in brackets, with its span, or None."""
+    letters = short.rstrip("s").replace("&", "").upper()
+    for match in re.finditer(rf"((?:(?:{_LONG_WORD})\s+){{1,12}}?(?:{_LONG_WORD}))\s*\(\s*{re.escape(short)}\s*\)",
+                             text):
+        long = _matching(match.group(1), letters)
+        if long:
+            start = match.start(1) + match.group(1).rindex(long)
+            return long, (start, start + len(long))
+    for match in re.finditer(rf"\b{re.escape(short)}\s*\(\s*((?:(?:{_LONG_WORD})\s+){{1,12}}(?:{_LONG_WORD}))\s*\)",
+                             text):
+        if _initials(match.group(1)) == letters:
+            return match.group(1), match.span(1)
+    return None
+
+
+def glossary_answer(question: str, articles: Mapping[str, Article],
+                    passages: Callable[[str], Sequence[Chunk]]) -> Answer | None:
+    """The answer to ``question`` from the first article (newest first) that spells its abbreviation out,
+    cited to the sentence doing so; None when it asks no such thing or no article spells it out."""
+    short = asked(question)
+    if not short:
+        return None
+    for article in sorted(articles.values(), key=lambda a: (a.date or "", a.id), reverse=True):
+        found = spelt_out(short, article.text)
+        if not found:
+            continue
+        long, (start, _) = found
+        for chunk in passages(article.id):
+            sentence = next(((a, b) for a, b in chunk.sentences if a <= start < b), None)
+            if sentence:
+                text = render("GLOSSARY", short=short, long=long)
+                return Answer(question, text, (Citation(1, article, chunk, 1.0, (sentence,)),), False, (),
+                              "glossary")
+    return None
+
+
+def _matching(words: str, letters: str) -> str:
+    """The shortest tail of ``words`` whose capitals are ``letters``: "talks with the Department of Health and
+    Social Care" gives "Department of Health and Social Care" for DHSC."""
+    parts = words.split()
+    for n in range(len(parts) - 1, -1, -1):
+        tail = parts[n:]
+        if tail[0].lower() in _CONNECTORS:
+            continue
+        if _initials(" ".join(tail)) == letters:
+            return " ".join(tail)
+    return ""
+
+
+def _initials(words: str) -> str:
+    return "".join(w[0] for w in words.split() if w.lower() not in _CONNECTORS).upper()

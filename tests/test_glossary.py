@@ -1,0 +1,47 @@
+"""What an abbreviation stands for, answered from where an article spells it out, cited to that sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.ask.assistant import Assistant
+from rag.ask.glossary import asked, spelt_out
+
+
+@pytest.fixture(scope="module")
+def assistant(seed_settings, embedder) -> Assistant:
+    return Assistant.open(seed_settings, embedder)
+
+
+@pytest.mark.parametrize("text, short, long", [
+    ("with the Department of Health and Social Care (DHSC) since", "DHSC", "Department of Health and Social Care"),
+    ("The BMA (British Medical Association) said", "BMA", "British Medical Association"),
+    ("Central business districts (CBD) include Downtown", "CBD", "Central business districts"),
+])
+def test_a_long_form_beside_its_abbreviation_is_found(text, short, long):
+    found = spelt_out(short, text)
+    assert found is not None and found[0] == long and text[found[1][0]:found[1][1]] == long
+
+
+@pytest.mark.parametrize("text, short", [("the service (NHS) said", "NHS"), ("Talks (DHSC) began", "DHSC"),
+                                         ("the BMA said so", "BMA")])
+def test_brackets_whose_words_do_not_give_the_letters_are_no_long_form(text, short):
+    assert spelt_out(short, text) is None
+
+
+@pytest.mark.parametrize("question, short", [("What is the BMA?", "BMA"), ("What does DHSC stand for?", "DHSC"),
+                                             ("What is NHS short for?", "NHS"), ("What is the strike about?", ""),
+                                             ("What is the BMA's demand?", ""), ("Who is Hunt?", "")])
+def test_only_a_question_about_an_abbreviation_is_asked(question, short):
+    assert asked(question) == short
+
+
+def test_the_answer_cites_the_sentence_that_spells_it_out(assistant):
+    # Searched like other questions, "What does DHSC stand for?" was refused.
+    answer = assistant.ask("What does DHSC stand for?")
+    assert answer.answerer == "glossary" and "Department of Health and Social Care" in answer.text
+    (c,) = answer.citations
+    (start, end), = c.quotes
+    assert "Department of Health and Social Care (DHSC)" in c.article.text[start:end]
+    assert c.chunk.start <= start < end <= c.chunk.end
+    assert assistant.ask("What is the NHS?").answerer != "glossary"  # no article spells it out
