@@ -6,6 +6,7 @@ import pytest
 
 from rag.ask.assistant import Assistant
 from rag.ask.glossary import asked, spelt_out
+from rag.ask.retrieve import Filters
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +46,9 @@ def test_the_answer_cites_the_sentence_that_spells_it_out(assistant):
     assert "Department of Health and Social Care (DHSC)" in c.article.text[start:end]
     assert c.chunk.start <= start < end <= c.chunk.end
     assert assistant.ask("What is the NHS?").answerer != "glossary"  # no article spells it out
+
+
+def test_the_chats_filters_choose_the_article_cited(assistant):
+    for dispute in ("2016 contract", "2023 pay"):
+        answer = assistant.ask("What is the BMA?", filters=Filters(disputes=(dispute,)))
+        assert answer.answerer == "glossary" and {c.article.dispute for c in answer.citations} == {dispute}

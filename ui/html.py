@@ -33,7 +33,10 @@ def esc(text: object) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The answer cut after each run of markers: the pieces the chat streams one by one."""
+    """The answer cut after each run of markers: the pieces the chat streams one by one; a list (the
+    collection's articles, a line each) is cut into its lines."""
+    if "\n" in text.strip():
+        return [line.strip() for line in text.strip().splitlines() if line.strip()]
     return [m.group(0).strip() for m in _SENTENCE.finditer(text.strip()) if m.group(0).strip()]
 
 
@@ -74,10 +77,8 @@ def answer_html(answer: Answer, shown: int | None = None, turn: int = 1) -> str:
         out = f'<div class="answer refused">{body}</div>'
     else:
         titles = {c.n: c.article.title for c in answer.citations}
-        if done and "\n" in answer.text.strip():  # a list, one line each (the collection's articles)
-            text = "<br>".join(link_markers(esc(line), titles, turn) for line in answer.text.strip().splitlines())
-        else:
-            text = link_markers(esc(" ".join(pieces if done else pieces[:shown])), titles, turn)
+        joint = "<br>" if "\n" in answer.text.strip() else " "  # a list keeps its lines
+        text = joint.join(link_markers(esc(p), titles, turn) for p in (pieces if done else pieces[:shown]))
         for sentence in answer.unsupported:  # the same escaping and links, so the sentence is found as written
             marked = link_markers(esc(sentence), titles, turn)
             text = text.replace(marked, f'<span class="unsupported" title="{esc(render("UNSUPPORTED"))}">'

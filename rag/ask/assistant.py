@@ -152,9 +152,9 @@ class Assistant:
     def ask(self, question: str, history: Sequence[dict] | None = None, filters: Filters | None = None,
             k: int | None = None, answerer: str | None = None) -> Answer:
         query = self.query(question, history)
-        listed = self.direct(query, filters)
-        if listed is not None:
-            return listed
+        direct = self.direct(query, filters)
+        if direct is not None:
+            return direct
         chosen = self._chosen(answerer)
         return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
 
@@ -165,12 +165,12 @@ class Assistant:
         said = small_talk(query.question)
         if said:
             return Answer(query.question, reply(said, len(self.index.articles)), (), False, query.notes, "assistant")
-        defined = glossary_answer(query.question, self.index.articles, self.passages)
+        where = filters.for_store() if filters else None
+        defined = glossary_answer(query.question, self.index.articles, self.passages, where)
         if defined is not None:
             return replace(defined, notes=query.notes)
         if not about_collection(query.question, self.index.articles):
             return None
-        where = filters.for_store() if filters else None
         answer = collection_answer(query.question, self.index.articles, self.passages, where,
                                    self.settings.collection_lines)
         return replace(answer, notes=query.notes + answer.notes)
@@ -184,9 +184,9 @@ class Assistant:
         """Like ``ask``, but a generative answerer's text arrives piece by piece first; the last item is the
         ``Answer``. An extractive answer comes whole."""
         query = self.query(question, history)
-        listed = self.direct(query, filters)
-        if listed is not None:
-            yield listed
+        direct = self.direct(query, filters)
+        if direct is not None:
+            yield direct
             return
         chosen = self._chosen(answerer)
         hits = self.retrieve(query, filters, k)
@@ -194,3 +194,4 @@ class Assistant:
             yield from chosen.stream(query, hits, self.index.articles)
         else:
             yield chosen.answer(query, hits, self.index.articles)
+

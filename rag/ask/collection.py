@@ -18,7 +18,7 @@ import re
 from typing import Callable, Mapping, Sequence
 
 from rag.ask.question import years_in
-from rag.index.vector_store import Record, StoreFilter, admits
+from rag.index.vector_store import StoreFilter, admits_article
 from rag.messages import render
 from rag.text.words import words
 from rag.types import Answer, Article, Chunk, Citation
@@ -76,7 +76,7 @@ def collection_answer(question: str, articles: Mapping[str, Article], passages: 
     if what:
         labels = []  # "Which articles mention the Independent's poll?" asks for the mention, not the publisher
     chosen = [a for a in articles.values()
-              if _fits(a, years, labels) and admits(where, _record(a)) and passages(a.id)]
+              if _fits(a, years, labels) and admits_article(where, a) and passages(a.id)]
     cited = {a.id: _mention(what, passages(a.id), a) if what else (passages(a.id)[0], ()) for a in chosen}
     chosen = [a for a in chosen if cited[a.id] is not None]
     chosen.sort(key=lambda a: (a.date or "", a.title), reverse=True)
@@ -146,7 +146,3 @@ def _fits(article: Article, years: set[str], labels: list[str]) -> bool:
     own = [article.publisher or ""] + [value for _, value in article.facets]
     in_year = not years or (article.date or "")[:4] in years or any(y in v for v in own for y in years)
     return in_year and (not labels or any(label in own for label in labels))
-
-
-def _record(article: Article) -> Record:
-    return Record(f"{article.id}#0", article.id, article.publisher or "", article.date or "", article.facets)

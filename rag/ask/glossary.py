@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Mapping, Sequence
 
+from rag.index.vector_store import StoreFilter, admits_article
 from rag.messages import render
 from rag.types import Answer, Article, Chunk, Citation
 
@@ -57,14 +58,17 @@ def spelt_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
-def glossary_answer(question: str, articles: Mapping[str, Article],
-                    passages: Callable[[str], Sequence[Chunk]]) -> Answer | None:
-    """The answer to ``question`` from the first article (newest first) that spells its abbreviation out,
-    cited to the sentence doing so; None when it asks no such thing or no article spells it out."""
+def glossary_answer(question: str, articles: Mapping[str, Article], passages: Callable[[str], Sequence[Chunk]],
+                    where: StoreFilter | None = None) -> Answer | None:
+    """The answer to ``question`` from the first article (newest first; of those the chat's filter ``where``
+    admits) that spells its abbreviation out, cited to the sentence doing so; None when it asks no such thing or
+    no article spells it out."""
     short = asked(question)
     if not short:
         return None
     for article in sorted(articles.values(), key=lambda a: (a.date or "", a.id), reverse=True):
+        if not admits_article(where, article):
+            continue
         found = spelt_out(short, article.text)
         if not found:
             continue

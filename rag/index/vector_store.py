@@ -24,6 +24,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from rag.settings import Settings
+    from rag.types import Article
 
 # Sorts after every character of an ISO date (digits and "-"): ``date + LATEST`` is the last moment of the
 # period a partial date names ("2016-02" + "~" comes after every day of February 2016).
@@ -92,6 +93,12 @@ def admits(where: StoreFilter | None, record: Record) -> bool:
     if where.date_from and record.date + LATEST < where.date_from:
         return False
     return not (where.date_to and record.date > where.date_to + LATEST)
+
+
+def admits_article(where: StoreFilter | None, article: Article) -> bool:
+    """Whether ``where`` lets a search return ``article``'s passages (the fields filters read are its own)."""
+    return admits(where, Record(f"{article.id}#0", article.id, article.publisher or "", article.date or "",
+                                article.facets))
 
 
 class VectorStore(Protocol):

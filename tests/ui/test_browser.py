@@ -194,6 +194,18 @@ def test_markup_in_a_question_runs_nothing_and_fetches_nothing(tab):
     assert tab.remote_requests() == []
 
 
+def test_the_collections_list_keeps_its_lines(tab, ui_server, artifacts):
+    expected = ui_server.service.ask("Which articles are from 2016?")
+    tab.ask("Which articles are from 2016?")
+    last_title = expected.citations[-1].article.title
+    tab.page.wait_for_function("(t) => { const b = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
+                               " return b.length && b[b.length - 1].innerText.includes(t); }", arg=last_title)
+    lines = [line for line in tab.last_answer().splitlines() if line.strip()]
+    assert len(lines) >= len(expected.citations) + 1  # the heading, then an article a line
+    assert all(c.article.title in tab.last_answer() for c in expected.citations)
+    tab.page.screenshot(path=str(artifacts / "collection.png"))
+
+
 def test_busy_chat_says_so_in_the_page(browser, small_queue):
     """While the queue is full the page shows the chat's own "busy, try again" text, and then answers."""
     from gradio_client import Client
