@@ -22,6 +22,11 @@ def assistant(seed_settings, embedder) -> Assistant:
     return Assistant.open(seed_settings, embedder)
 
 
+def talk(*turns: tuple[str, str]) -> list[dict]:
+    """A conversation's history from (question, answer) pairs."""
+    return [{"role": role, "content": text} for q, a in turns for role, text in (("user", q), ("assistant", a))]
+
+
 def markers(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"\[(\d+)\]", text)]
 
@@ -62,34 +67,27 @@ def test_refuses_what_the_articles_do_not_cover(assistant, question):
 
 
 def test_follow_up_is_resolved_against_history(assistant):
-    history = [
-        {"role": "user", "content": "Who did Jeremy Hunt appoint to lead the new talks with the BMA?"},
-        {"role": "assistant", "content": "Sir David Dalton was appointed to lead negotiations [1]."},
-    ]
+    history = talk(("Who did Jeremy Hunt appoint to lead the new talks with the BMA?",
+                    "Sir David Dalton was appointed to lead negotiations [1]."))
     answer = assistant.ask("What is his day job?", history)
     assert not answer.refused and found("chief executive", answer.text)
 
 
 def test_a_question_naming_someone_new_stands_alone(assistant):
     # Folded into a talk about Malawana, "Who is Steve Barclay?" was searched as a question about him.
-    history = [
-        {"role": "user", "content": "Who is Johann Malawana?"},
-        {"role": "assistant", "content": "Johann Malawana is the chair of the BMA's junior doctors committee [1]."},
-    ]
+    history = talk(("Who is Johann Malawana?", "Johann Malawana chairs the BMA's junior doctors committee [1]."))
     answer = assistant.ask("Who is Steve Barclay?", history)
     assert not answer.refused and found("Barclay", answer.text)
     assert {c.article.dispute for c in answer.citations} == {"2023 pay"}
 
 
 def test_a_clipped_follow_up_is_read_as_the_question_it_clips(assistant):
-    history = [{"role": "user", "content": "What did Jeremy Hunt say?"},
-               {"role": "assistant", "content": "He appointed Sir David Dalton to lead negotiations [1]."}]
+    history = talk(("What did Jeremy Hunt say?", "He appointed Sir David Dalton to lead negotiations [1]."))
     answer = assistant.ask("And the Labour party?", history)
     assert answer.question == "What did the Labour party say?"
     assert render("READ_AS", question=answer.question) in answer.notes
     assert not answer.refused and found("Labour", answer.text)
-    history += [{"role": "user", "content": "And the Labour party?"},
-                {"role": "assistant", "content": answer.text}]
+    history += talk(("And the Labour party?", answer.text))
     assert assistant.query("And the BMA?", history).question == "What did the BMA say?"
 
 

@@ -163,17 +163,16 @@ class Assistant:
         collection itself ("Which articles are from 2016?") or to what an abbreviation an article spells out stands
         for ("What is the BMA?"); None for any other question, which the answerers take."""
         said = small_talk(query.question)
-        if said:
-            return Answer(query.question, reply(said, len(self.index.articles)), (), False, query.notes, "assistant")
         where = filters.for_store() if filters else None
-        defined = glossary_answer(query.question, self.index.articles, self.passages, where)
-        if defined is not None:
-            return replace(defined, notes=query.notes)
-        if not about_collection(query.question, self.index.articles):
-            return None
-        answer = collection_answer(query.question, self.index.articles, self.passages, where,
-                                   self.settings.collection_lines)
-        return replace(answer, notes=query.notes + answer.notes)
+        if said:
+            answer: Answer | None = Answer(query.question, reply(said, len(self.index.articles)), (), False, (),
+                                           "assistant")
+        elif about_collection(query.question, self.index.articles):
+            answer = collection_answer(query.question, self.index.articles, self.passages, where,
+                                       self.settings.collection_lines)
+        else:
+            answer = glossary_answer(query.question, self.index.articles, self.passages, where)
+        return replace(answer, notes=query.notes + answer.notes) if answer else None
 
     def _chosen(self, answerer: str | None) -> Answerer:
         """The answerer a request names, or this assistant's own (which a caller may have handed in)."""

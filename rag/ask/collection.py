@@ -119,12 +119,12 @@ def _mention(what: str, chunks: Sequence[Chunk], article: Article) -> tuple[Chun
 
 def _own_words(articles: Mapping[str, Article]) -> set[str]:
     """The words of the collection's publishers, facet names and facet values."""
-    own: set[str] = set()
-    for a in articles.values():
-        own.update(words(a.publisher or ""))
-        for name, value in a.facets:
-            own.update(words(f"{name} {value}"))
-    return own
+    return {w for a in articles.values() for label in _labels(a) + [n for n, _ in a.facets] for w in words(label)}
+
+
+def _labels(article: Article) -> list[str]:
+    """What a question may name an article by, besides a year: its publisher and its facet values."""
+    return [article.publisher or ""] + [value for _, value in article.facets]
 
 
 def _named(question: str, articles: Mapping[str, Article]) -> tuple[set[str], list[str]]:
@@ -133,7 +133,7 @@ def _named(question: str, articles: Mapping[str, Article]) -> tuple[set[str], li
     asked = set(words(question))
     labels = []
     for a in articles.values():
-        for label in [a.publisher or ""] + [value for _, value in a.facets]:
+        for label in _labels(a):
             own = set(words(label)) - set(years_in(label))
             if own and own <= asked and label not in labels:
                 labels.append(label)
@@ -143,6 +143,6 @@ def _named(question: str, articles: Mapping[str, Article]) -> tuple[set[str], li
 def _fits(article: Article, years: set[str], labels: list[str]) -> bool:
     """Whether the article is of one of ``years`` (by its date or a facet value) and carries one of ``labels``,
     either left out when empty."""
-    own = [article.publisher or ""] + [value for _, value in article.facets]
+    own = _labels(article)
     in_year = not years or (article.date or "")[:4] in years or any(y in v for v in own for y in years)
     return in_year and (not labels or any(label in own for label in labels))
