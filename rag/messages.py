@@ -51,6 +51,11 @@ TEMPLATES: dict[str, str] = {
     "COLLECTION_NO_DATE": "undated",
     # Under a list cut short.
     "COLLECTION_MORE": "… and {more} more (the chat's Articles tab lists them all).",
+    # An open comparison (rag/ask/overview.py): what each side's articles open with, a line per side.
+    "OVERVIEW_HEAD": "Side by side, from each one's opening lines (ask about one thing to compare it closely):",
+    "OVERVIEW_SIDE": "{side}: {text}",
+    # A side named by a facet of the corpus: "2016 contract dispute".
+    "OVERVIEW_FACET": "{value} {name}",
     # The product's replies to what is not a question (rag/ask/small_talk.py): a greeting, thanks, a call for help.
     "SMALL_TALK_HELLO": "Hello. Ask me about the {count} articles in this collection: every answer quotes them, "
                         "with numbered citations that open the passage.",
@@ -242,6 +247,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "COLLECTION_NO_PUBLISHER": frozenset(),
     "COLLECTION_NO_DATE": frozenset(),
     "COLLECTION_MORE": frozenset({"more"}),
+    "OVERVIEW_HEAD": frozenset(),
+    "OVERVIEW_SIDE": frozenset({"side", "text"}),
+    "OVERVIEW_FACET": frozenset({"value", "name"}),
     "SMALL_TALK_HELLO": frozenset({"count"}),
     "SMALL_TALK_THANKS": frozenset(),
     "SMALL_TALK_HELP": frozenset({"count"}),

@@ -64,6 +64,7 @@ class Settings:
     answer_sentences: int = 3  # most sentences an extractive answer quotes
     answer_words: int = 60  # soft cap on words in an extractive answer
     collection_lines: int = 20  # most articles listed in answer to a question about the collection itself
+    overview_sentences: int = 2  # sentences quoted for each side of an open comparison ("Compare 2016 and 2023")
     answer_extra: float = 0.5  # a further sentence must score this share of the best one on what it adds
     word_share: float = 0.4  # share of a sentence's score from the question words it holds; the rest is cosine
     type_bonus: float = 0.06  # added to a sentence holding the kind of answer asked for (number, date, name)
@@ -121,8 +122,9 @@ class Settings:
         if self.llm_neighbours < 0 or self.llm_neighbours_for < 0:
             raise UsageError(f"llm_neighbours and llm_neighbours_for must be 0 or more (got {self.llm_neighbours} "
                              f"and {self.llm_neighbours_for}; RAG_LLM_NEIGHBOURS, RAG_LLM_NEIGHBOURS_FOR)")
-        if self.collection_lines < 1:
-            raise UsageError(f"collection_lines must be 1 or more (got {self.collection_lines}; RAG_COLLECTION_LINES)")
+        if self.collection_lines < 1 or self.overview_sentences < 1:
+            raise UsageError(f"collection_lines and overview_sentences must be 1 or more (got {self.collection_lines} "
+                             f"and {self.overview_sentences}; RAG_COLLECTION_LINES, RAG_OVERVIEW_SENTENCES)")
         if self.ray_address and not self.ingest_workers:
             raise UsageError(f"ray_address {self.ray_address!r} needs ingest_workers of 1 or more (rag ingest "
                              "--workers N --ray ADDRESS)")
@@ -164,8 +166,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "retrieval": ("max_question_chars", "history_turns", "top_k", "candidates", "rrf_k", "dense_weight",
                   "lexical_weight", "sentence_weight", "off_year_share", "dedupe_similarity"),
     # the extractive answer, and the check of a generated one
-    "answer": ("answerer", "answer_sentences", "answer_words", "collection_lines", "answer_extra", "word_share",
-               "type_bonus", "year_penalty", "heading_penalty", "refuse_below", "support_cosine", "support_overlap"),
+    "answer": ("answerer", "answer_sentences", "answer_words", "collection_lines", "overview_sentences", "answer_extra",
+               "word_share", "type_bonus", "year_penalty", "heading_penalty", "refuse_below", "support_cosine",
+               "support_overlap"),
     # the language model that writes answers
     "model": ("llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_threads", "llm_connect_timeout",
               "llm_stall_timeout", "llm_total_timeout", "llm_max_tokens", "llm_block_tokens", "llm_focus_tokens",

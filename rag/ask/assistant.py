@@ -22,6 +22,7 @@ from rag.ask.collection import about_collection, collection_answer
 from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.glossary import glossary_answer
+from rag.ask.overview import overview_answer, sides
 from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
@@ -160,18 +161,24 @@ class Assistant:
 
     def direct(self, query: Query, filters: Filters | None) -> Answer | None:
         """The product's own reply to a greeting, thanks or a call for help; the answer to a question about the
-        collection itself ("Which articles are from 2016?") or to what an abbreviation an article spells out stands
-        for ("What is the BMA?"); None for any other question, which the answerers take."""
+        collection itself ("Which articles are from 2016?"), to an open comparison ("Compare the 2016 and 2023
+        disputes") or to what an abbreviation an article spells out stands for ("What is the BMA?"); None for any
+        other question, which the answerers take."""
         said = small_talk(query.question)
         where = filters.for_store() if filters else None
+        named = sides(query.question, self.index.articles)
         if said:
             answer: Answer | None = Answer(query.question, reply(said, len(self.index.articles)), (), False, (),
                                            "assistant")
         elif about_collection(query.question, self.index.articles):
             answer = collection_answer(query.question, self.index.articles, self.passages, where,
                                        self.settings.collection_lines)
+        elif named:
+            answer = overview_answer(query.question, named, query.question_vector, self.passages,
+                                     self.index.sentences, where, self.settings.overview_sentences)
         else:
-            answer = glossary_answer(query.question, self.index.articles, self.passages, where)
+            answer = None
+        answer = answer or glossary_answer(query.question, self.index.articles, self.passages, where)
         return replace(answer, notes=query.notes + answer.notes) if answer else None
 
     def _chosen(self, answerer: str | None) -> Answerer:

@@ -87,6 +87,16 @@ def test_a_question_about_the_collection_lists_the_articles(client, ui_server):
     assert all('href="#src-' in line for line in text.split("<br>")[1:])
 
 
+def test_an_open_comparison_shows_a_line_per_side(client, ui_server):
+    result = client.predict("Compare the 2016 and 2023 disputes", api_name="/ask")
+    assert result["answerer"] == "overview" and not result["refused"]
+    assert {c["date"][:4] for c in result["citations"]} == {"2016", "2023"}
+    messages, _ = chat(client, "Compare the 2016 and 2023 disputes")
+    lines = messages[-1][1].split("<br>")
+    assert len(lines) == 3 and lines[1].startswith("2016:") and lines[2].startswith("2023:")
+    assert all(line.count('href="#src-') == 2 for line in lines[1:])
+
+
 def test_dispute_filter_only_cites_that_dispute(client, ui_server):
     question = "How many operations were rescheduled during the strike?"
     unfiltered = client.predict(question, [], {}, None, api_name="/ask")
