@@ -91,6 +91,16 @@ def test_a_clipped_follow_up_is_read_as_the_question_it_clips(assistant):
     assert assistant.query("And the BMA?", history).question == "What did the BMA say?"
 
 
+def test_compare_that_with_a_year_asks_the_earlier_question_of_both(assistant):
+    history = talk(("How long will the strike last in 2023?", "The strike will last for three days [1]."))
+    answer = assistant.ask("Compare that with 2016", history)
+    assert answer.question == "How long will the strike last in 2023, compared with 2016?"
+    assert render("READ_AS", question=answer.question) in answer.notes
+    assert {c.article.date[:4] for c in answer.citations} == {"2016", "2023"}
+    assert assistant.query("And how does that compare with 2023?", history).question == "And how does that " \
+        "compare with 2023?"  # the same year: nothing to compare, left to the conversation
+
+
 def test_filters_restrict_every_citation(assistant):
     question = "Why are junior doctors going on strike?"
     for dispute in ("2016 contract", "2023 pay"):

@@ -27,6 +27,7 @@ def test_open_comparisons_name_their_sides(seed_index, question, labels):
 
 @pytest.mark.parametrize("question", [
     "How long was the 2016 strike compared with the 2023 one?",  # names what to compare
+    "Why did the junior doctors strike in 2023, compared with 2016?",  # asks for reasons
     "Compare pay in 2016 and 2023",  # "pay" is asked about: no facet is named, so "2023 pay" names no side
     "What did the 2016 and 2023 articles say about Hunt?",  # no comparison
     "Compare the 2016 disputes",  # one side

@@ -11,6 +11,13 @@ nothing to put it in place of, is left to the conversation as before (``rag.ask.
 'What did the Labour party say?'
 >>> clipped_read("What about 2023?", "How long was the strike in 2016?")
 'How long was the strike in 2023?'
+
+"Compare that with 2016" after a question about 2023 asks that question of both years: it is read as the earlier
+question "compared with" the new year, which sets each year's passages side by side as any comparison of named
+years does.
+
+>>> clipped_read("How does that compare with 2016?", "How long is the strike in 2023?")
+'How long is the strike in 2023, compared with 2016?'
 """
 
 from __future__ import annotations
@@ -28,6 +35,10 @@ _CLAUSE = re.compile(r"^(?:what|who|whom|whose|which|when|where|why|how|is|are|w
                      r"can|could|will|would|should|may|might)\b", re.IGNORECASE)
 # What a rest must be to take a name's place: a name, a year or "the ..." ("And then?" is none of them).
 _NAMES = re.compile(r"^the\s|\b[A-Z]|\b\d{4}\b")
+# "Compare that with 2016", "How does this compare to the 2016 strike?": the earlier question, of another year.
+_COMPARED_BACK = re.compile(r"^\s*(?:and\s+)?(?:(?:compare|contrast)\s+(?:that|this|it)|how\s+(?:does|did|do|would)\s+"
+                            r"(?:that|this|it)\s+compare)\s+(?:with|to|against)\s+(?P<rest>[^?]{1,40}?)\s*\??\s*$",
+                            re.IGNORECASE)
 # A rest that points back instead of naming ("What about him?"): the conversation resolves it.
 _POINTS_BACK = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|it|its|this|that|these|those|we|i|you)\b",
                           re.IGNORECASE)
@@ -36,6 +47,12 @@ _POINTS_BACK = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|it|its|
 def clipped_read(question: str, earlier: str) -> str | None:
     """The clipped ``question`` asked as ``earlier`` was, with its year or its first name swapped for the new
     one; None when ``question`` is not clipped, or ``earlier`` has nothing of that kind to swap."""
+    compared = _COMPARED_BACK.match(question)
+    if compared:
+        years, was = years_in(compared.group("rest")), years_in(earlier)
+        if len(years) != 1 or len(set(was)) != 1 or years == was:
+            return None
+        return f"{earlier.strip().rstrip('?.! ')}, compared with {compared.group('rest').strip()}?"
     match = _CLIPPED.match(question)
     rest = match.group("rest").strip() if match else ""
     if not _NAMES.search(rest) or _CLAUSE.match(rest) or _POINTS_BACK.search(rest) or len(rest.split()) > 6:

@@ -35,6 +35,10 @@ _FRAMING = frozenset(words(
     "compare compared comparing comparison contrast contrasted differ differs differed difference differences "
     "different similar similarity similarities alike same between two three both each side sides versus vs "
     "against common one ones other tell me please can could explain summarise summarize overview"))
+# A question word asking for something in particular ("Why did they strike in 2016 and in 2023?", "How long ..."),
+# which a "How did they differ?" or "What is the difference?" does not.
+_ASKS_FOR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|"
+                       r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
 # A sentence an article opens with that is a heading, a byline or a caption, not a statement: no full stop.
 _STATEMENT = re.compile(r"[.!?][\"'”’)]*\s*$")
 # How far into an article its gist is looked for: its opening sentences.
@@ -46,7 +50,7 @@ _SHORTEST = 6
 def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, list[Article]]]:
     """The sides an open comparison sets side by side, each with its articles, in time order; [] when the
     question is no comparison, names fewer than two sides, or names something to compare them on."""
-    if not compares(question):
+    if not compares(question) or _ASKS_FOR.search(question):
         return []
     years = sorted(set(years_in(question)))
     named: list[tuple[str, list[Article]]] = []
