@@ -137,6 +137,19 @@ def test_words_put_in_another_partys_mouth_are_not_supported(setup):
     assert checker.check(f"{swapped} [1]", [hit], articles).unsupported
 
 
+def test_a_plain_subject_put_in_anothers_place_is_not_supported(setup, seed_index):
+    # Asked "What did the government say about the strike in 2023?", the 1.5B model wrote "The government
+    # expressed concern about the impact of the strikes ..." where the passage says "NHS England has expressed
+    # concern ...": every other word is there, and "government" is no name for the names' rule to read.
+    checker, _, articles = setup
+    chunk, (a, b) = next((c, span) for c in seed_index.chunks for span in c.sentences
+                         if articles[c.article_id].text[span[0]:span[1]].startswith("NHS England has expressed"))
+    quote = articles[chunk.article_id].text[a:b]
+    assert not checker.check(f"{quote} [1]", [Hit(chunk, 1.0)], articles).unsupported
+    swapped = quote.replace("NHS England has expressed", "The government expressed")
+    assert checker.check(f"{swapped} [1]", [Hit(chunk, 1.0)], articles).unsupported
+
+
 def test_the_index_sentence_vectors_judge_as_fresh_embeddings_do(setup, seed_settings, seed_index, embedder):
     # The checker reads passage sentences' vectors from the index (embedded at ingest) instead of embedding
     # them again for every answer; the judgements must not change.

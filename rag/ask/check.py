@@ -7,7 +7,9 @@ similar to both measures, so numbers are checked on their own. Two more changes 
 are checked apart: a negation ("would not go ahead" against "would go ahead": the claim and the passage
 sentence closest to it must agree on being negated) and an added instruction (an obligation word such as
 "must" or "should" that the passage does not use: "..., so doctors must not go to work"). A sentence asking a
-question (an echo of the user's) states nothing: only a passage sentence asking it too backs it.
+question (an echo of the user's) states nothing: only a passage sentence asking it too backs it. Who it says
+acted must be there too: its names, and a plain lower-case subject ("The government expressed concern" is not
+backed by "NHS England has expressed concern", `rag/ask/subject.py`).
 ``bench/citation_support.py`` measures these rules and thresholds on sentences labelled supported or not.
 
 What the reader already knows is not a claim. A model restates the question ("The health secretary who invited
@@ -40,6 +42,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.ask.names import names_agree
+from rag.ask.subject import subject_agrees
 from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
@@ -237,7 +240,8 @@ def published(article: Article) -> str:
 def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """What similarity misses: every number of ``text`` is in the passage, it asks a question only in quoting one
     the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
-    negated exactly when that sentence is, and it adds no obligation the passage does not state.
+    negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
+    the sentence it restates, and it adds no obligation the passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
     False
@@ -262,7 +266,7 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
         return False
     if not negation_agrees(text, closest or passage):
         return False
-    if near and not names_agree(text, near):
+    if near and not (names_agree(text, near) and subject_agrees(text, near)):
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
