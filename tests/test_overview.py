@@ -18,6 +18,7 @@ def assistant(seed_settings, embedder) -> Assistant:
     ("Compare the 2016 and 2023 disputes", ["2016", "2023"]),
     ("How did the 2016 dispute differ from the 2023 one?", ["2016", "2023"]),
     ("Compare the junior doctors' strikes in 2016 and 2023", ["2016", "2023"]),
+    ("The 2016 vs. 2023 disputes", ["2016", "2023"]),
     ("What is the difference between the two disputes?", ["2016 contract dispute", "2023 pay dispute"]),
     ("What do both disputes have in common?", ["2016 contract dispute", "2023 pay dispute"]),
 ])

@@ -39,6 +39,8 @@ _FRAMING = frozenset(words(
 # which a "How did they differ?" or "What is the difference?" does not.
 _ASKS_FOR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|"
                        r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
+# "The 2016 vs 2023 disputes" sets its sides against each other without a word that compares.
+_VERSUS = re.compile(r"\b(?:versus|vs)\b", re.IGNORECASE)
 # A sentence an article opens with that is a heading, a byline or a caption, not a statement: no full stop.
 _STATEMENT = re.compile(r"[.!?][\"'”’)]*\s*$")
 # How far into an article its gist is looked for: its opening sentences.
@@ -50,7 +52,7 @@ _SHORTEST = 6
 def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, list[Article]]]:
     """The sides an open comparison sets side by side, each with its articles, in time order; [] when the
     question is no comparison, names fewer than two sides, or names something to compare them on."""
-    if not compares(question) or _ASKS_FOR.search(question):
+    if not (compares(question) or _VERSUS.search(question)) or _ASKS_FOR.search(question):
         return []
     years = sorted(set(years_in(question)))
     named: list[tuple[str, list[Article]]] = []
