@@ -52,7 +52,10 @@ from rag.text.words import words
 from rag.types import Answer, Article, Hit
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")  # "said. [1]" -> "said [1]."
+# "said. [1]" -> "said [1]."; a full stop the model wrote after the marker too ("said. [1].") goes.
+_MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)(?:\s*[.!?](?![\w.]))?")
+# "said [1].." -> "said [1].": a marker's sentence ends once.
+_ENDED_TWICE = re.compile(r"(\])([.!?])[.!?]+(?![\w.])")
 # A marker as a sentence's subject, "[2] reports that more than 4,000 operations moved.": the passage is the source
 # of what follows, so the sentence is what follows, cited to it ("More than 4,000 operations moved [2].").
 _MARKER_REPORTS = re.compile(r"(^|(?<=[.!?]\s)|(?<=[.!?][\"'”’)]\s))\[(\d+(?:\s*,\s*\d+)*)\]\s+"
@@ -89,10 +92,12 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
 
     >>> split_claims("Reports differ. [2] reports that 4,000 moved. [1] says 6,000.")
     [('Reports differ.', []), ('4,000 moved [2].', [2]), ('6,000 [1].', [1])]
+    >>> split_claims("Talks failed. [1]. Strikes go ahead [2]..")
+    [('Talks failed [1].', [1]), ('Strikes go ahead [2].', [2])]
     """
     text = _MARKER_REPORTS.sub(lambda m: f"{m.group(1)}{m.group(3)[:1].upper()}{m.group(3)[1:]} [{m.group(2)}]"
                                          f"{m.group(4)}", " ".join(text.split()))
-    text = _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
+    text = _ENDED_TWICE.sub(r"\1\2", _MARKERS_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", text))
     out: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(text):
         sentence = text[start:end]
