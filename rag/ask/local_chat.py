@@ -70,6 +70,10 @@ class LocalChat:
         opening = _opening(text, messages[-1]["content"], keep)
         with lock:
             try:  # one token: the prompt is evaluated (reusing the cached prefix) and the next token chosen
+                # The last message is read from where it starts, whatever the previous question left read: read
+                # from another point (a longer prefix shared with the previous prompt), the same prompt rounds
+                # differently and the same question could get another answer.
+                llama.n_tokens = min(llama.n_tokens, _before_last(llama, text, messages[-1]["content"]))
                 if opening:
                     reuse(llama, kept, opening)
                 llama.create_completion(text, max_tokens=1, temperature=0.0)
@@ -145,6 +149,12 @@ def _opening(prompt: str, last: str, keep: int) -> str:
     """
     at = prompt.rfind(last) if keep else -1
     return prompt[: at + keep] if at >= 0 else ""
+
+
+def _before_last(llama, prompt: str, last: str) -> int:
+    """How many tokens the prompt holds before its last message's text (the instructions, the conversation)."""
+    at = prompt.rfind(last)
+    return len(llama.tokenize(prompt[:at].encode(), add_bos=False, special=True)) if at > 0 else 0
 
 
 def _first_tokens(llama, word: str) -> list[int]:
