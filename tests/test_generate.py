@@ -275,7 +275,7 @@ def test_cli_unknown_answerer_is_one_line(seed_settings):
 
 def test_a_failure_where_the_quotes_find_nothing_says_so_not_that_it_quotes(seed_settings, seed_index, embedder):
     # The quoted answer to this is a refusal; a note saying "this answer quotes the articles" would contradict it.
-    question = "Compare the 2016 and 2023 disputes"
+    question = "How did the 2016 dispute differ from the 2023 one in tone?"
     with CannedServer(sse_reply(delta("The Government offered")), hold=False) as server:
         assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
         answer = list(assistant.stream(question))[-1]

@@ -132,3 +132,16 @@ def test_an_unbacked_answer_after_a_doubtful_verdict_is_refused_not_quoted(qwen,
     extractive = qwen.extractive.answer(compare, hits, seed_index.articles)
     answer = qwen.answerer.checked(compare, unbacked, [hits[0]], seed_index.articles, extractive, doubtful)
     assert answer.answerer == "extractive" and answer.text == extractive.text
+
+
+def test_a_question_asked_again_after_another_gets_the_same_answer(qwen):
+    # The prompt's last message was read from the end of the longest prefix shared with the previous prompt:
+    # asked again after "What did doctors in Gaza do?", "Why did the talks fail?" was read from another point,
+    # rounded differently, and the model wrote another answer.
+    def asked(question: str) -> tuple[str, str]:
+        pieces = list(qwen.stream(question))
+        return "".join(p for p in pieces if isinstance(p, str)), pieces[-1].text
+
+    first = asked("Why did the talks fail?")
+    asked("What did doctors in Gaza do?")
+    assert asked("Why did the talks fail?") == first
