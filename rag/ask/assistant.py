@@ -166,19 +166,17 @@ class Assistant:
         other question, which the answerers take."""
         said = small_talk(query.question)
         where = filters.for_store() if filters else None
-        named = sides(query.question, self.index.articles)
         if said:
             answer: Answer | None = Answer(query.question, reply(said, len(self.index.articles)), (), False, (),
                                            "assistant")
         elif about_collection(query.question, self.index.articles):
             answer = collection_answer(query.question, self.index.articles, self.passages, where,
                                        self.settings.collection_lines)
-        elif named:
-            answer = overview_answer(query.question, named, query.question_vector, self.passages,
-                                     self.index.sentences, where, self.settings.overview_sentences)
-        else:
-            answer = None
-        answer = answer or glossary_answer(query.question, self.index.articles, self.passages, where)
+        else:  # an open comparison whose sides the filters leave fewer than two of goes on, as any question
+            named = sides(query.question, self.index.articles)
+            overview = overview_answer(query.question, named, query.question_vector, self.passages,
+                                       self.index.sentences, where, self.settings.overview_sentences) if named else None
+            answer = overview or glossary_answer(query.question, self.index.articles, self.passages, where)
         return replace(answer, notes=query.notes + answer.notes) if answer else None
 
     def _chosen(self, answerer: str | None) -> Answerer:

@@ -42,8 +42,8 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.ask.names import names_agree
-from rag.ask.subject import subject_agrees
 from rag.ask.question import dated, years_in
+from rag.ask.subject import subject_agrees
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
 from rag.settings import Settings
