@@ -26,7 +26,7 @@ from rag.text.dateline import date_words
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
-from rag.text.sentences import heading_asks, heading_over, speaker_label
+from rag.text.sentences import heading_asks, heading_over, speaker_label, states
 from rag.text.words import words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -47,7 +47,6 @@ class Scored:
     bonus: float = 0.0  # what ``score`` adds to relevance: answer kind, year, heading, passage rank
 
 
-_CLOSED = re.compile(r"[.!?\"”’')\]…:;]\s*$")  # how a sentence that states something ends
 _ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
 
@@ -140,7 +139,7 @@ class ExtractiveAnswerer:
             date = articles[hits[rank].chunk.article_id].date or ""
             bonus = (self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
                      - self._off_year(sentence, date, years))
-            if not _CLOSED.search(sentence):  # a heading or caption names a topic; it does not report a fact
+            if not states(sentence):  # a heading or caption names a topic; it does not report a fact
                 bonus -= self.settings.heading_penalty
             relevance = _relevance(float(cos), _overlap(weights, terms), self.settings.word_share)
             scored.append(Scored(relevance + bonus, rank, span, sentence, vec, float(cos), terms, date, bonus))

@@ -27,6 +27,7 @@ from rag.ask.question import compares, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.index.vector_store import StoreFilter, admits_article
 from rag.messages import render
+from rag.text.sentences import states
 from rag.text.words import words
 from rag.types import Answer, Article, Chunk, Citation
 
@@ -41,8 +42,6 @@ _ASKS_FOR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|"
                        r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
 # "The 2016 vs 2023 disputes" sets its sides against each other without a word that compares.
 _VERSUS = re.compile(r"\b(?:versus|vs)\b", re.IGNORECASE)
-# A sentence an article opens with that is a heading, a byline or a caption, not a statement: no full stop.
-_STATEMENT = re.compile(r"[.!?][\"'”’)]*\s*$")
 # How far into an article its gist is looked for: its opening sentences.
 _OPENING = 4
 # The fewest words a gist sentence has.
@@ -111,7 +110,7 @@ def _openings(article: Article, chunks: Sequence[Chunk], sentences: SentenceStor
     for span, chunk in sorted(first.items())[:_OPENING]:
         text = article.text[span[0]:span[1]]
         vector = sentences.lookup(article.id, [span])[0]
-        if vector is not None and _STATEMENT.search(text) and len(text.split()) >= _SHORTEST and words(text) != title:
+        if vector is not None and states(text) and len(text.split()) >= _SHORTEST and words(text) != title:
             found.append((article, chunk, span, vector))
     return found
 

@@ -22,6 +22,7 @@ _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9#@£$€]")
 _ASKS = re.compile(r"\?[\"'”’)]*\s*$")  # a sentence that ends as a question
 _QUOTE = re.compile(r"[\"“”‘]|(?<!\w)'")  # an opening or double quotation mark (a closing ’ may be an apostrophe)
+_CLOSED = re.compile(r"[.!?\"”’')\]…:;]\s*$")  # how a sentence that states something ends
 # A transcript's speaker label opening a paragraph, its words capitalised but for joining ones, the seat or role in
 # brackets: "Victoria Atkins: ...", "Wes Streeting (Ilford North) (Lab): ...". Not "But one point remains: ...".
 _LABEL_WORD = r"(?:[A-Z][\w'’-]*|of|for|and|the|de|von|van|\([^\n()]{1,60}\))"
@@ -115,6 +116,12 @@ def _turn_starts(text: str) -> tuple[int, ...]:
 def asks(sentence: str) -> bool:
     """Whether a sentence ends as a question: ``asks("What do they want?")`` is True."""
     return bool(_ASKS.search(sentence))
+
+
+def states(sentence: str) -> bool:
+    """Whether a sentence ends as a statement does, not as a heading, a byline or a caption, which name a topic:
+    ``states("Doctors strike.")`` is True, ``states("Sophie Walton")`` False."""
+    return bool(_CLOSED.search(sentence))
 
 
 def quotes(sentence: str) -> bool:
