@@ -150,6 +150,21 @@ def test_a_plain_subject_put_in_anothers_place_is_not_supported(setup, seed_inde
     assert checker.check(f"{swapped} [1]", [Hit(chunk, 1.0)], articles).unsupported
 
 
+def test_a_named_doer_put_in_anothers_place_is_not_supported(setup, seed_index):
+    # Asked "What did Jeremy Hunt say about the strike?", the 1.5B model wrote "Jeremy Hunt condemned Hunt's
+    # handling of the strike" where the passage says "Labour condemned Hunt's handling ...": every name of the
+    # claim stands in that sentence, but as what was condemned, not who condemned it.
+    checker, _, articles = setup
+    chunk, (a, b) = next((c, span) for c in seed_index.chunks for span in c.sentences
+                         if "Labour condemned" in articles[c.article_id].text[span[0]:span[1]])
+    quote = articles[chunk.article_id].text[a:b]
+    assert not checker.check(f"{quote} [1]", [Hit(chunk, 1.0)], articles).unsupported
+    start = quote.index("Labour condemned")
+    assert not checker.check(f"{quote[start:]} [1]", [Hit(chunk, 1.0)], articles).unsupported
+    swapped = quote[start:].replace("Labour condemned", "Jeremy Hunt condemned")
+    assert checker.check(f"{swapped} [1]", [Hit(chunk, 1.0)], articles).unsupported
+
+
 def test_the_index_sentence_vectors_judge_as_fresh_embeddings_do(setup, seed_settings, seed_index, embedder):
     # The checker reads passage sentences' vectors from the index (embedded at ingest) instead of embedding
     # them again for every answer; the judgements must not change.

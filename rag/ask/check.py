@@ -43,7 +43,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.ask.names import names_agree
 from rag.ask.question import dated, years_in
-from rag.ask.subject import subject_agrees
+from rag.ask.subject import doer_agrees, subject_agrees
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
 from rag.settings import Settings
@@ -246,7 +246,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """What similarity misses: every number of ``text`` is in the passage, it asks a question only in quoting one
     the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
     negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
-    the sentence it restates, and it adds no obligation the passage does not state.
+    the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
+    condemned"), and it adds no obligation the passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
     False
@@ -271,7 +272,7 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
         return False
     if not negation_agrees(text, closest or passage):
         return False
-    if near and not (names_agree(text, near) and subject_agrees(text, near)):
+    if near and not (names_agree(text, near) and subject_agrees(text, near) and doer_agrees(text, near)):
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))

@@ -11,6 +11,15 @@ claim's opening words up to its verb, must stand near that sentence too.
 ('strike', None)
 >>> subject_agrees("The government expressed concern.", "NHS England has expressed concern.")
 False
+
+A named subject can be put in another's place too: "Jeremy Hunt condemned Hunt's handling of the strike [1]." on
+"Labour condemned Hunt's handling of the strike", where every name of the claim stands. Where the passage has the
+claim's verb with a named doer of its own, that doer must share a word with the claim's subject.
+
+>>> doer_agrees("Jeremy Hunt condemned Hunt's handling.", "On the same day Labour condemned Hunt's handling.")
+False
+>>> doer_agrees("Hunt vetoed the offer.", "This was vetoed by health secretary Jeremy Hunt.")
+True
 """
 
 from __future__ import annotations
@@ -33,6 +42,13 @@ _NOT_HEADS = frozenset("they he she it there we i you this that these those one 
 _TOKEN = re.compile(r"[A-Za-z][\w'’-]*|,")
 # The most words a subject runs to before its verb; past that the opening is no plain subject.
 _LONGEST = 4
+# Verbs of doing and saying whose doer a restatement can swap; "is" or "has" alone says too little to compare.
+_DOING = re.compile(r"^(?:said|says|told|wrote|\w{3,}ed)$", re.IGNORECASE)
+# Words that stand between a doer and its verb ("Malawana also said", "NHS England has expressed").
+_BETWEEN = frozenset("has have had also then later recently previously now".split())
+# Where a doer, read backwards from its verb, starts: punctuation, or a clause's first word.
+_CLAUSE = frozenset("and but that which who whom while as".split())
+_PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
 
 
 def subject(claim: str) -> str | None:
@@ -59,3 +75,37 @@ def subject_agrees(claim: str, near: str) -> bool:
     """Whether ``near`` (the passage sentences the claim restates) holds the claim's plain subject, if any."""
     head = subject(claim)
     return head is None or set(words(head)) <= set(words(near))
+
+
+def doer_agrees(claim: str, near: str) -> bool:
+    """Whether ``near`` gives the claim's verb to the claim's subject: False only where every use of that verb in
+    ``near`` has a named doer (a capitalised word past a sentence's first) sharing no word with the subject."""
+    tokens = _TOKEN.findall(claim)[: _LONGEST + 3]
+    at = next((i for i, t in enumerate(tokens) if t in _ENDS or _VERB.match(t)), None)
+    if at is None or tokens[at] == ",":
+        return True
+    if tokens[at].lower() in _BETWEEN and at + 1 < len(tokens):
+        at += 1
+    mine = set(words(" ".join(t for t in tokens[:at] if t.lower() not in _BETWEEN)))
+    if not mine or not _DOING.match(tokens[at]):
+        return True
+    passage = _PASSAGE_TOKEN.findall(near)
+    uses = [i for i, t in enumerate(passage) if t.lower() == tokens[at].lower()]
+    return not uses or any(_doer_is(mine, passage, i) for i in uses)
+
+
+def _doer_is(mine: set[str], passage: list[str], verb: int) -> bool:
+    """Whether the passage's use of a verb at ``verb`` may be the claim's subject's: a passive ("vetoed by"), a
+    doer that shares a word with ``mine``, or one with no name to contradict it ("the group said")."""
+    if verb + 1 < len(passage) and passage[verb + 1].lower() == "by":
+        return True
+    doer: list[str] = []
+    i = verb - 1
+    while i >= 0 and passage[i].lower() in _BETWEEN:
+        i -= 1
+    while i >= 0 and len(doer) < _LONGEST and passage[i][0].isalpha() and passage[i].lower() not in _CLAUSE:
+        doer.insert(0, passage[i])
+        i -= 1
+    opens_sentence = i < 0 or passage[i] in ".!?"
+    named = [t for j, t in enumerate(doer) if t[0].isupper() and (j > 0 or not opens_sentence or t.isupper())]
+    return not named or bool(mine & set(words(" ".join(doer))))
