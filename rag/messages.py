@@ -56,6 +56,9 @@ TEMPLATES: dict[str, str] = {
     "OVERVIEW_SIDE": "{side}: {text}",
     # A side named by a facet of the corpus: "2016 contract dispute".
     "OVERVIEW_FACET": "{value} {name}",
+    # What happened in a period (rag/ask/period.py): the opening lines of the articles published then.
+    "PERIOD_HEAD": "What the articles published {when} open with (ask about one thing for more):",
+    "PERIOD_ARTICLE": "{title} ({date}): {text}",
     # The product's replies to what is not a question (rag/ask/small_talk.py): a greeting, thanks, a call for help.
     "SMALL_TALK_HELLO": "Hello. Ask me about the {count} articles in this collection: every answer quotes them, "
                         "with numbered citations that open the passage.",
@@ -250,6 +253,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "OVERVIEW_HEAD": frozenset(),
     "OVERVIEW_SIDE": frozenset({"side", "text"}),
     "OVERVIEW_FACET": frozenset({"value", "name"}),
+    "PERIOD_HEAD": frozenset({"when"}),
+    "PERIOD_ARTICLE": frozenset({"title", "date", "text"}),
     "SMALL_TALK_HELLO": frozenset({"count"}),
     "SMALL_TALK_THANKS": frozenset(),
     "SMALL_TALK_HELP": frozenset({"count"}),

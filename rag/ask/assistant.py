@@ -23,9 +23,11 @@ from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.glossary import glossary_answer
 from rag.ask.overview import overview_answer, sides
+from rag.ask.period import period_answer, published_in
 from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
+from rag.index.vector_store import StoreFilter
 from rag.messages import render
 from rag.ask.question import asks_latest, compares, context, parts, plain, said_before, years_in
 from rag.ask.retrieve import Filters, Retriever
@@ -162,8 +164,9 @@ class Assistant:
     def direct(self, query: Query, filters: Filters | None) -> Answer | None:
         """The product's own reply to a greeting, thanks or a call for help; the answer to a question about the
         collection itself ("Which articles are from 2016?"), to an open comparison ("Compare the 2016 and 2023
-        disputes") or to what an abbreviation an article spells out stands for ("What is the BMA?"); None for any
-        other question, which the answerers take."""
+        disputes"), to what happened in a period ("What happened on 12 January 2016?") or to what an abbreviation
+        an article spells out stands for ("What is the BMA?"); None for any other question, which the answerers
+        take."""
         said = small_talk(query.question)
         where = filters.for_store() if filters else None
         if said:
@@ -172,12 +175,22 @@ class Assistant:
         elif about_collection(query.question, self.index.articles):
             answer = collection_answer(query.question, self.index.articles, self.passages, where,
                                        self.settings.collection_lines)
-        else:  # an open comparison whose sides the filters leave fewer than two of goes on, as any question
-            named = sides(query.question, self.index.articles)
-            overview = overview_answer(query.question, named, query.question_vector, self.passages,
-                                       self.index.sentences, where, self.settings.overview_sentences) if named else None
-            answer = overview or glossary_answer(query.question, self.index.articles, self.passages, where)
+        else:  # an open comparison or a period the filters leave nothing of goes on, as any question
+            answer = (self._opening_lines(query, where)
+                      or glossary_answer(query.question, self.index.articles, self.passages, where))
         return replace(answer, notes=query.notes + answer.notes) if answer else None
+
+    def _opening_lines(self, query: Query, where: StoreFilter | None) -> Answer | None:
+        """An open comparison's sides, or the articles of a period a question asks about, each told by its
+        opening lines; None for any other question, or where the filters (``where``) leave too little."""
+        s = self.settings
+        named = sides(query.question, self.index.articles)
+        if named:
+            return overview_answer(query.question, named, query.question_vector, self.passages, self.index.sentences,
+                                   where, s.overview_sentences)
+        dated = published_in(query.question, self.index.articles)
+        return period_answer(query.question, dated, query.question_vector, self.passages, self.index.sentences,
+                             where, s.overview_sentences, s.collection_lines) if dated else None
 
     def _chosen(self, answerer: str | None) -> Answerer:
         """The answerer a request names, or this assistant's own (which a caller may have handed in)."""

@@ -23,7 +23,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.ask.question import compares, years_in
+from rag.ask.question import asks_particular, compares, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.index.vector_store import StoreFilter, admits_article
 from rag.messages import render
@@ -36,10 +36,6 @@ _FRAMING = frozenset(words(
     "compare compared comparing comparison contrast contrasted differ differs differed difference differences "
     "different similar similarity similarities alike same between two three both each side sides versus vs "
     "against common one ones other tell me please can could explain summarise summarize overview"))
-# A question word asking for something in particular ("Why did they strike in 2016 and in 2023?", "How long ..."),
-# which a "How did they differ?" or "What is the difference?" does not.
-_ASKS_FOR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|"
-                       r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
 # "The 2016 vs 2023 disputes" sets its sides against each other without a word that compares.
 _VERSUS = re.compile(r"\b(?:versus|vs)\b", re.IGNORECASE)
 # How far into an article its gist is looked for: its opening sentences.
@@ -51,7 +47,7 @@ _SHORTEST = 6
 def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, list[Article]]]:
     """The sides an open comparison sets side by side, each with its articles, in time order; [] when the
     question is no comparison, names fewer than two sides, or names something to compare them on."""
-    if not (compares(question) or _VERSUS.search(question)) or _ASKS_FOR.search(question):
+    if not (compares(question) or _VERSUS.search(question)) or asks_particular(question):
         return []
     years = sorted(set(years_in(question)))
     named: list[tuple[str, list[Article]]] = []
@@ -85,7 +81,7 @@ def overview_answer(question: str, named: Sequence[tuple[str, list[Article]]], v
     lines = [render("OVERVIEW_HEAD")]
     citations: list[Citation] = []
     for label, arts in named:
-        found = [c for a in arts if admits_article(where, a) for c in _openings(a, passages(a.id), sentences)]
+        found = [c for a in arts if admits_article(where, a) for c in openings(a, passages(a.id), sentences)]
         found.sort(key=lambda c: -float(c[3] @ vector))
         quoted = []
         for article, chunk, span, _ in found[:per_side]:
@@ -98,16 +94,21 @@ def overview_answer(question: str, named: Sequence[tuple[str, list[Article]]], v
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "overview")
 
 
-def _openings(article: Article, chunks: Sequence[Chunk], sentences: SentenceStore
+def openings(article: Article, chunks: Sequence[Chunk], sentences: SentenceStore
               ) -> list[tuple[Article, Chunk, tuple[int, int], np.ndarray]]:
-    """The article's first statements (a heading or caption left out), each with its passage and vector."""
+    """The article's first statements (a heading or caption left out), each with its passage and vector: its
+    gist, as a news article opens with it. Where the text gives its own headline near its top, the article
+    opens after it: what a page prints above its headline is a photo's caption or the site's own words."""
     title = words(article.title)
     first: dict[tuple[int, int], Chunk] = {}
     for chunk in chunks:
         for span in chunk.sentences:
             first.setdefault(span, chunk)  # passages overlap: a sentence is cited to the first that holds it
+    spans = sorted(first)
+    headline = next((i for i, (a, b) in enumerate(spans[:_OPENING]) if words(article.text[a:b]) == title), None)
     found = []
-    for span, chunk in sorted(first.items())[:_OPENING]:
+    for span in spans[headline + 1 if headline is not None else 0:][:_OPENING]:
+        chunk = first[span]
         text = article.text[span[0]:span[1]]
         vector = sentences.lookup(article.id, [span])[0]
         if vector is not None and states(text) and len(text.split()) >= _SHORTEST and words(text) != title:

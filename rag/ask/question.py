@@ -115,6 +115,21 @@ def parts(question: str) -> list[str]:
     return pieces if len(pieces) > 1 else [question]
 
 
+# A question word asking for something in particular ("Why did they strike in 2016?", "How long ..."), which a
+# "How did they differ?" or "What happened?" does not.
+_PARTICULAR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|"
+                         r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
+
+
+def asks_particular(question: str) -> bool:
+    """Whether a question word asks for something in particular: a reason, a time, a place, a person, an amount.
+
+    >>> asks_particular("Why did they strike in 2016?"), asks_particular("What happened in 2016?")
+    (True, False)
+    """
+    return bool(_PARTICULAR.search(question))
+
+
 def compares(question: str) -> bool:
     """Whether the question asks to set sources side by side ("both", "each report", "differ")."""
     return bool(_COMPARES.search(question))

@@ -19,6 +19,8 @@ a line and nothing else is the page's date stamp, not reporting; a date inside a
 True
 >>> wire_agency("LONDON, Dec 5 (Reuters) - Junior doctors in England will strike.")
 'Reuters'
+>>> named_period("What happened on January 12, 2016?"), named_period("What was the news on 11 March?")
+(('2016-01-12', 'January 12, 2016'), ('-03-11', '11 March'))
 """
 
 from __future__ import annotations
@@ -86,6 +88,62 @@ def dateline(paragraph: str) -> str | None:
         if match:
             return _iso(match)
     return None
+
+
+# A day, a month or a year as a question names it, the most precise first: "12 January 2016", "January 12",
+# "March 2023", "2023".
+_PERIODS = (
+    re.compile(rf"\b{_DATES[2]}\b"),
+    re.compile(rf"\b{_DAY} (?:of )?{_MONTH}(?:,? {_YEAR})?(?!\w)", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH} (?:the )?{_DAY}(?:,? {_YEAR})?\b", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH},? {_YEAR}\b", re.IGNORECASE),
+    re.compile(rf"\b{_YEAR}\b"),
+)
+
+
+def named_period(text: str) -> tuple[str, str] | None:
+    """The most precise day, month or year a text names, as the start of an ISO date ("2016-01-12", "2023-03",
+    "2023"; a day named without its year is "-03-11"), with the words that name it; None when it names none."""
+    for pattern in _PERIODS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        found = match.groupdict()
+        if found.get("iso"):
+            return found["iso"], match.group(0)
+        month = _NUMBER_OF[found["month"][:3].lower()] if found.get("month") else 0
+        if found.get("day") and not 1 <= int(found["day"]) <= 31:
+            continue
+        day = f"-{int(found['day']):02d}" if found.get("day") else ""
+        year = found.get("year") or ""
+        return f"{year}-{month:02d}{day}" if month else year, match.group(0)
+    return None
+
+
+def names_day(text: str, period: str) -> bool:
+    """Whether ``text`` writes out the day of a ``named_period`` (any year), as reporting names a day it announces.
+
+    >>> names_day("A third strike is planned for February 10.", "2016-02-10"), names_day("On 1 March.", "-03-11")
+    (True, False)
+    """
+    month, day = int(period[-5:-3]), int(period[-2:])
+    for pattern in _PERIODS[1:3]:
+        for match in pattern.finditer(text):
+            found = match.groupdict()
+            if int(found["day"]) == day and _NUMBER_OF[found["month"][:3].lower()] == month:
+                return True
+    return False
+
+
+def in_period(date: str | None, period: str) -> bool:
+    """Whether an article's ISO date falls in a ``named_period``: "2016-01-12" is in "2016-01" and in "-01-12".
+
+    >>> in_period("2016-01-12", "2016-01"), in_period("2016-01-12", "-01-12"), in_period("2016-02", "2016-02-10")
+    (True, True, False)
+    """
+    if not date:
+        return False
+    return date[4:].startswith(period) if period.startswith("-") else date.startswith(period)
 
 
 def date_words(date: str | None) -> str:

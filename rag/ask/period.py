@@ -1,0 +1,91 @@
+"""What happened on a day, in a month or a year: "What happened on January 12, 2016?", "News from March 2023?".
+
+An article's date is its own (front matter, or the date stamp on its page), but its text speaks of "today" and
+"on Monday", not of the date. Asked what happened on the day an article came out, the model read sentences that
+name other dates ("A 48-hour walk out is planned for January 26 and 27 ..."), the check found none naming the day
+asked about, and the question was refused; "What was the news on 11 March 2023?" got a side remark of that day's
+article instead of its lead. A question that names a period and nothing else to look for is answered with the
+opening sentences of the articles published then, one line per article, each sentence cited. A question naming
+something more ("What did the BMA say in March 2023?"), a period no article was published in, or a day some
+article writes out ("What happens on February 10?", a strike day the articles announce: the question may ask
+about that day's events, not that day's news) goes to the answerers.
+
+>>> from rag.types import Article
+>>> arts = {"a": Article("a", "x", "Junior doctors strike", date="2016-01-12"),
+...         "b": Article("b", "y", "Junior doctors plan more strikes", date="2016-02")}
+>>> [a.id for a in published_in("What happened on 12 January 2016?", arts)]
+['a']
+>>> published_in("What did the BMA say on 12 January 2016?", arts)  # asks for something in particular
+[]
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from rag.ask.overview import openings
+from rag.ask.question import asks_particular
+from rag.index.sentence_store import SentenceStore
+from rag.index.vector_store import StoreFilter, admits_article
+from rag.messages import render
+from rag.text.dateline import in_period, named_period, names_day
+from rag.text.words import words
+from rag.types import Answer, Article, Chunk, Citation
+
+# Words that ask what happened without asking for anything in particular.
+_FRAMING = frozenset(words(
+    "what whats what's happen happened happening happens go going went on take took place places event events "
+    "news new report reported reports reporting story stories article articles say said tell me us about there "
+    "then in on during over at from of the day date week month year was were is are any anything key main "
+    "summary summarise summarize overview headline headlines latest please can could you give"))
+
+
+def published_in(question: str, articles: Mapping[str, Article]) -> list[Article]:
+    """The articles published in the period ``question`` names, oldest first, when it asks what happened then and
+    nothing more; [] otherwise. Words most of the articles' titles hold are the collection's topic ("junior
+    doctors strike") and ask nothing more: "What happened to the junior doctors in 2023?" is such a question."""
+    found = named_period(question)
+    if not found or asks_particular(question):
+        return []
+    period, named = found
+    dated = sorted((a for a in articles.values() if in_period(a.date, period)), key=lambda a: a.date or "")
+    if not dated or (period.count("-") == 2 and any(names_day(a.text, period) for a in articles.values())):
+        return []
+    left = set(words(question.replace(named, " "))) - _FRAMING - _topic(articles)
+    return [] if left else dated
+
+
+def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
+                  passages: Callable[[str], Sequence[Chunk]], sentences: SentenceStore,
+                  where: StoreFilter | None, per_article: int, most: int) -> Answer | None:
+    """The opening sentences of each of ``dated`` (at most ``most`` articles, those whose openings are most like
+    the question, shown in date order), ``per_article`` each, in the article's order, a line per article; None
+    when the chat's filters (``where``) leave none of them."""
+    shown = [(a, found) for a in dated if admits_article(where, a)
+             and (found := openings(a, passages(a.id), sentences)[:per_article])]
+    if not shown:
+        return None
+    if len(shown) > most:
+        best = sorted(shown, key=lambda s: -max(float(v @ vector) for *_, v in s[1]))[:most]
+        shown = [s for s in shown if s in best]
+    period, named = named_period(question) or ("", "")
+    lines = [render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")]
+    citations: list[Citation] = []
+    for article, quoted in shown:
+        text = []
+        for _, chunk, span, _ in quoted:
+            citations.append(Citation(len(citations) + 1, article, chunk, 1.0, (span,)))
+            text.append(f"{article.text[span[0]:span[1]]} [{len(citations)}]")
+        lines.append(render("PERIOD_ARTICLE", title=article.title, date=article.date or "", text=" ".join(text)))
+    return Answer(question, "\n".join(lines), tuple(citations), False, (), "period")
+
+
+def _topic(articles: Mapping[str, Article]) -> set[str]:
+    """The words at least half of the articles' titles hold: what the whole collection is about."""
+    counts: dict[str, int] = {}
+    for article in articles.values():
+        for word in set(words(article.title)):
+            counts[word] = counts.get(word, 0) + 1
+    return {w for w, n in counts.items() if 2 * n >= len(articles)}

@@ -1,0 +1,96 @@
+"""What happened in a period ("What happened on January 12, 2016?") is answered with the opening lines of the
+articles published then, quoted."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.ask.assistant import Assistant
+from rag.ask.period import published_in
+from rag.ask.retrieve import Filters
+from rag.text.dateline import in_period, named_period
+
+
+@pytest.fixture(scope="module")
+def assistant(seed_settings, embedder) -> Assistant:
+    return Assistant.open(seed_settings, embedder)
+
+
+@pytest.mark.parametrize("text, period", [
+    ("What happened on January 12, 2016?", "2016-01-12"),
+    ("What happened on the 12th of January 2016?", "2016-01-12"),
+    ("News from 2016-01-12?", "2016-01-12"),
+    ("What was the news on 11 March?", "-03-11"),
+    ("What happened on March 11th?", "-03-11"),
+    ("What happened in March 2023?", "2023-03"),
+    ("What happened in 2023?", "2023"),
+    ("What happened in May?", None),  # a month alone is too often the verb
+    ("What did they say on Tuesday?", None),
+    ("What happened on 40 March?", None),
+])
+def test_a_period_is_read_as_the_start_of_an_iso_date(text, period):
+    found = named_period(text)
+    assert (found[0] if found else None) == period
+    if found:
+        assert found[1] in text
+
+
+@pytest.mark.parametrize("question, dates", [
+    ("What happened on January 12, 2016?", ["2016-01-12"]),
+    ("What was the news on 11 March 2023?", ["2023-03-11"]),
+    ("What happened in February 2016?", ["2016-02", "2016-02-10"]),
+    ("What happened to the junior doctors in 2023?", ["2023-03-11"]),  # the collection's own topic
+])
+def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates):
+    assert [a.date for a in published_in(question, seed_index.articles)] == dates
+
+
+@pytest.mark.parametrize("question", [
+    "What did the BMA say in March 2023?",  # asks about something in particular
+    "Why did junior doctors strike on 12 January 2016?",
+    "What happened on January 26?",  # a strike day the articles announce; no article came out then
+    "What happens on February 10?",  # the articles announce a strike then, and an article came out that day
+    "What happened in 2019?",
+    "What happened in February?",
+])
+def test_other_questions_are_left_to_the_answerers(seed_index, question):
+    assert published_in(question, seed_index.articles) == []
+
+
+def test_each_article_of_the_day_is_quoted_from_its_opening(assistant):
+    answer = assistant.ask("What happened on January 12, 2016?")
+    assert answer.answerer == "period" and not answer.refused
+    head, *lines = answer.text.splitlines()
+    assert "January 12, 2016" in head and len(lines) == 1
+    assert {c.article.date for c in answer.citations} == {"2016-01-12"}
+    assert len(answer.citations) == assistant.settings.overview_sentences
+    for c in answer.citations:
+        (start, end), = c.quotes
+        assert c.article.text[start:end] in lines[0] and c.chunk.start <= start < end <= c.chunk.end
+        assert start < len(c.article.text) // 3  # from its opening
+
+
+def test_an_article_opens_after_its_own_headline(assistant):
+    # A page printed a photo's caption above the headline; the caption is no part of what the article opens with.
+    answer = assistant.ask("What was reported in February 2016?")
+    assert answer.answerer == "period"
+    article, quotes = next((c.article, c.quotes) for c in answer.citations if c.article.title in c.article.text)
+    assert quotes[0][0] > article.text.index(article.title)
+
+
+def test_every_article_of_a_month_gets_a_line_in_date_order(assistant):
+    answer = assistant.ask("What happened in February 2016?")
+    head, *lines = answer.text.splitlines()
+    dates = [c.article.date for c in answer.citations]
+    assert len(lines) == 2 and dates == sorted(dates)
+
+
+def test_filters_that_leave_none_hand_the_question_on(assistant):
+    answer = assistant.ask("What happened in March 2023?", filters=Filters(disputes=("2016 contract",)),
+                           answerer="extractive")
+    assert answer.answerer != "period"
+
+
+def test_in_period_reads_partial_dates():
+    assert in_period("2016-02-10", "2016-02") and in_period("2016-02-10", "-02-10")
+    assert not in_period("2016-02", "2016-02-10") and not in_period(None, "2016")
