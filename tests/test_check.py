@@ -165,6 +165,26 @@ def test_a_named_doer_put_in_anothers_place_is_not_supported(setup, seed_index):
     assert checker.check(f"{swapped} [1]", [Hit(chunk, 1.0)], articles).unsupported
 
 
+def test_words_put_in_a_speakers_mouth_from_the_next_sentence_are_not_supported(setup, seed_index):
+    # Asked "What did he say about the contract?" after "Who is Johann Malawana?", the 1.5B model wrote "Johann
+    # Malawana, chair of the ... committee, said they are taking the action because ..." from "Doctors say they
+    # are taking the action because ...", the sentence before his own quote: his name stands beside it.
+    checker, _, articles = setup
+    chunk, (a, b) = next((c, span) for c in seed_index.chunks for span in c.sentences
+                         if articles[c.article_id].text[span[0]:span[1]].startswith("Doctors say they are"))
+    quote = articles[chunk.article_id].text[a:b]
+    hit = Hit(chunk, 1.0)
+    assert "Malawana" in chunk.text and not checker.check(f"{quote} [1]", [hit], articles).unsupported
+    speaker = "Johann Malawana, chair of the British Medical Association's junior doctors committee,"
+    moved = quote.replace("Doctors say", f"{speaker} said")
+    assert checker.check(f"{moved} [1]", [hit], articles).unsupported
+    own = next(articles[chunk.article_id].text[x:y] for x, y in chunk.sentences
+               if "said Johann Malawana" in articles[chunk.article_id].text[x:y])
+    feel = own[own.index("Junior doctors feel"):own.index("action") + len("action")]
+    assert not checker.check(f"{speaker} said junior doctors feel {feel[len('Junior doctors feel '):]} [1].", [hit],
+                             articles).unsupported
+
+
 def test_the_index_sentence_vectors_judge_as_fresh_embeddings_do(setup, seed_settings, seed_index, embedder):
     # The checker reads passage sentences' vectors from the index (embedded at ingest) instead of embedding
     # them again for every answer; the judgements must not change.

@@ -43,7 +43,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.ask.names import names_agree
 from rag.ask.question import dated, years_in
-from rag.ask.subject import doer_agrees, subject_agrees
+from rag.ask.subject import doer_agrees, speaker_agrees, subject_agrees
 from rag.index.sentence_store import SentenceStore
 from rag.text.sentences import asks, quotes, sentence_spans, speaker_over
 from rag.settings import Settings
@@ -247,7 +247,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
     negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
     the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
-    condemned"), and it adds no obligation the passage does not state.
+    condemned"), who says what that sentence says is who the claim says says it, and it adds no obligation the
+    passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
     False
@@ -273,6 +274,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     if not negation_agrees(text, closest or passage):
         return False
     if near and not (names_agree(text, near) and subject_agrees(text, near) and doer_agrees(text, near)):
+        return False
+    if closest and not speaker_agrees(text, closest):
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))

@@ -20,12 +20,23 @@ claim's verb with a named doer of its own, that doer must share a word with the 
 False
 >>> doer_agrees("Hunt vetoed the offer.", "This was vetoed by health secretary Jeremy Hunt.")
 True
+
+Words can be put in another's mouth the same way: "Johann Malawana, chair of the BMA's junior doctors committee,
+said they are taking the action because ..." restated "Doctors say they are taking the action because ...", the
+sentence after his own quote. Where the sentence a claim restates says who says it, that is the claim's speaker.
+
+>>> speaker_agrees("Malawana said they strike because talks failed.", "Doctors say they strike because talks failed.")
+False
+>>> speaker_agrees("The BMA said doctors feel they have no option.",
+...                "“Doctors feel they have no option,” said Johann Malawana, chair of the British Medical Association")
+True
 """
 
 from __future__ import annotations
 
 import re
 
+from rag.ask.names import spelt_out
 from rag.text.words import words
 
 # Words that open a subject without being its head: "the next strike", "all four unions".
@@ -49,6 +60,16 @@ _BETWEEN = frozenset("has have had also then later recently previously now".spli
 # Where a doer, read backwards from its verb, starts: punctuation, or a clause's first word.
 _CLAUSE = frozenset("and but that which who whom while as".split())
 _PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
+# Verbs that report what someone said or wrote ("saying" is left out: "The BMA responded, saying ..." is the BMA's).
+_SAYING = re.compile(r"^(?:say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insisted|warn|warns|"
+                     r"warned|write|writes|wrote|add|adds|added|argue|argues|argued|state|states|stated)$", re.I)
+# Where a speaker's words, read from the verb of saying, stop: a sentence's end or a quotation mark.
+_BOUNDS = frozenset('.!?:;"“”‘')
+# Who says it, when a pronoun: someone the sentences before name.
+_PRONOUNS = frozenset("he she they it we i you this that".split())
+# The most words of a claim read for its speaker and the verb of saying after it (past an apposition: "Johann
+# Malawana, chair of the British Medical Association's junior doctors committee, said ...").
+_SPEAKER_REACH = 20
 
 
 def subject(claim: str) -> str | None:
@@ -109,3 +130,49 @@ def _doer_is(mine: set[str], passage: list[str], verb: int) -> bool:
     opens_sentence = i < 0 or passage[i] in ".!?"
     named = [t for j, t in enumerate(doer) if t[0].isupper() and (j > 0 or not opens_sentence or t.isupper())]
     return not named or bool(mine & set(words(" ".join(doer))))
+
+
+def speaker_agrees(claim: str, closest: str) -> bool:
+    """Whether the claim's speaker ("X said ...", "X, chair of Y, said ...") is who says it in ``closest``, the
+    passage sentence it restates: False only where that sentence says who speaks (a verb of saying with someone
+    other than a pronoun beside it) and none of them shares a word or an acronym with the claim's speaker."""
+    tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
+    said = next((i for i, t in enumerate(tokens) if _SAYING.match(t)), None)
+    if said is None:
+        return True
+    cut = tokens.index(",") if "," in tokens[:said] else said
+    speaker = [t for t in tokens[:cut] if t.lower() not in _BETWEEN]
+    if (not speaker or len(speaker) > _LONGEST
+            or tokens[said - 1] not in (",", speaker[-1]) and tokens[said - 1].lower() not in _BETWEEN):
+        return True  # no plain "X said": the verb belongs to a clause, or follows a quote ("...," said X)
+    mine = _named(" ".join(speaker))
+    passage = _PASSAGE_TOKEN.findall(closest)
+    speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if _SAYING.match(t)]
+    known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
+    return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
+
+
+def _speaker_at(passage: list[str], verb: int) -> list[str]:
+    """Who says it at ``passage[verb]``: the words before the verb back to its sentence's or clause's start,
+    appositions and all ("Chief strategy officer, Chris Hopson, told ..."), or, where a quote comes first, those
+    after it up to the sentence's end ("..., said Johann Malawana, chair of the BMA")."""
+    i = verb - 1
+    while i >= 0 and passage[i].lower() in _BETWEEN:
+        i -= 1
+    before: list[str] = []
+    while i >= 0 and len(before) < _SPEAKER_REACH and passage[i] not in _BOUNDS and passage[i].lower() not in _CLAUSE:
+        before.insert(0, passage[i])
+        i -= 1
+    if any(t[0].isalpha() for t in before):
+        return [t for t in before if t[0].isalpha()]
+    after = []
+    for token in passage[verb + 1:_SPEAKER_REACH + verb]:
+        if token in _BOUNDS:
+            break
+        after.append(token)
+    return [t for t in after if t[0].isalpha()]
+
+
+def _named(text: str) -> set[str]:
+    """The words of a speaker, with the acronyms its names spell out ("British Medical Association" is "bma")."""
+    return set(words(text)) | spelt_out(text)
