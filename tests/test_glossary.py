@@ -32,7 +32,8 @@ def test_brackets_whose_words_do_not_give_the_letters_are_no_long_form(text, sho
 
 @pytest.mark.parametrize("question, short", [("What is the BMA?", "BMA"), ("What does DHSC stand for?", "DHSC"),
                                              ("What is NHS short for?", "NHS"), ("What is the strike about?", ""),
-                                             ("What is the BMA's demand?", ""), ("Who is Hunt?", "")])
+                                             ("What is the BMA's demand?", ""), ("Who is Hunt?", ""),
+                                             ("who is the bma", "BMA"), ("What is Acas?", "")])
 def test_only_a_question_about_an_abbreviation_is_asked(question, short):
     assert asked(question) == short
 
@@ -52,3 +53,10 @@ def test_the_chats_filters_choose_the_article_cited(assistant):
     for dispute in ("2016 contract", "2023 pay"):
         answer = assistant.ask("What is the BMA?", filters=Filters(disputes=(dispute,)))
         assert answer.answerer == "glossary" and {c.article.dispute for c in answer.citations} == {dispute}
+
+
+def test_an_abbreviation_typed_in_lower_case_is_looked_for_in_capitals(assistant):
+    # "who is the bma", as people type into a chat, was answered with a sentence about the BMA's committee.
+    answer = assistant.ask("who is the bma")
+    assert answer.answerer == "glossary" and "British Medical Association" in answer.text
+    assert assistant.ask("what is the strike").answerer != "glossary"  # no article writes "(STRIKE)"

@@ -5,8 +5,8 @@ resolve and escalate. [1]", and "What does DHSC stand for?" was refused, though 
 of Health and Social Care (DHSC)". A question asking only what an abbreviation is or stands for is answered from
 where an article spells it out beside it in brackets, either way round, the initials of the long form giving its
 letters ("of", "and", "the" aside; "central business districts (CBD)" counts too): "“DHSC” stands for
-“Department of Health and Social Care” [1].", cited to that sentence. An abbreviation no article spells out goes
-to the answerers like any other question.
+“Department of Health and Social Care” [1].", cited to that sentence. One typed in lower case ("who is the bma")
+is looked for in capitals. An abbreviation no article spells out goes to the answerers like any other question.
 
 >>> spelt_out("DHSC", "Talks with the Department of Health and Social Care (DHSC) since Tuesday.")
 ('Department of Health and Social Care', (15, 51))
@@ -27,6 +27,8 @@ _ASKS = re.compile(r"^\s*(?:(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P<
                    r"what\s+(?:is|was)\s+(?:the\s+)?(?P<c>[\w&.-]+)\s+short\s+for)\s*\??\s*$", re.IGNORECASE)
 # An abbreviation: two or more capitals, perhaps a plural "s" ("BMA", "DHSC", "GPs").
 _ABBREVIATION = re.compile(r"[A-Z][A-Z&]+s?")
+# An abbreviation typed in lower case, as people type into a chat ("who is the bma"): its capitals are looked for.
+_TYPED_LOWER = re.compile(r"[a-z][a-z&]{1,5}")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "in", "on", "to", "&"})
 _LONG_WORD = r"[^\W\d_][\w'’-]*|&"
 
@@ -36,10 +38,14 @@ def asked(question: str) -> str:
 
     >>> asked("What does DHSC stand for?"), asked("What is the BMA?"), asked("What is the strike about?")
     ('DHSC', 'BMA', '')
+    >>> asked("who is the bma"), asked("What is Acas?")  # typed in lower case; a name, not capitals
+    ('BMA', '')
     """
     match = _ASKS.match(question)
     short = next((g for g in match.groups() if g), "") if match else ""
-    return short if _ABBREVIATION.fullmatch(short) else ""
+    if _ABBREVIATION.fullmatch(short):
+        return short
+    return short.upper() if _TYPED_LOWER.fullmatch(short) else ""
 
 
 def spelt_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
@@ -67,7 +73,7 @@ def glossary_answer(question: str, articles: Mapping[str, Article], passages: Ca
     if not short:
         return None
     for article in sorted(articles.values(), key=lambda a: (a.date or "", a.id), reverse=True):
-        if not admits_article(where, article):
+        if not admits_article(where, article) or short not in article.text:
             continue
         found = spelt_out(short, article.text)
         if not found:
