@@ -245,6 +245,11 @@ def test_an_answer_must_rest_on_sentences_giving_the_figures_the_question_states
     assert not rests_on_terms("Whom did Jeremy Hunt appoint after 3,000 operations were cancelled?", backing, articles)
     # A length spelt with its unit picks out one strike: the first 2016 walkout lasted 24 hours, not four days.
     assert not rests_on_terms("Whom did Jeremy Hunt appoint after the four-day strike?", backing, articles)
+    # So does one in digits: "Was the 48-hour strike called off?" was answered with 2023 unions calling theirs off.
+    assert not rests_on_terms("Whom did Jeremy Hunt appoint after the 72-hour strike?", backing, articles)
+    walkout = next((c, [(a, b)]) for c in seed_index.chunks for a, b in c.sentences
+                   if "24-hour walk-out" in articles[c.article_id].text[a:b])
+    assert rests_on_terms("How many doctors joined the 24-hour walk-out?", [walkout], articles)
 
 
 def test_an_answer_must_rest_on_sentences_speaking_of_what_the_question_asks_about(seed_index):

@@ -32,19 +32,20 @@ _ORDINAL = ("zeroth first second third fourth fifth sixth seventh eighth ninth t
             "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 
 
-# A length spelt out as one word with its unit, which picks out one event: "the four-day strike".
-_SPELT_LENGTH = re.compile(rf"\b({'|'.join(_SPELT[1:])})-(?:hour|day|week|month|year)s?\b", re.IGNORECASE)
+# A length written as one word with its unit, which picks out one event: "the four-day strike", "the 48-hour
+# walkout" (a figure before a hyphen is otherwise no figure of prose: "2016-02-10").
+_LENGTH = re.compile(rf"\b({'|'.join(_SPELT[1:])}|\d+)-(?:hour|day|week|month|year)s?\b", re.IGNORECASE)
 
 
 def figures_in(text: str) -> list[str]:
     """The figures ``text`` states, as written, years left out.
 
-    >>> figures_in("When does the four-day strike end, two weeks on?")
-    ['four']
+    >>> figures_in("When does the four-day strike end, two weeks on?"), figures_in("Was the 48-hour strike off?")
+    (['four'], ['48'])
     """
     years = set(years_in(text))
     stated = [m.group(0) for m in _STATED.finditer(text) if m.group(0) not in years]
-    return stated + [m.group(1) for m in _SPELT_LENGTH.finditer(text)]
+    return stated + [m.group(1) for m in _LENGTH.finditer(text)]
 
 
 def figures_missing(question: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> list[str]:
