@@ -85,6 +85,12 @@ def test_every_article_of_a_month_gets_a_line_in_date_order(assistant):
     assert len(lines) == 2 and dates == sorted(dates)
 
 
+def test_many_articles_are_told_by_their_first_opening_sentence_each(assistant):
+    answer = assistant.ask("What happened in 2016?")
+    head, *lines = answer.text.splitlines()
+    assert len(lines) == 4 and len(answer.citations) == 4 and all(line.count(" [") == 1 for line in lines)
+
+
 def test_filters_that_leave_none_hand_the_question_on(assistant):
     answer = assistant.ask("What happened in March 2023?", filters=Filters(disputes=("2016 contract",)),
                            answerer="extractive")

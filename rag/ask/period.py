@@ -39,7 +39,10 @@ _FRAMING = frozenset(words(
     "what whats what's happen happened happening happens go going went on take took place places event events "
     "news new report reported reports reporting story stories article articles say said tell me us about there "
     "then in on during over at from of the day date week month year was were is are any anything key main "
-    "summary summarise summarize overview headline headlines latest please can could you give"))
+    "summary summarise summarize overview headline headlines latest development developments update updates "
+    "please can could you give"))
+# Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
+_IN_FULL = 3
 
 
 def published_in(question: str, articles: Mapping[str, Article]) -> list[Article]:
@@ -61,8 +64,8 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
                   passages: Callable[[str], Sequence[Chunk]], sentences: SentenceStore,
                   where: StoreFilter | None, per_article: int, most: int) -> Answer | None:
     """The opening sentences of each of ``dated`` (at most ``most`` articles, those whose openings are most like
-    the question, shown in date order), ``per_article`` each, in the article's order, a line per article; None
-    when the chat's filters (``where``) leave none of them."""
+    the question, shown in date order), ``per_article`` each (one each for more than a few articles), in the
+    article's order, a line per article; None when the chat's filters (``where``) leave none of them."""
     shown = [(a, found) for a in dated if admits_article(where, a)
              and (found := openings(a, passages(a.id), sentences)[:per_article])]
     if not shown:
@@ -70,6 +73,8 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
     if len(shown) > most:
         best = sorted(shown, key=lambda s: -max(float(v @ vector) for *_, v in s[1]))[:most]
         shown = [s for s in shown if s in best]
+    if len(shown) > _IN_FULL:
+        shown = [(a, found[:1]) for a, found in shown]
     period, named = named_period(question) or ("", "")
     lines = [render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")]
     citations: list[Citation] = []
