@@ -97,6 +97,13 @@ def test_an_open_comparison_shows_a_line_per_side(client, ui_server):
     assert all(line.count('href="#src-') == 2 for line in lines[1:])
 
 
+def test_what_happened_on_a_day_shows_that_days_article(client, ui_server):
+    result = client.predict("What happened on January 12, 2016?", api_name="/ask")
+    assert result["answerer"] == "period" and not result["refused"]
+    assert {c["date"] for c in result["citations"]} == {"2016-01-12"}
+    check_citations(result, ui_server)
+
+
 def test_dispute_filter_only_cites_that_dispute(client, ui_server):
     question = "How many operations were rescheduled during the strike?"
     unfiltered = client.predict(question, [], {}, None, api_name="/ask")
