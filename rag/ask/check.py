@@ -247,8 +247,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
     negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
     the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
-    condemned"), who says what that sentence says is who the claim says says it, and it adds no obligation the
-    passage does not state.
+    condemned"), the speaker that sentence names is the claim's ("Doctors say ...", not "Malawana said ..."), and
+    it adds no obligation the passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
     False

@@ -23,7 +23,7 @@ True
 
 Words can be put in another's mouth the same way: "Johann Malawana, chair of the BMA's junior doctors committee,
 said they are taking the action because ..." restated "Doctors say they are taking the action because ...", the
-sentence after his own quote. Where the sentence a claim restates says who says it, that is the claim's speaker.
+sentence before his own quote. Where the sentence a claim restates says who says it, that is the claim's speaker.
 
 >>> speaker_agrees("Malawana said they strike because talks failed.", "Doctors say they strike because talks failed.")
 False
