@@ -165,6 +165,17 @@ def test_a_named_doer_put_in_anothers_place_is_not_supported(setup, seed_index):
     assert checker.check(f"{swapped} [1]", [Hit(chunk, 1.0)], articles).unsupported
 
 
+def test_a_pronoun_is_no_named_doer():
+    # A transcript's "Victoria Atkins: I have said that I will meet the BMA ..." restated as it stands was read as
+    # "I" doing the saying, a capital sharing no word with "Victoria Atkins", and rejected (the kinds set's runs).
+    from rag.ask.subject import doer_agrees
+
+    line = "Victoria Atkins: I have said that I will meet the BMA as soon as the strikes are called off."
+    assert doer_agrees(line, line)
+    assert doer_agrees("Victoria Atkins said that she would meet the BMA.", line)
+    assert not doer_agrees("Steve Barclay said that he would meet the BMA.", "Victoria Atkins said so.")
+
+
 def test_words_put_in_a_speakers_mouth_from_the_next_sentence_are_not_supported(setup, seed_index):
     # Asked "What did he say about the contract?" after "Who is Johann Malawana?", the 1.5B model wrote "Johann
     # Malawana, chair of the ... committee, said they are taking the action because ..." from "Doctors say they

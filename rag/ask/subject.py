@@ -20,6 +20,8 @@ claim's verb with a named doer of its own, that doer must share a word with the 
 False
 >>> doer_agrees("Hunt vetoed the offer.", "This was vetoed by health secretary Jeremy Hunt.")
 True
+>>> doer_agrees("Victoria Atkins: I have said I will meet them.", "Victoria Atkins: I have said I will meet them.")
+True
 
 Words can be put in another's mouth the same way: "Johann Malawana, chair of the BMA's junior doctors committee,
 said they are taking the action because ..." restated "Doctors say they are taking the action because ...", the
@@ -127,6 +129,8 @@ def _doer_is(mine: set[str], passage: list[str], verb: int) -> bool:
     while i >= 0 and len(doer) < _LONGEST and passage[i][0].isalpha() and passage[i].lower() not in _CLAUSE:
         doer.insert(0, passage[i])
         i -= 1
+    if doer and doer[-1].lower() in _PRONOUNS:  # "Victoria Atkins: I have said ...": someone named elsewhere
+        return True
     opens_sentence = i < 0 or passage[i] in ".!?"
     named = [t for j, t in enumerate(doer) if t[0].isupper() and (j > 0 or not opens_sentence or t.isupper())]
     return not named or bool(mine & set(words(" ".join(doer))))
