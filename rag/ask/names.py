@@ -132,15 +132,15 @@ def _all_named(names: list[str], near: str) -> bool:
     """Every name is in ``near``, an acronym spelt out or a name by its acronym: ``_all_named(["Hunt"], "Health
     officials said")`` is False (one initial is no acronym).
     """
-    held = set(words(near)) | spelt_out(near)
+    held = set(words(near)) | acronyms_in(near)
     return all(name.lower() in held or (len(_initials(name)) > 1 and _initials(name) in held)
                or _mostly(_picking(name), held) for name in names)
 
 
-def spelt_out(text: str) -> set[str]:
+def acronyms_in(text: str) -> set[str]:
     """The acronyms a text's names spell out (one initial is no acronym).
 
-    >>> sorted(spelt_out("Malawana, chair of the British Medical Association's committee"))
+    >>> sorted(acronyms_in("Malawana, chair of the British Medical Association's committee"))
     ['bma']
     """
     return {i for m in _NAME.finditer(text) for i in [_initials(m.group(0))] if len(i) > 1}

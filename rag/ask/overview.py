@@ -83,15 +83,21 @@ def overview_answer(question: str, named: Sequence[tuple[str, list[Article]]], v
     for label, arts in named:
         found = [c for a in arts if admits_article(where, a) for c in openings(a, passages(a.id), sentences)]
         found.sort(key=lambda c: -float(c[3] @ vector))
-        quoted = []
-        for article, chunk, span, _ in found[:per_side]:
-            citations.append(Citation(len(citations) + 1, article, chunk, 1.0, (span,)))
-            quoted.append(f"{article.text[span[0]:span[1]]} [{len(citations)}]")
-        if quoted:
-            lines.append(render("OVERVIEW_SIDE", side=label, text=" ".join(quoted)))
+        if found:
+            lines.append(render("OVERVIEW_SIDE", side=label, text=cited(found[:per_side], citations)))
     if len(lines) < 3:
         return None
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "overview")
+
+
+def cited(found: Sequence[tuple[Article, Chunk, tuple[int, int], np.ndarray]], citations: list[Citation]) -> str:
+    """The sentences of ``found`` (from ``openings``) quoted, each with the marker of the citation it adds to
+    ``citations``, numbered on from those already there."""
+    quoted = []
+    for article, chunk, span, _ in found:
+        citations.append(Citation(len(citations) + 1, article, chunk, 1.0, (span,)))
+        quoted.append(f"{article.text[span[0]:span[1]]} [{len(citations)}]")
+    return " ".join(quoted)
 
 
 def openings(article: Article, chunks: Sequence[Chunk], sentences: SentenceStore

@@ -21,11 +21,12 @@ about that day's events, not that day's news) goes to the answerers.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.ask.overview import openings
+from rag.ask.overview import cited, openings
 from rag.ask.question import asks_particular
 from rag.index.sentence_store import SentenceStore
 from rag.index.vector_store import StoreFilter, admits_article
@@ -56,8 +57,8 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
     dated = sorted((a for a in articles.values() if in_period(a.date, period)), key=lambda a: a.date or "")
     if not dated or (period.count("-") == 2 and any(names_day(a.text, period) for a in articles.values())):
         return []
-    left = set(words(question.replace(named, " "))) - _FRAMING - _topic(articles)
-    return [] if left else dated
+    left = set(words(question.replace(named, " "))) - _FRAMING
+    return [] if left and left - _topic(tuple(a.title for a in articles.values())) else dated
 
 
 def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
@@ -79,18 +80,17 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
     lines = [render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")]
     citations: list[Citation] = []
     for article, quoted in shown:
-        text = []
-        for _, chunk, span, _ in quoted:
-            citations.append(Citation(len(citations) + 1, article, chunk, 1.0, (span,)))
-            text.append(f"{article.text[span[0]:span[1]]} [{len(citations)}]")
-        lines.append(render("PERIOD_ARTICLE", title=article.title, date=article.date or "", text=" ".join(text)))
+        text = cited(quoted, citations)
+        lines.append(render("PERIOD_ARTICLE", title=article.title, date=article.date or "", text=text))
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "period")
 
 
-def _topic(articles: Mapping[str, Article]) -> set[str]:
-    """The words at least half of the articles' titles hold: what the whole collection is about."""
+@lru_cache(maxsize=4)
+def _topic(titles: tuple[str, ...]) -> frozenset[str]:
+    """The words at least half of the titles hold: what the whole collection is about (read once per collection,
+    not on every question that names a year)."""
     counts: dict[str, int] = {}
-    for article in articles.values():
-        for word in set(words(article.title)):
+    for title in titles:
+        for word in set(words(title)):
             counts[word] = counts.get(word, 0) + 1
-    return {w for w, n in counts.items() if 2 * n >= len(articles)}
+    return frozenset(w for w, n in counts.items() if 2 * n >= len(titles))

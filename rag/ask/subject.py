@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from rag.ask.names import spelt_out
+from rag.ask.names import acronyms_in
 from rag.text.words import words
 
 # Words that open a subject without being its head: "the next strike", "all four unions".
@@ -179,4 +179,4 @@ def _speaker_at(passage: list[str], verb: int) -> list[str]:
 
 def _named(text: str) -> set[str]:
     """The words of a speaker, with the acronyms its names spell out ("British Medical Association" is "bma")."""
-    return set(words(text)) | spelt_out(text)
+    return set(words(text)) | acronyms_in(text)
