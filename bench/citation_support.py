@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from embeddings import load_embedder  # noqa: E402
-from rag.ask.check import _NUMBER, overlap_share, same_facts  # noqa: E402
+from rag.ask.facts import _NUMBER, overlap_share, same_facts  # noqa: E402
 from rag.index.versions import load_index  # noqa: E402
 from rag.text.sentences import sentence_spans  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -97,7 +97,7 @@ def labelled_pairs(path: Path, index):
 def dump(questions: Path, answerer: str, settings: Settings) -> None:
     """Every cited sentence of the model's raw answers, with its passage, as JSON lines to label."""
     from rag.ask.assistant import Assistant
-    from rag.ask.check import claim, split_claims
+    from rag.ask.markers import claim, split_claims
     from rag.eval.evaluate import read_cases
     from rag.types import Answer
 

@@ -1,0 +1,132 @@
+"""Whether a passage sentence states the same facts as a claim, where similarity cannot tell.
+
+A changed figure, a negation ("would not go ahead" against "would go ahead") and an added instruction ("..., so
+doctors must not go to work") all read as similar to both the claim's embedding and its words, so each is checked
+on its own: every number of the claim in the passage, the same negation as the sentence closest to it, no
+obligation word the passage lacks. Who it says acted must stand there too: its names, its plain lower-case
+subject, a named doer of its verb and the speaker of what it reports (``rag/ask/subject.py``).
+
+What the reader already knows is not a claim. The words a claim takes from the question count as given, as long
+as it adds at least one word of the passage; a negation in the closest sentence counts only where its clause
+shares words with the claim that the sentence's other clauses lack ("leaked to The Daily Telegraph" is not
+negated by "but the BMA did not dispute it").
+
+>>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
+False
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.ask.names import names_agree
+from rag.ask.subject import doer_agrees, speaker_agrees, subject_agrees
+from rag.text.sentences import asks, quotes
+from rag.text.words import words
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
+                         re.IGNORECASE)
+
+
+def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
+    """What similarity misses: every number of ``text`` is in the passage, it asks a question only in quoting one
+    the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
+    negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
+    the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
+    condemned"), the speaker that sentence names is the claim's ("Doctors say ...", not "Malawana said ..."), and
+    it adds no obligation the passage does not state.
+
+    >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
+    False
+    >>> same_facts("Talks would go ahead on what day?", "Talks would go ahead.", "Talks would go ahead.")
+    False
+    >>> same_facts("What do doctors want?", "What do they want?", "What do they want?")
+    False
+    >>> same_facts('Hunt asked: "Why strike?"', 'Hunt asked: "Why strike?"', 'Hunt asked: "Why strike?"')
+    True
+    >>> same_facts("Talks go ahead, so doctors must not go to work.", "Talks go ahead.", "Talks go ahead.")
+    False
+    >>> same_facts("Doctors did not strike in 2015.", "In 2015 doctors did not strike.",
+    ...            "In 2015 doctors did not strike.")
+    True
+    >>> same_facts("The email was leaked to The Daily Telegraph.", "...",
+    ...            "The email was leaked to The Daily Telegraph but the BMA did not dispute it.")
+    True
+    """
+    if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
+        return False
+    if asks(text) and not (quotes(text) and asks(closest or passage)):
+        return False
+    if not negation_agrees(text, closest or passage):
+        return False
+    if near and not (names_agree(text, near) and subject_agrees(text, near) and doer_agrees(text, near)):
+        return False
+    if closest and not speaker_agrees(text, closest):
+        return False
+    passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
+    return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
+
+
+def near_sentences(text: str, sentences: list[str], best: int | None) -> str:
+    """The passage sentences a claim restates: the one closest to it (``best``) with its neighbours (where "he"
+    gets its name), the one sharing most of its words (the closest by meaning may be a byline or a heading), and
+    any it holds most of the words of (a quoted heading and the sentence after it).
+
+    >>> near_sentences("Hunt spoke. Talks failed",
+    ...                ["Mr Hunt arrived.", "Hunt spoke.", "Rain fell.", "Talks failed."], 0)
+    'Mr Hunt arrived. Hunt spoke. Talks failed.'
+    >>> near_sentences("Atkins is the Health Secretary", ["Health correspondent", "Doctors struck.", "Rain fell.",
+    ...                "Health Secretary Victoria Atkins said no."], 0)
+    'Health correspondent Doctors struck. Health Secretary Victoria Atkins said no.'
+    """
+    mine = set(words(text))
+    held = [set(words(s)) for s in sentences]
+    shared = [len(ws & mine) for ws in held]
+    most = shared.index(max(shared)) if any(shared) else None
+    return " ".join(s for i, (s, ws) in enumerate(zip(sentences, held))
+                    if (best is not None and abs(i - best) <= 1) or i == most
+                    or ws and shared[i] >= 0.8 * len(ws))
+
+
+def overlap_share(text: str, passage: str, question: str = "") -> float:
+    """Share of the text's content words (stemmed) that the passage holds, or the question it answers gave;
+    0 when the passage adds none of them (a restated question is no answer).
+
+    >>> overlap_share("Doctors went on strike", "The junior doctors are striking today")  # "went" is missing
+    0.6666666666666666
+    >>> overlap_share("Barclay invited doctors to talks", "Barclay invited doctors", "Who invited doctors to talks?")
+    1.0
+    >>> overlap_share("Doctors were invited to talks", "Barclay spoke", "Who invited doctors to talks?")
+    0.0
+    """
+    mine, held, given = set(words(text)), set(words(passage)), set(words(question))
+    if not mine or not (mine & held) - given:
+        return 0.0
+    return len(mine & (held | given)) / len(mine)
+
+
+# Clause boundaries: punctuation, conjunctions, and the subordinators that open a condition or a time ("... to
+# re-ballot if pay had not been restored when the mandate runs out in August": the mandate is not denied).
+_CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|though|and|if|unless|when|because|"
+                     r"until|after|before|since)\s)\s*", re.IGNORECASE)
+
+
+def negation_agrees(text: str, sentence: str) -> bool:
+    """``text`` is negated exactly when ``sentence`` is, or it is not negated and takes no content word from
+    the negated clauses of ``sentence`` that its other clauses lack (the negation is about something else: in
+    "'Doctors feel they have no option,' said Malawana, chair of the doctors committee", "doctors" is in both,
+    and "Malawana is chair of the doctors committee" is not denied).
+
+    >>> sentence = "The email leaked to the Telegraph but the BMA did not dispute it."
+    >>> negation_agrees("It leaked to the Telegraph", sentence), negation_agrees("The BMA disputed it", sentence)
+    (True, False)
+    """
+    negated = bool(_NEGATION.search(text))
+    if negated == bool(_NEGATION.search(sentence)):
+        return True
+    clauses = _CLAUSE.split(sentence)
+    denied = {w for c in clauses if _NEGATION.search(c) for w in words(c)}
+    affirmed = {w for c in clauses if not _NEGATION.search(c) for w in words(c)}
+    return not negated and not set(words(text)) & (denied - affirmed)
