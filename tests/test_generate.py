@@ -243,6 +243,17 @@ def test_a_two_part_question_shows_the_model_each_part(seed_settings, seed_index
     assert "Acas" in read and "David Dalton" in read, read
 
 
+def test_a_question_typed_without_its_capital_and_mark_reaches_the_model_as_a_question(seed_settings, seed_index,
+                                                                                       embedder):
+    # Typed "what did Labour say", the 1.5B model doubted excerpts it trusted for "What did Labour say?" and refused.
+    assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai")
+    query = assistant.query("what did Labour say")
+    shown = assistant.answerer.excerpts(query, assistant.retrieve(query), seed_index.articles)
+    user = assistant.answerer.messages(query, shown, seed_index.articles)[-1]["content"]
+    assert user.endswith("Question: What did Labour say?")
+    assert query.question == "what did Labour say"  # the chat and the records keep what the user typed
+
+
 def test_local_backend_in_process(seed_settings, seed_index, embedder):
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="local", llm_gguf=str(packaged_gguf()))
     pieces = list(assistant.stream(PAY))

@@ -62,6 +62,15 @@ def test_the_latest_news_is_searched_in_the_newest_articles_first(assistant):
     assert not assistant.query("What was the latest offer in 2016?").notes  # a year named: that year rules
 
 
+def test_a_question_typed_without_its_capital_and_mark_is_searched_as_asked(assistant):
+    # Typed in a chat as "why did junior doctors walk out over pay in 2023", a question was embedded without its
+    # question mark and could find other passages than the same question typed in full.
+    typed, asked = (assistant.query(q) for q in ("why did junior doctors walk out over pay in 2023",
+                                                 "Why did junior doctors walk out over pay in 2023?"))
+    assert typed.question != asked.question and (typed.vector == asked.vector).all()
+    assert [h.chunk.id for h in assistant.retrieve(typed)] == [h.chunk.id for h in assistant.retrieve(asked)]
+
+
 def test_hyphenated_and_joined_spellings_match():
     assert "walkout" in words("a 24-hour walk-out") and "walkout" in words("the walkout")
     assert "reballot" in words("they will re-ballot members")

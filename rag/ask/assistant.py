@@ -29,7 +29,7 @@ from rag.errors import UsageError
 from rag.index.versions import Index, load_index
 from rag.index.vector_store import StoreFilter
 from rag.messages import render
-from rag.ask.question import asks_latest, compares, context, parts, plain, said_before, years_in
+from rag.ask.question import as_asked, asks_latest, compares, context, parts, plain, said_before, years_in
 from rag.ask.retrieve import Filters, Retriever
 from rag.ask.small_talk import reply, small_talk
 from rag.ask.spelling import Spelling
@@ -113,9 +113,10 @@ class Assistant:
             question = f"{question.rstrip(' ?.')} in {self.newest_year}?"
             notes += (render("LATEST", year=self.newest_year),)
         extra = context(question, history, self.settings.history_turns)
-        text = f"{extra} {question}" if extra else question
-        pieces = parts(question)
-        texts = [text] + ([question] if extra else []) + (pieces if len(pieces) > 1 else [])
+        asked = as_asked(question)  # "what did Labour say" is searched as "What did Labour say?", as the model reads it
+        text = f"{extra} {asked}" if extra else asked
+        pieces = parts(asked)
+        texts = [text] + ([asked] if extra else []) + (pieces if len(pieces) > 1 else [])
         vectors = self.retriever.embedder.embed(texts)
         question_vector = vectors[1] if extra else vectors[0]
         sub = tuple(zip(pieces, vectors[-len(pieces):])) if len(pieces) > 1 else ()

@@ -36,7 +36,7 @@ from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.names import backing_text, names_given, speaks_of
 from rag.ask.prompts import prompt
-from rag.ask.question import Query, expected_answer, holds, years_in
+from rag.ask.question import Query, as_asked, expected_answer, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import ANSWER_KINDS, render
@@ -263,7 +263,7 @@ class GenerativeAnswerer:
                  focus: str = "") -> Messages:
         conversation = prompt("LLM_CONVERSATION", context=query.context) if query.context else ""
         return [{"role": "system", "content": prompt("LLM_SYSTEM", yes=self.yes, no=self.no)},
-                {"role": "user", "content": self.user(shown, focus, conversation, query.question, articles)}]
+                {"role": "user", "content": self.user(shown, focus, conversation, as_asked(query.question), articles)}]
 
     @staticmethod
     def user(shown: list[Excerpt], focus: str, conversation: str, question: str,
