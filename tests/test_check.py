@@ -196,6 +196,18 @@ def test_words_put_in_a_speakers_mouth_from_the_next_sentence_are_not_supported(
                              articles).unsupported
 
 
+def test_a_quotation_given_to_someone_else_is_not_supported(setup, seed_index):
+    # "What did Hunt say about the strike?" was answered "Hunt said he was handling the strike “equally at fault”
+    # [1]." from "A further 18 per cent said both sides were “equally at fault”" and, beside it, "Labour condemned
+    # Hunt's handling of the strike": every word stands in the passage, the quotation is the poll's.
+    checker, _, articles = setup
+    chunk = next(c for c in seed_index.chunks if "equally at fault" in c.text and "Hunt’s handling" in c.text)
+    hit = Hit(chunk, 1.0)
+    assert checker.check("Hunt said he was handling the strike “equally at fault” [1].", [hit], articles).unsupported
+    assert not checker.check("A further 18 per cent said both sides were “equally at fault” [1].", [hit],
+                             articles).unsupported
+
+
 def test_the_index_sentence_vectors_judge_as_fresh_embeddings_do(setup, seed_settings, seed_index, embedder):
     # The checker reads passage sentences' vectors from the index (embedded at ingest) instead of embedding
     # them again for every answer; the judgements must not change.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from rag.ask.names import names_agree
-from rag.ask.subject import doer_agrees, speaker_agrees, subject_agrees
+from rag.ask.subject import doer_agrees, quote_speaker_agrees, speaker_agrees, subject_agrees
 from rag.text.sentences import asks, quotes
 from rag.text.words import words
 
@@ -35,7 +35,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
     negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
     the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
-    condemned"), the speaker that sentence names is the claim's ("Doctors say ...", not "Malawana said ..."), and
+    condemned"), the speaker that sentence names is the claim's ("Doctors say ...", not "Malawana said ..."), as is
+    the speaker of the passage sentence holding its quotation, and
     it adds no obligation the passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
@@ -64,6 +65,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     if near and not (names_agree(text, near) and subject_agrees(text, near) and doer_agrees(text, near)):
         return False
     if closest and not speaker_agrees(text, closest):
+        return False
+    if not quote_speaker_agrees(text, passage):
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))

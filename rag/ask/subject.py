@@ -32,6 +32,14 @@ False
 >>> speaker_agrees("The BMA said doctors feel they have no option.",
 ...                "“Doctors feel they have no option,” said Johann Malawana, chair of the British Medical Association")
 True
+
+A quotation is someone's words too: "Hunt said he was handling the strike “equally at fault”" quoted "A further 18
+per cent said both sides were “equally at fault”", the sentence beside the one it restates. Where the passage
+sentence holding a claim's quotation says who says it, that is the claim's speaker.
+
+>>> quote_speaker_agrees("Hunt said the sides were “equally at fault”.",
+...                      "A further 18 per cent said both sides were “equally at fault”. Labour condemned Hunt.")
+False
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from __future__ import annotations
 import re
 
 from rag.ask.names import acronyms_in
+from rag.text.sentences import sentence_spans
 from rag.text.words import words
 
 # Words that open a subject without being its head: "the next strike", "all four unions".
@@ -154,6 +163,28 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if _SAYING.match(t)]
     known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
     return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
+
+
+# A claim's quotation: words between quotation marks, two or more, as the passage writes them.
+_QUOTATION = re.compile(r"[\"“]([^\"“”]+?)[\"”]")
+
+
+def quote_speaker_agrees(claim: str, passage: str) -> bool:
+    """Whether every passage sentence that holds one of the claim's quotations gives it to the claim's speaker
+    (``speaker_agrees`` with that sentence): False only where such a sentence names someone else saying it."""
+    for match in _QUOTATION.finditer(claim):
+        quoted = _plain(match.group(1)).strip(" .,;:…")
+        if len(quoted.split()) < 2:
+            continue
+        for start, end in sentence_spans(passage):
+            sentence = passage[start:end]
+            if quoted in _plain(sentence) and not speaker_agrees(claim, sentence):
+                return False
+    return True
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("’", "'").split()).lower()
 
 
 def _speaker_at(passage: list[str], verb: int) -> list[str]:
