@@ -10,16 +10,11 @@ the question typed in full got.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
-from pathlib import Path
 
-from embeddings import embedder_for
-from rag.ask.assistant import Assistant
+from question_args import question_files
 from rag.eval.datasets import load_dataset
 from rag.eval.evaluate import evaluate
-from rag.index.versions import load_index
-from rag.settings import Settings
 
 
 def chat_typed(question: str) -> str:
@@ -33,15 +28,9 @@ def chat_typed(question: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("questions", type=Path, nargs="+", help="question files (JSON lines)")
-    parser.add_argument("--index", type=Path, help="index folder (default: index/)")
-    parser.add_argument("--answerer", default="extractive", help="as `rag eval --answerer` (default: extractive)")
-    args = parser.parse_args()
-    settings = Settings.from_env(index_dir=args.index, answerer=args.answerer)
-    assistant = Assistant(settings, load_index(settings), embedder_for(settings))
+    paths, assistant = question_files(__doc__)
     print(f"{'set':<16} {'questions':>9} {'typed':<8} {'grounded':>8} {'refused':>8} {'false ref':>9} {'same':>5}")
-    for path in args.questions:
+    for path in paths:
         cases = load_dataset(path).cases
         full = evaluate(assistant, list(cases))
         chat = evaluate(assistant, [replace(case, question=chat_typed(case.question)) for case in cases])

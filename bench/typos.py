@@ -13,17 +13,13 @@ as ``rag eval`` counts them, and how many slips were read back to the word typed
 
 from __future__ import annotations
 
-import argparse
 import re
 from dataclasses import replace
-from pathlib import Path
 
-from embeddings import embedder_for
+from question_args import question_files
 from rag.ask.assistant import Assistant
 from rag.eval.datasets import load_dataset
 from rag.eval.evaluate import evaluate
-from rag.index.versions import load_index
-from rag.settings import Settings
 
 
 def slipped(question: str) -> tuple[str, str] | None:
@@ -44,18 +40,12 @@ def slipped(question: str) -> tuple[str, str] | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("questions", type=Path, nargs="+", help="question files (JSON lines)")
-    parser.add_argument("--index", type=Path, help="index folder (default: index/)")
-    parser.add_argument("--answerer", default="extractive", help="as `rag eval --answerer` (default: extractive)")
-    args = parser.parse_args()
-    settings = Settings.from_env(index_dir=args.index, answerer=args.answerer)
-    assistant = Assistant(settings, load_index(settings), embedder_for(settings))
-    plain = Assistant(settings, assistant.index, assistant.retriever.embedder)
+    paths, assistant = question_files(__doc__)
+    plain = Assistant(assistant.settings, assistant.index, assistant.retriever.embedder)
     plain.spelling.correct = lambda question: (question, ())  # type: ignore[method-assign]
     print(f"{'set':<16} {'questions':>9} {'answered as':<24} {'grounded':>8} {'refused':>8} {'false ref':>9} "
           f"{'read back':>9}")
-    for path in args.questions:
+    for path in paths:
         made = [(case, slipped(case.question)) for case in load_dataset(path).cases if not case.history]
         pairs = [(case, slip) for case, slip in made if slip is not None]
         right = [case for case, _ in pairs]
