@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  # the English names: the pipeline's text is English
@@ -126,13 +127,15 @@ def names_day(text: str, period: str) -> bool:
     >>> names_day("A third strike is planned for February 10.", "2016-02-10"), names_day("On 1 March.", "-03-11")
     (True, False)
     """
-    month, day = int(period[-5:-3]), int(period[-2:])
-    for pattern in _PERIODS[1:3]:
-        for match in pattern.finditer(text):
-            found = match.groupdict()
-            if int(found["day"]) == day and _NUMBER_OF[found["month"][:3].lower()] == month:
-                return True
-    return False
+    return (int(period[-5:-3]), int(period[-2:])) in _days_written(text)
+
+
+@lru_cache(maxsize=8192)
+def _days_written(text: str) -> frozenset[tuple[int, int]]:
+    """The (month, day) pairs ``text`` writes out: read once per article text, not on every question naming a day
+    (2,000 articles take ~0.4 s to read)."""
+    return frozenset((_NUMBER_OF[m["month"][:3].lower()], int(m["day"]))
+                     for pattern in _PERIODS[1:3] for m in pattern.finditer(text))
 
 
 def in_period(date: str | None, period: str) -> bool:
