@@ -172,9 +172,11 @@ _QUOTATION = re.compile(r"[\"“]([^\"“”]+?)[\"”]")
 def quote_speaker_agrees(claim: str, passage: str) -> bool:
     """Whether every passage sentence that holds one of the claim's quotations gives it to the claim's speaker
     (``speaker_agrees`` with that sentence): False only where such a sentence names someone else saying it."""
+    held = ""
     for match in _QUOTATION.finditer(claim):
         quoted = _plain(match.group(1)).strip(" .,;:…")
-        if len(quoted.split()) < 2:
+        held = held or _plain(passage)
+        if len(quoted.split()) < 2 or quoted not in held:  # most passages a claim is read against lack it
             continue
         for start, end in sentence_spans(passage):
             sentence = passage[start:end]
