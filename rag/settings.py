@@ -74,6 +74,7 @@ class Settings:
     max_question_chars: int = 1000  # longer questions are cut to this length, with a note
     max_article_bytes: int = 5_000_000  # larger article files are skipped with a warning
     history_turns: int = 2  # earlier user turns folded into a follow-up question's search
+    history_answer_words: int = 40  # opening words of the last answer folded in with them (not a whole digest)
     serve_host: str = "127.0.0.1"  # address `rag serve` binds; anything but loopback is warned about
     serve_port: int = 7860  # port `rag serve` listens on
     max_upload_bytes: int = 2_097_152  # largest article (2 MiB) the chat's Articles tab accepts, upload or paste
@@ -116,6 +117,9 @@ class Settings:
             if getattr(self, name) not in allowed:
                 raise UsageError(f"{name} is {getattr(self, name)!r}: use one of {', '.join(allowed)} "
                                  f"(RAG_{name.upper()})")
+        if self.history_turns < 0 or self.history_answer_words < 0:
+            raise UsageError(f"history_turns and history_answer_words must be 0 or more (got {self.history_turns} "
+                             f"and {self.history_answer_words}; RAG_HISTORY_TURNS, RAG_HISTORY_ANSWER_WORDS)")
         if self.ingest_workers < 0 or self.ray_batch < 1:
             raise UsageError(f"ingest_workers must be 0 or more and ray_batch 1 or more (got {self.ingest_workers} "
                              f"and {self.ray_batch}; RAG_INGEST_WORKERS, RAG_RAY_BATCH)")
@@ -163,8 +167,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # where passage vectors are kept and searched
     "store": ("exact_below", "ann_nprobe", "vector_store", "milvus_uri", "milvus_token", "milvus_collection",
               "milvus_index", "milvus_hnsw_m", "milvus_ef_construction", "milvus_ef", "milvus_nlist"),
-    "retrieval": ("max_question_chars", "history_turns", "top_k", "candidates", "rrf_k", "dense_weight",
-                  "lexical_weight", "sentence_weight", "off_year_share", "dedupe_similarity"),
+    "retrieval": ("max_question_chars", "history_turns", "history_answer_words", "top_k", "candidates", "rrf_k",
+                  "dense_weight", "lexical_weight", "sentence_weight", "off_year_share", "dedupe_similarity"),
     # the extractive answer, and the check of a generated one
     "answer": ("answerer", "answer_sentences", "answer_words", "collection_lines", "overview_sentences", "answer_extra",
                "word_share", "type_bonus", "year_penalty", "heading_penalty", "refuse_below", "support_cosine",

@@ -73,6 +73,19 @@ def test_follow_up_is_resolved_against_history(assistant):
     assert not answer.refused and found("chief executive", answer.text)
 
 
+
+def test_a_follow_up_after_a_digest_is_searched_with_its_opening(assistant):
+    # The digest of a month's articles runs to 80 words and more: folded in whole, it drowned "How long will it
+    # last?" (answered with the 2016 strikes of "the first two months of the year", or refused by the model).
+    digest = assistant.ask("Tell me about the strike in March 2023")
+    history = talk(("Tell me about the strike in March 2023", digest.text))
+    query = assistant.query("How long will it last?", history)
+    words = re.sub(r"\s*\[\d+\]", "", digest.text).split()
+    assert len(words) > assistant.settings.history_answer_words
+    assert " ".join(words[:20]) in query.context and " ".join(words[-12:]) not in query.context
+    answer = assistant.ask("How long will it last?", history)
+    assert not answer.refused and found("72 hours", answer.text)
+
 def test_a_question_naming_someone_new_stands_alone(assistant):
     # Folded into a talk about Malawana, "Who is Steve Barclay?" was searched as a question about him.
     history = talk(("Who is Johann Malawana?", "Johann Malawana chairs the BMA's junior doctors committee [1]."))

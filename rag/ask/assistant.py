@@ -29,7 +29,8 @@ from rag.errors import UsageError
 from rag.index.versions import Index, load_index
 from rag.index.vector_store import StoreFilter
 from rag.messages import render
-from rag.ask.question import as_asked, asks_latest, compares, context, parts, plain, said_before, years_in
+from rag.ask.question import (as_asked, asks_latest, compares, context, parts, plain, said_before,
+                              with_apostrophes, years_in)
 from rag.ask.retrieve import Filters, Retriever
 from rag.ask.small_talk import reply, small_talk
 from rag.ask.spelling import Spelling
@@ -101,7 +102,7 @@ class Assistant:
         limit = self.settings.max_question_chars
         if len(question) > limit:
             question, notes = question[:limit], (render("QUESTION_CUT", limit=limit),)
-        question, fixes = self.spelling.correct(question)
+        question, fixes = self.spelling.correct(with_apostrophes(question))
         if fixes:
             notes += (render("SPELLING", fixes=", ".join(render("SPELLING_FIX", typed=t, read=r) for t, r in fixes)),)
         read = read_in_talk(question, history)
@@ -112,7 +113,7 @@ class Assistant:
             # rule for a named year (retrieval, ranking, the check) applies, and the model sees it too.
             question = f"{question.rstrip(' ?.')} in {self.newest_year}?"
             notes += (render("LATEST", year=self.newest_year),)
-        extra = context(question, history, self.settings.history_turns)
+        extra = context(question, history, self.settings.history_turns, self.settings.history_answer_words)
         asked = as_asked(question)  # "what did Labour say" is searched as "What did Labour say?", as the model reads it
         text = f"{extra} {asked}" if extra else asked
         pieces = parts(asked)

@@ -70,6 +70,22 @@ _ASKS_SOMETHING = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how
                              re.IGNORECASE)
 
 
+# A contraction typed without its apostrophe, as in a chat ("whos", "didnt"). "its" and the rarer "wont" and
+# "cant" aside, none of these is an English word of its own.
+_UNMARKED = re.compile(r"\b(?:(?P<s>who|what|where|when|how|that|there)s|"
+                       r"(?P<t>do|does|did|is|are|was|were|has|have|had|could|would|should)nt)\b", re.IGNORECASE)
+
+
+def with_apostrophes(question: str) -> str:
+    """Contractions typed without their apostrophes, read with them: read word for word, "whos the BMA chair"
+    asks nothing (no question word for the kind of answer, the search or the model) and was refused.
+
+    >>> with_apostrophes("whos the BMA chair"), with_apostrophes("why didnt they go back"), with_apostrophes("its cost")
+    ("who's the BMA chair", "why didn't they go back", 'its cost')
+    """
+    return _UNMARKED.sub(lambda m: f"{m['s']}'s" if m["s"] else f"{m['t']}n't", question)
+
+
 def as_asked(question: str) -> str:
     """The question as the model reads it and the search embeds it: capitalised, and with its question mark where
     it asks something.
@@ -106,13 +122,21 @@ def is_follow_up(question: str, earlier: str = "") -> bool:
     return all(name.casefold() in seen for name in _CAPITALISED.findall(question))
 
 
-def context(question: str, history: Sequence[dict] | None, turns: int) -> str:
-    """Earlier user turns, and the last answer (where "he" or "it" is usually named), for a follow-up."""
+def context(question: str, history: Sequence[dict] | None, turns: int, answer_words: int = 40) -> str:
+    """Earlier user turns, and the opening ``answer_words`` words of the last answer (where "he" or "it" is
+    usually named), for a follow-up. A digest of several articles' opening lines runs to 80-170 words: whole, it
+    drowned the question in the search and in what the model read ("How long will it last?" after "Tell me about
+    the strike in March 2023" was refused).
+
+    >>> talk = [{"role": "user", "content": "Who chairs it?"}, {"role": "assistant", "content": "Ann Lee [1]. " * 40}]
+    >>> context("What did she say?", talk, turns=2, answer_words=4)
+    'Who chairs it? Ann Lee. Ann Lee.'
+    """
     if not history:
         return ""
     earlier = [t["content"] for t in history if t.get("role") == "user" and t.get("content")][-turns:]
     answers = [t["content"] for t in history if t.get("role") == "assistant" and t.get("content")][-1:]
-    said = " ".join(earlier + [_MARKER.sub("", a) for a in answers])
+    said = " ".join(earlier + [" ".join(_MARKER.sub("", a).split()[:answer_words]) for a in answers])
     return said if is_follow_up(question, said) else ""
 
 
