@@ -86,6 +86,15 @@ def test_a_follow_up_after_a_digest_is_searched_with_its_opening(assistant):
     answer = assistant.ask("How long will it last?", history)
     assert not answer.refused and found("72 hours", answer.text)
 
+
+def test_the_last_one_leans_on_the_talk(assistant):
+    # "What would happen on the last one?" names no pronoun; searched alone it found the 2023 strike's length.
+    history = talk(("What were the dates of the 2016 strikes?",
+                    "A 24-hour walkout, then strikes planned for January 26 and 27 and February 10 [1]."))
+    answer = assistant.ask("What would happen on the last one?", history)
+    assert assistant.query("What would happen on the last one?", history).context
+    assert not answer.refused and found("all care", answer.text)
+
 def test_a_question_naming_someone_new_stands_alone(assistant):
     # Folded into a talk about Malawana, "Who is Steve Barclay?" was searched as a question about him.
     history = talk(("Who is Johann Malawana?", "Johann Malawana chairs the BMA's junior doctors committee [1]."))

@@ -41,7 +41,7 @@ class Query:
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEANS_ON_CONTEXT = re.compile(
     r"\b(?:he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
-    r"next|else|also|too|same|former|latter|above|earlier|previous|first one|second one)\b|"
+    r"next|else|also|too|same|former|latter|above|earlier|previous|first one|second one|last one|other one)\b|"
     r"^\s*(?:and|but|so|what about|how about)\b",
     re.IGNORECASE,
 )
@@ -113,6 +113,8 @@ def is_follow_up(question: str, earlier: str = "") -> bool:
 
     >>> is_follow_up("Who is Steve Barclay?", "Who is Johann Malawana?"), is_follow_up("Why Malawana?", "Malawana")
     (False, True)
+    >>> is_follow_up("What would happen on the last one?")
+    True
     """
     if _LEANS_ON_CONTEXT.search(question):
         return True
