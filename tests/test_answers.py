@@ -73,7 +73,6 @@ def test_follow_up_is_resolved_against_history(assistant):
     assert not answer.refused and found("chief executive", answer.text)
 
 
-
 def test_a_follow_up_after_a_digest_is_searched_with_its_opening(assistant):
     # The digest of a month's articles runs to 80 words and more: folded in whole, it drowned "How long will it
     # last?" (answered with the 2016 strikes of "the first two months of the year", or refused by the model).
@@ -94,6 +93,7 @@ def test_the_last_one_leans_on_the_talk(assistant):
     answer = assistant.ask("What would happen on the last one?", history)
     assert assistant.query("What would happen on the last one?", history).context
     assert not answer.refused and found("all care", answer.text)
+
 
 def test_a_question_naming_someone_new_stands_alone(assistant):
     # Folded into a talk about Malawana, "Who is Steve Barclay?" was searched as a question about him.

@@ -71,7 +71,6 @@ def test_a_question_typed_without_its_capital_and_mark_is_searched_as_asked(assi
     assert [h.chunk.id for h in assistant.retrieve(typed)] == [h.chunk.id for h in assistant.retrieve(asked)]
 
 
-
 def test_a_contraction_typed_without_its_apostrophe_is_searched_as_written_with_it(assistant):
     # "whos the BMA chair" was refused: read word for word, "whos" asks nothing (no question word for the kind of
     # answer, the search or the model), and no question mark followed.
@@ -79,6 +78,7 @@ def test_a_contraction_typed_without_its_apostrophe_is_searched_as_written_with_
     assert (assistant.query(typed).vector == assistant.query(asked).vector).all()
     assert [h.chunk.id for h in assistant.search(typed)] == [h.chunk.id for h in assistant.search(asked)]
     assert assistant.ask(typed).text == assistant.ask(asked).text
+
 
 def test_hyphenated_and_joined_spellings_match():
     assert "walkout" in words("a 24-hour walk-out") and "walkout" in words("the walkout")
