@@ -5,7 +5,7 @@ questions and the last answer; a self-contained question is searched alone.
 
 >>> history = [{"role": "user", "content": "What did Jeremy Hunt say about the walkout?"},
 ...            {"role": "assistant", "content": "He called it wholly unnecessary [1]."}]
->>> context("What did he say next?", history, turns=2)
+>>> context("What did he say next?", history, turns=2, answer_words=40)
 'What did Jeremy Hunt say about the walkout? He called it wholly unnecessary.'
 """
 
@@ -124,7 +124,7 @@ def is_follow_up(question: str, earlier: str = "") -> bool:
     return all(name.casefold() in seen for name in _CAPITALISED.findall(question))
 
 
-def context(question: str, history: Sequence[dict] | None, turns: int, answer_words: int = 40) -> str:
+def context(question: str, history: Sequence[dict] | None, turns: int, answer_words: int) -> str:
     """Earlier user turns, and the opening ``answer_words`` words of the last answer (where "he" or "it" is
     usually named), for a follow-up. A digest of several articles' opening lines runs to 80-170 words: whole, it
     drowned the question in the search and in what the model read ("How long will it last?" after "Tell me about
