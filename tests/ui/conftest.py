@@ -157,8 +157,16 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report kept on the test, so ``tab`` can tell a failed test from a passed one."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def tab(browser, ui_server):
+def tab(browser, ui_server, request):
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
@@ -167,7 +175,22 @@ def tab(browser, ui_server):
     page.goto(ui_server.url)
     page.locator("#question textarea").wait_for()
     yield tab
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        keep_failed_page(page, request.node.name)
     context.close()
+
+
+def keep_failed_page(page, name: str) -> None:
+    """The page as it stood when a test failed (a screenshot and its HTML) under tests/artifacts/failed/: a
+    failure seen once in a full run (a file input missing after "Add") cannot be read from a timeout alone."""
+    folder = ARTIFACTS / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        (folder / f"{name}.html").write_text(page.content())
+    except Exception as e:  # the page may be gone with the failure; the test's own error says the rest
+        print(f"could not keep the failed page of {name}: {e}")
 
 
 def pytest_collection_modifyitems(items):
