@@ -159,9 +159,10 @@ def browser():
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Each phase's report kept on the test, so ``tab`` can tell a failed test from a passed one."""
+    """The test's own report (its call, not setup or teardown) kept on it, so ``tab`` can tell a failed test."""
     report = yield
-    setattr(item, f"report_{report.when}", report)
+    if report.when == "call":
+        item.call_report = report
     return report
 
 
@@ -175,8 +176,8 @@ def tab(browser, ui_server, request):
     page.goto(ui_server.url)
     page.locator("#question textarea").wait_for()
     yield tab
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
         keep_failed_page(page, request.node.name)
     context.close()
 
