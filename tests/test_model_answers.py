@@ -132,6 +132,15 @@ def test_an_unbacked_answer_after_a_doubtful_verdict_is_refused_not_quoted(qwen,
     extractive = qwen.extractive.answer(compare, hits, seed_index.articles)
     answer = qwen.answerer.checked(compare, unbacked, [hits[0]], seed_index.articles, extractive, doubtful)
     assert answer.answerer == "extractive" and answer.text == extractive.text
+    # So does a question asking who or what a name is: the model adds what it knows of the name ("hosted by the
+    # government"), and what the articles say of it is the answer, quoted.
+    who = qwen.query("What is Acas?")
+    hits = qwen.retrieve(who)
+    extractive = qwen.extractive.answer(who, hits, seed_index.articles)
+    added = "Acas is a conciliation service hosted by the government to settle disputes [1]."
+    answer = qwen.answerer.checked(who, added, [hits[0]], seed_index.articles, extractive, doubtful)
+    assert answer.answerer == "extractive" and "conciliation service Acas" in answer.text, answer
+    assert answer.notes[-1] == render("LLM_UNSUPPORTED")
 
 
 def test_a_question_asked_again_after_another_gets_the_same_answer(qwen):

@@ -34,7 +34,7 @@ from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
-from rag.ask.names import backing_text, names_given, speaks_of
+from rag.ask.names import asks_identity, backing_text, names_given, speaks_of
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, as_asked, expected_answer, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
@@ -221,8 +221,10 @@ class GenerativeAnswerer:
         """The model was unsure the excerpts answer the question (verdict under ``llm_unbacked``) and then wrote
         an answer that nothing it cites backs: two weak signs together, so the question is refused rather than
         answered with quotes. Comparisons and two-part questions are left to the quotes (their verdicts run
-        lower, and a side the model missed may still be quoted)."""
-        return verdict is not None and verdict < self.settings.llm_unbacked and not query.sided
+        lower, and a side the model missed may still be quoted), and so is a question asking who or what a name
+        is (the model adds what it knows of the name; the articles' own words on it are the answer to quote)."""
+        return (verdict is not None and verdict < self.settings.llm_unbacked and not query.sided
+                and not asks_identity(query.question))
 
     def refused(self, query: Query, verdict: float | None) -> Answer:
         """The product's refusal, never the model's words (a reply may carry anything after a refusal)."""

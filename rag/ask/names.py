@@ -70,6 +70,25 @@ def as_written(question: str, terms: Sequence[str]) -> list[str]:
                               for t in terms))
 
 
+# "Who is Steve Barclay?", "What was the Daily Telegraph?": who or what, then the name alone.
+_IDENTITY = re.compile(r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P<name>[^?]+?)\s*\??\s*$", re.I)
+# A name whole, its small joining words and all: "Department of Health and Social Care".
+_WHOLE = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|&)(?:\s+the)?\s+)?{_NAME_WORD})*")
+
+
+def asks_identity(question: str) -> bool:
+    """Whether ``question`` asks only who or what a name is: what the articles say of it answers that, even where
+    none of them says it in so many words ("What is Acas?" and "hosted by conciliation service Acas").
+
+    >>> asks_identity("Who is Steve Barclay?"), asks_identity("What is the Department of Health and Social Care?")
+    (True, True)
+    >>> asks_identity("Who is leading the doctors?"), asks_identity("What was Sky Travel later rebranded as?")
+    (False, False)
+    """
+    match = _IDENTITY.match(question)
+    return match is not None and _WHOLE.fullmatch(match.group("name")) is not None
+
+
 def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
     """The names and years of a question that ask about two or more things, when no passage of ``hits``
     speaks of them all (with its article's title, publisher, and the year and month of its date); else [].
