@@ -187,7 +187,7 @@ class GenerativeAnswerer:
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
             log.info("%s model: no sentence of its answer is backed by what it cites: %r", self.name, text[:300])
-            if self.doubted(query, verdict):
+            if self.doubted(query, verdict, " ".join(h.chunk.text for h in hits)):
                 return self.refused(query, verdict)
             return _fall_back(fallback, render("LLM_UNSUPPORTED"), render("LLM_UNSUPPORTED_UNANSWERED"))
         # Every passage cited, with the sentences that back the answer: none where a claim rests on what the chat
@@ -217,14 +217,15 @@ class GenerativeAnswerer:
         return Answer(query.question, result.text, citations, False, notes, self.name, result.unsupported,
                       confidence=verdict)
 
-    def doubted(self, query: Query, verdict: float | None) -> bool:
+    def doubted(self, query: Query, verdict: float | None, passages: str = "") -> bool:
         """The model was unsure the excerpts answer the question (verdict under ``llm_unbacked``) and then wrote
         an answer that nothing it cites backs: two weak signs together, so the question is refused rather than
         answered with quotes. Comparisons and two-part questions are left to the quotes (their verdicts run
         lower, and a side the model missed may still be quoted), and so is a question asking who or what a name
-        is (the model adds what it knows of the name; the articles' own words on it are the answer to quote)."""
+        is (the model adds what it knows of the name; the articles' own words on it, in ``passages``, are the
+        answer to quote)."""
         return (verdict is not None and verdict < self.settings.llm_unbacked and not query.sided
-                and not asks_identity(query.question))
+                and not asks_identity(query.question, passages))
 
     def refused(self, query: Query, verdict: float | None) -> Answer:
         """The product's refusal, never the model's words (a reply may carry anything after a refusal)."""

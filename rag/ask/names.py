@@ -76,17 +76,26 @@ _IDENTITY = re.compile(r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P
 _WHOLE = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|&)(?:\s+the)?\s+)?{_NAME_WORD})*")
 
 
-def asks_identity(question: str) -> bool:
+def asks_identity(question: str, written: str = "") -> bool:
     """Whether ``question`` asks only who or what a name is: what the articles say of it answers that, even where
-    none of them says it in so many words ("What is Acas?" and "hosted by conciliation service Acas").
+    none of them says it in so many words ("What is Acas?" and "hosted by conciliation service Acas"). A name
+    typed in lower case, as in a chat, counts where ``written`` (the passages) writes it as a name.
 
     >>> asks_identity("Who is Steve Barclay?"), asks_identity("What is the Department of Health and Social Care?")
     (True, True)
     >>> asks_identity("Who is leading the doctors?"), asks_identity("What was Sky Travel later rebranded as?")
     (False, False)
+    >>> asks_identity("who is steve barclay", "The Rt Hon Steve Barclay said"), asks_identity("who is leading", "")
+    (True, False)
     """
     match = _IDENTITY.match(question)
-    return match is not None and _WHOLE.fullmatch(match.group("name")) is not None
+    if match is None:
+        return False
+    name = match.group("name")
+    if _WHOLE.fullmatch(name):
+        return True
+    typed = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", written, re.IGNORECASE) if name.islower() else None
+    return typed is not None and _WHOLE.fullmatch(typed.group(0)) is not None
 
 
 def named_apart(question: str, hits: list[Hit], articles: Mapping[str, Article]) -> list[str]:
