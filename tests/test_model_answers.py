@@ -143,6 +143,17 @@ def test_an_unbacked_answer_after_a_doubtful_verdict_is_refused_not_quoted(qwen,
     assert answer.notes[-1] == render("LLM_UNSUPPORTED")
 
 
+def test_who_or_what_a_name_is_is_quoted_where_the_model_doubts_the_excerpts(qwen, seed_index, embedder):
+    # Under the verdict bar a question is refused before the model answers; one asking who or what a name the
+    # articles use is gets what they say of it instead ("What is Acas?": "hosted by conciliation service Acas").
+    doubting = Assistant(qwen.settings.replace(llm_answerable=1.0), seed_index, embedder)  # every verdict under it
+    answer = doubting.ask("what is acas")
+    assert answer.answerer == "extractive" and "conciliation service Acas" in answer.text, answer
+    assert answer.notes[-1] == render("LLM_UNSURE")
+    refused = doubting.ask("What rise in basic pay did the Government offer junior doctors?")
+    assert refused.refused and refused.text == render("REFUSAL")
+
+
 def test_a_question_asked_again_after_another_gets_the_same_answer(qwen):
     # The prompt's last message was read from the end of the longest prefix shared with the previous prompt:
     # asked again after "What did doctors in Gaza do?", "Why did the talks fail?" was read from another point,

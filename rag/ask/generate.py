@@ -101,9 +101,12 @@ class GenerativeAnswerer:
         try:
             verdict = self.model.verdict(messages, self.yes, self.no, self.kept(query, shown, articles))
             if verdict is not None and verdict < self.settings.llm_answerable:
-                log.info("%s model: verdict %s, refused before answering %r", self.name, _p(verdict),
-                         query.question[:80])
-                yield self.refused(query, verdict)
+                quoted = not fallback.refused and asks_identity(query.question,
+                                                                 " ".join(e.hit.chunk.text for e in shown))
+                log.info("%s model: verdict %s, %s before answering %r", self.name, _p(verdict),
+                         "quoted" if quoted else "refused", query.question[:80])
+                # Who or what a name is: what the articles say of it answers that (see ``doubted``).
+                yield _fall_back(fallback, render("LLM_UNSURE")) if quoted else self.refused(query, verdict)
                 return
             pieces: list[str] = []
             start = f"{self.yes}\n" if verdict is not None else ""
