@@ -101,8 +101,7 @@ class GenerativeAnswerer:
         try:
             verdict = self.model.verdict(messages, self.yes, self.no, self.kept(query, shown, articles))
             if verdict is not None and verdict < self.settings.llm_answerable:
-                quoted = not fallback.refused and asks_identity(query.question,
-                                                                 " ".join(e.hit.chunk.text for e in shown))
+                quoted = not fallback.refused and self.asks_identity(query, [e.hit for e in shown])
                 log.info("%s model: verdict %s, %s before answering %r", self.name, _p(verdict),
                          "quoted" if quoted else "refused", query.question[:80])
                 # Who or what a name is: what the articles say of it answers that (see ``doubted``).
@@ -190,7 +189,7 @@ class GenerativeAnswerer:
         result = self.checker.check(text, hits, articles, recite=True, question=query.text)
         if len(result.unsupported) == len(result.sentences):
             log.info("%s model: no sentence of its answer is backed by what it cites: %r", self.name, text[:300])
-            if self.doubted(query, verdict, " ".join(h.chunk.text for h in hits)):
+            if self.doubted(query, verdict, hits):
                 return self.refused(query, verdict)
             return _fall_back(fallback, render("LLM_UNSUPPORTED"), render("LLM_UNSUPPORTED_UNANSWERED"))
         # Every passage cited, with the sentences that back the answer: none where a claim rests on what the chat
@@ -220,15 +219,19 @@ class GenerativeAnswerer:
         return Answer(query.question, result.text, citations, False, notes, self.name, result.unsupported,
                       confidence=verdict)
 
-    def doubted(self, query: Query, verdict: float | None, passages: str = "") -> bool:
+    def doubted(self, query: Query, verdict: float | None, hits: list[Hit]) -> bool:
         """The model was unsure the excerpts answer the question (verdict under ``llm_unbacked``) and then wrote
         an answer that nothing it cites backs: two weak signs together, so the question is refused rather than
         answered with quotes. Comparisons and two-part questions are left to the quotes (their verdicts run
         lower, and a side the model missed may still be quoted), and so is a question asking who or what a name
-        is (the model adds what it knows of the name; the articles' own words on it, in ``passages``, are the
-        answer to quote)."""
+        is (the model adds what it knows of the name; the articles' own words on it are the answer to quote)."""
         return (verdict is not None and verdict < self.settings.llm_unbacked and not query.sided
-                and not asks_identity(query.question, passages))
+                and not self.asks_identity(query, hits))
+
+    @staticmethod
+    def asks_identity(query: Query, hits: list[Hit]) -> bool:
+        """The question asks only who or what a name is, the name as ``hits`` write it (``names.asks_identity``)."""
+        return asks_identity(query.question, " ".join(h.chunk.text for h in hits))
 
     def refused(self, query: Query, verdict: float | None) -> Answer:
         """The product's refusal, never the model's words (a reply may carry anything after a refusal)."""

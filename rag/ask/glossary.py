@@ -17,14 +17,15 @@ from __future__ import annotations
 import re
 from typing import Callable, Mapping, Sequence
 
+from rag.ask.names import asked_about
 from rag.index.vector_store import StoreFilter, admits_article
 from rag.messages import render
 from rag.types import Answer, Article, Chunk, Citation
 
-# "What is the BMA?", "Who are the BMA?", "What does DHSC stand for?", "What is NHS short for?"
-_ASKS = re.compile(r"^\s*(?:(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P<a>[\w&.-]+)|"
-                   r"what\s+(?:does|do|did)\s+(?:the\s+)?(?:letters\s+)?(?P<b>[\w&.-]+)\s+(?:stand|stands)\s+for|"
-                   r"what\s+(?:is|was)\s+(?:the\s+)?(?P<c>[\w&.-]+)\s+short\s+for)\s*\??\s*$", re.IGNORECASE)
+# "What does DHSC stand for?", "What is NHS short for?" ("What is the BMA?" is ``asked_about``'s form)
+_STANDS_FOR = re.compile(r"^\s*(?:what\s+(?:does|do|did)\s+(?:the\s+)?(?:letters\s+)?(?P<b>[\w&.-]+)\s+"
+                         r"(?:stand|stands)\s+for|what\s+(?:is|was)\s+(?:the\s+)?(?P<c>[\w&.-]+)\s+short\s+for)"
+                         r"\s*\??\s*$", re.IGNORECASE)
 # An abbreviation: two or more capitals, perhaps a plural "s" ("BMA", "DHSC", "GPs").
 _ABBREVIATION = re.compile(r"[A-Z][A-Z&]+s?")
 # An abbreviation typed in lower case, as people type into a chat ("who is the bma"): its capitals are looked for.
@@ -41,8 +42,8 @@ def asked(question: str) -> str:
     >>> asked("who is the bma"), asked("What is Acas?")  # typed in lower case; a name, not capitals
     ('BMA', '')
     """
-    match = _ASKS.match(question)
-    short = next((g for g in match.groups() if g), "") if match else ""
+    match = _STANDS_FOR.match(question)
+    short = next((g for g in match.groups() if g), "") if match else asked_about(question)
     if _ABBREVIATION.fullmatch(short):
         return short
     return short.upper() if _TYPED_LOWER.fullmatch(short) else ""

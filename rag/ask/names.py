@@ -76,6 +76,16 @@ _IDENTITY = re.compile(r"^\s*(?:who|what)\s+(?:is|are|was|were)\s+(?:the\s+)?(?P
 _WHOLE = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|&)(?:\s+the)?\s+)?{_NAME_WORD})*")
 
 
+def asked_about(question: str) -> str:
+    """What a "Who/What is ...?" question asks about, as typed, or "" for a question of another form.
+
+    >>> asked_about("Who are the BMA?"), asked_about("what is the daily telegraph"), asked_about("Why strike?")
+    ('BMA', 'daily telegraph', '')
+    """
+    match = _IDENTITY.match(question)
+    return match.group("name") if match else ""
+
+
 def asks_identity(question: str, written: str = "") -> bool:
     """Whether ``question`` asks only who or what a name is: what the articles say of it answers that, even where
     none of them says it in so many words ("What is Acas?" and "hosted by conciliation service Acas"). A name
@@ -88,12 +98,9 @@ def asks_identity(question: str, written: str = "") -> bool:
     >>> asks_identity("who is steve barclay", "The Rt Hon Steve Barclay said"), asks_identity("who is leading", "")
     (True, False)
     """
-    match = _IDENTITY.match(question)
-    if match is None:
-        return False
-    name = match.group("name")
-    if _WHOLE.fullmatch(name):
-        return True
+    name = asked_about(question)
+    if not name or _WHOLE.fullmatch(name):
+        return bool(name)
     typed = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", written, re.IGNORECASE) if name.islower() else None
     return typed is not None and _WHOLE.fullmatch(typed.group(0)) is not None
 
