@@ -1,4 +1,5 @@
-"""How often what the model reads holds the answer: gold in the excerpts, against the tokens they cost.
+"""How often what the model reads holds the answer: gold in the quoted lines and in the excerpts, against the
+tokens they cost.
 
     python bench/excerpts.py --index /tmp/qidx tests/data/questions.jsonl tests/data/heldout.jsonl
     python bench/excerpts.py ../shared/benchmarks/squad2-dev-5articles.json --sample 300 \\
@@ -6,9 +7,11 @@
 
 No model is loaded: the excerpts are what the model answerer would show (``rag.ask.evidence``, with the
 settings of ``RAG_*`` and each value of ``--vary``). For every answerable question with gold strings it counts
-whether the excerpts hold the gold (all of ``answers_all``, one of ``answers``), and it prints the mean tokens
-of the user message (excerpts with their headings, and the question) as the pipeline counts them, and the
-passages shown. A set that brings its documents (SQuAD) is indexed into the evaluation cache first.
+whether the excerpts hold the gold (all of ``answers_all``, one of ``answers``) and whether the lines quoted
+again before the question do (the model answers from those far more often than from the rest). It prints the
+mean tokens of the user message (excerpts with their headings, the quoted lines and the question) as the
+pipeline counts them, and the passages shown. A set that brings its documents (SQuAD) is indexed into the
+evaluation cache first.
 """
 
 from __future__ import annotations
@@ -31,19 +34,25 @@ class _Unused:
     name = "local"  # excerpts and messages never call the model
 
 
-def measure(assistant: Assistant, cases) -> tuple[float, int, float, float]:
-    """(share of answerable questions whose excerpts hold the gold, how many, mean user tokens, mean passages)."""
+def measure(assistant: Assistant, cases) -> tuple[float, float, int, float, float]:
+    """(share of answerable questions whose excerpts hold the gold, share whose quoted lines do, how many, mean
+    user tokens, mean passages)."""
     settings, index = assistant.settings, assistant.index
     writer = GenerativeAnswerer(_Unused(), assistant.extractive, assistant.retriever.embedder, settings)  # type: ignore[arg-type]
-    held, tokens, passages = [], [], []
+    held, quoted, tokens, passages = [], [], [], []
     for case in cases:
         query = assistant.query(case.question, list(case.history))
-        shown = writer.excerpts(query, assistant.retrieve(query), index.articles)
-        tokens.append(writer.tokens(writer.messages(query, shown, index.articles)[-1]["content"]))
+        hits = assistant.retrieve(query)
+        ranked = writer.ranked(query, hits, index.articles)
+        shown = writer.excerpts(query, hits, index.articles, ranked)
+        lines = writer.focus(query, hits, shown, index.articles, ranked)
+        tokens.append(writer.tokens(writer.messages(query, shown, index.articles, lines)[-1]["content"]))
         passages.append(len(shown))
         if not case.refuse and case.has_strings:
             held.append(matches(case, " ".join(e.text for e in shown)))
-    return statistics.mean(held), len(held), statistics.mean(tokens), statistics.mean(passages)
+            quoted.append(matches(case, lines))
+    return (statistics.mean(held), statistics.mean(quoted), len(held), statistics.mean(tokens),
+            statistics.mean(passages))
 
 
 def main() -> None:
@@ -58,7 +67,7 @@ def main() -> None:
     embedder = embedder_for(base)
     name, _, values = args.vary.partition("=")
     kind = type(getattr(base, name)) if name else str
-    print(f"{'set':<28} {name or 'settings':>20} {'gold in excerpts':>17} "
+    print(f"{'set':<28} {name or 'settings':>20} {'gold in excerpts':>17} {'in quoted lines':>15} "
           f"{'tokens':>7} {'passages':>8}")
     for path in args.questions:
         dataset = load_dataset(path)
@@ -68,8 +77,9 @@ def main() -> None:
         index = load_index(settings)
         for value in values.split(",") if name else ["as set"]:
             varied = settings.replace(**{name: kind(value)}) if name else settings
-            share, n, tokens, passages = measure(Assistant(varied, index, embedder), dataset.cases)
-            print(f"{path.name[:28]:<28} {value:>20} {share:>11.3f} ({n:>3}) {tokens:>7.0f} {passages:>8.1f}")
+            share, quoted, n, tokens, passages = measure(Assistant(varied, index, embedder), dataset.cases)
+            print(f"{path.name[:28]:<28} {value:>20} {share:>11.3f} ({n:>3}) {quoted:>15.3f} {tokens:>7.0f} "
+                  f"{passages:>8.1f}")
 
 
 if __name__ == "__main__":
