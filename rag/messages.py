@@ -21,6 +21,8 @@ TEMPLATES: dict[str, str] = {
     "REFUSAL_APART": "The articles mention {terms}, but no passage found speaks of them together.",
     # A question stating a figure that no passage found gives ("a population of 3,792,261").
     "REFUSAL_FIGURE": "The articles don't cover this: no passage found gives the figure {figures}.",
+    # A "when", "how long" or "how many" question whose best-matching sentences give no time, length or figure.
+    "REFUSAL_KIND": "The articles don't cover this: the passages that best match it give no {kind}.",
     # Note added when an over-long question is shortened.
     "QUESTION_CUT": "Your question was cut to its first {limit} characters.",
     # Note on a question word read as the articles' word it misspells (rag/ask/spelling.py): "“Malawanna” as
@@ -236,6 +238,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "REFUSAL_UNKNOWN": frozenset({"terms"}),
     "REFUSAL_APART": frozenset({"terms"}),
     "REFUSAL_FIGURE": frozenset({"figures"}),
+    "REFUSAL_KIND": frozenset({"kind"}),
     "QUESTION_CUT": frozenset({"limit"}),
     "SPELLING": frozenset({"fixes"}),
     "SPELLING_FIX": frozenset({"typed", "read"}),

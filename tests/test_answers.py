@@ -221,6 +221,16 @@ def test_a_question_stating_a_figure_no_passage_gives_is_refused(assistant):
         assert not assistant.ask(question).refused, question
 
 
+def test_a_when_question_whose_best_sentences_give_no_time_is_refused(assistant):
+    # The articles say how many voted in the 2023 ballot, never when it closed: the best sentence was quoted anyway.
+    answer = assistant.ask("When did the BMA ballot close?")
+    assert answer.refused and not answer.citations, answer.text
+    assert answer.text == render("REFUSAL_KIND", kind="date")
+    for question in ("When is the next strike planned?", "How many junior doctors voted to strike?",
+                     "How long could future strikes last?"):
+        assert not assistant.ask(question).refused, question
+
+
 @pytest.mark.parametrize(("question", "year"), [("What does the BMA want in 2023?", "2023"),
                                                 ("What did the BMA say in 2016?", "2016")])
 def test_a_question_naming_a_year_quotes_only_what_speaks_of_that_year(assistant, question, year):

@@ -25,6 +25,7 @@ from rag.index.versions import load_index  # noqa: E402
 from rag.index.ingest import ingest  # noqa: E402
 from rag.ask.generate import Preview  # noqa: E402
 from rag.ask.question import holds  # noqa: E402
+from rag.messages import render  # noqa: E402
 from rag.types import Answer  # noqa: E402
 
 PAY = "What rise in basic pay did the Government offer junior doctors under the new contract?"
@@ -194,6 +195,20 @@ def test_an_answer_without_the_kind_asked_for_gives_way_to_quotes_that_have_it(s
         answer = assistant.ask(question)
     assert answer.answerer == "extractive" and answer.text == quoted.text, answer.text
     assert any("gave no date" in n for n in answer.notes), answer.notes
+
+
+def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_none(seed_settings, seed_index,
+                                                                                   embedder):
+    # The articles say how many voted in the 2023 ballot, never when it closed; a model that quotes the vote
+    # is backed by its passage but does not answer "when", and neither do the quotes.
+    question = "When did the BMA ballot close?"
+    assert assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive").refused
+    reply = "YES\\nNearly 40,000 junior doctors voted to take industrial action in the BMA ballot [1]."
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask(question)
+    assert answer.refused and answer.answerer == "openai" and not answer.citations, answer
+    assert answer.text == render("REFUSAL_KIND", kind="date")
 
 
 def test_context_too_long_for_the_server_falls_back(llama_server, seed_settings, seed_index, embedder):

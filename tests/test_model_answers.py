@@ -89,6 +89,15 @@ def test_a_question_the_articles_do_not_answer_is_refused_in_the_products_words(
     assert answer.refused and answer.text == render("REFUSAL") and not answer.citations, answer
 
 
+def test_a_when_question_the_articles_give_no_time_for_is_refused(qwen):
+    # The articles say how many voted in the 2023 ballot, never when it closed; the model quoted the vote.
+    answer = qwen.ask("When did the BMA ballot close?")
+    assert answer.refused and not answer.citations, answer
+    assert answer.text == render("REFUSAL_KIND", kind="date")
+    talks = qwen.ask("When did the talks crumble?")  # the model gives no date; the quotes do ("last week")
+    assert not talks.refused and "last week" in talks.text, talks
+
+
 def test_an_answer_the_passages_do_not_back_falls_back_to_the_quoted_one(qwen, seed_index):
     query = qwen.query("What rise in basic pay did the Government offer junior doctors?")
     hits = qwen.retrieve(query)

@@ -18,10 +18,10 @@ from typing import Mapping, cast
 import numpy as np
 
 from embeddings import Embedder
-from rag.messages import render
+from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_in, rests_on_terms
-from rag.ask.question import Query, dated, expected_answer, holds, years_in
+from rag.ask.question import Query, dated, expected_answer, gives, holds, years_in
 from rag.text.dateline import date_words
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
@@ -88,6 +88,9 @@ class ExtractiveAnswerer:
         if not query.sided and not rests_on_terms(
                 query.question, [(c.chunk, c.quotes) for c in answer.citations], articles):
             return refusal(query, render("REFUSAL"), candidates[0].score)
+        kind = None if query.sided else expected_answer(query.question)
+        if not gives(answer.text, kind):  # "When did the ballot close?" answered with how many voted
+            return refusal(query, render("REFUSAL_KIND", kind=ANSWER_KINDS[str(kind)]), candidates[0].score)
         return answer
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:

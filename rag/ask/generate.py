@@ -34,9 +34,10 @@ from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
+from rag.ask.markers import claim
 from rag.ask.names import asks_identity, backing_text, names_given, speaks_of
 from rag.ask.prompts import prompt
-from rag.ask.question import Query, as_asked, expected_answer, holds, years_in
+from rag.ask.question import Query, as_asked, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import ANSWER_KINDS, render
@@ -204,12 +205,9 @@ class GenerativeAnswerer:
             # word on the talks, and they pass the same rule or are a refusal.
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
-        kind = None if query.sided else expected_answer(query.question)
-        if kind and not holds(result.text, kind) and not fallback.refused and holds(fallback.text, kind):
-            # "When did Dyrrachium fall?" answered "Dyrrachium was betrayed to the Normans ... [1]": the quotes
-            # hold a date, the model's sentence none.
-            log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
-            return _fall_back(fallback, render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind]))
+        instead = self.off_kind(query, result.text, fallback, verdict)
+        if instead is not None:
+            return instead
         notes = query.notes
         if result.unsupported:
             notes += (render("LLM_FLAGGED", count=len(result.unsupported), total=len(result.sentences)),)
@@ -218,6 +216,20 @@ class GenerativeAnswerer:
                           for n, rank in enumerate(result.cited, 1))
         return Answer(query.question, result.text, citations, False, notes, self.name, result.unsupported,
                       confidence=verdict)
+
+    def off_kind(self, query: Query, text: str, fallback: Answer, verdict: float | None) -> Answer | None:
+        """The quotes, or a refusal, in place of an answer that gives no time, length of time or figure where the
+        question asks for one; None where it gives one. "When did Dyrrachium fall?" was answered "Dyrrachium was
+        betrayed to the Normans ... [1]." (backed, but no date) where the quotes held the date; "When did the BMA
+        ballot close?" was answered with how many voted, and the articles never say when."""
+        kind = None if query.sided else expected_answer(query.question)
+        said, quoted = claim(text), claim(fallback.text)  # "[1]" is no figure
+        if kind is None or gives(said, kind) and (holds(said, kind) or fallback.refused or not holds(quoted, kind)):
+            return None
+        log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
+        if fallback.refused:  # the quotes have none either (``ExtractiveAnswerer`` refuses such an answer)
+            return self.refused(query, verdict, render("REFUSAL_KIND", kind=ANSWER_KINDS[kind]))
+        return _fall_back(fallback, render("LLM_OFF_KIND", kind=ANSWER_KINDS[kind]))
 
     def doubted(self, query: Query, verdict: float | None, hits: list[Hit]) -> bool:
         """The model was unsure the excerpts answer the question (verdict under ``llm_unbacked``) and then wrote
@@ -233,9 +245,9 @@ class GenerativeAnswerer:
         """The question asks only who or what a name is, the name as ``hits`` write it (``names.asks_identity``)."""
         return asks_identity(query.question, " ".join(h.chunk.text for h in hits))
 
-    def refused(self, query: Query, verdict: float | None) -> Answer:
+    def refused(self, query: Query, verdict: float | None, message: str = "") -> Answer:
         """The product's refusal, never the model's words (a reply may carry anything after a refusal)."""
-        answer = refusal(query, render("REFUSAL"), verdict)
+        answer = refusal(query, message or render("REFUSAL"), verdict)
         return Answer(answer.question, answer.text, (), True, answer.notes, self.name, confidence=verdict)
 
     def tokens(self, text: str) -> int:

@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from rag.ask.markers import claim
 from rag.text.dateline import MONTHS, WEEKDAYS
 
 
@@ -225,6 +226,41 @@ def expected_answer(question: str) -> str | None:
 def holds(sentence: str, kind: str | None) -> bool:
     """Whether the sentence contains something of that kind (a number, a date, a name)."""
     return kind is not None and bool(_HOLDS[kind].search(sentence))
+
+
+# What else answers "when", "how long" or "how many" in an answer's own words, beyond what ``holds`` looks for in
+# a sentence to rank: a year of any age or a century, a time told by an event ("as soon as the strikes are called
+# off"), a span with no figure ("until August", "overnight"), a share with no figure ("most of them").
+_GIVES = {
+    "date": re.compile(r"(?<![\d,.])\b\d{3,4}s?\b(?![,.]\d)|\b\d+(?:st|nd|rd|th) century\b|"
+                       r"\b(?:as soon as|until|till|after|before|once|since|during|ago|last|next|this|early|late|"
+                       r"later|earlier|now|soon|then)\b|"
+                       r"\b(?:week|weekend|morning|evening|afternoon|night|season|year|decade|century)s?\b", re.I),
+    "duration": re.compile(r"\b(?:until|till|through|throughout|since|overnight|indefinite(?:ly)?|open-ended|"
+                           r"all (?:day|night|week))\b", re.I),
+    "number": re.compile(r"\b(?:most|all|none|nobody|no one|majority|minority|few|several|many|some|scores|"
+                         r"handful|every)\b", re.I),
+}
+
+
+def gives(answer: str, kind: str | None) -> bool:
+    """Whether an answer gives the kind of thing its question asks for: a time, a length of time, a figure.
+
+    An answer to "When ...?", "How long ...?" or "How many ...?" that gives none does not answer it, however
+    well its passage backs it ("When did the ballot close?" answered "Nearly 40,000 junior doctors voted ...").
+    A name is left alone: "Who ...?" is often answered by a role or a group ("64 per cent of people").
+
+    >>> gives("Nearly 40,000 junior doctors voted to strike [1].", "date")
+    False
+    >>> gives("He will meet the BMA as soon as the strikes are called off [1].", "date")
+    True
+    >>> gives("NHS England expressed concern about the impact of the strikes [1].", "number"), gives("x", "name")
+    (False, True)
+    """
+    if kind not in _GIVES:
+        return True
+    answer = claim(answer)  # "[1]" is no figure
+    return holds(answer, kind) or bool(_GIVES[kind].search(answer))
 
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
