@@ -89,8 +89,8 @@ class ExtractiveAnswerer:
                 query.question, [(c.chunk, c.quotes) for c in answer.citations], articles):
             return refusal(query, render("REFUSAL"), candidates[0].score)
         kind = None if query.sided else expected_answer(query.question)
-        if not gives(answer.text, kind):  # "When did the ballot close?" answered with how many voted
-            return refusal(query, render("REFUSAL_KIND", kind=ANSWER_KINDS[str(kind)]), candidates[0].score)
+        if kind and not gives(answer.text, kind):  # "When did the ballot close?" answered with how many voted
+            return refusal(query, render("REFUSAL_KIND", kind=ANSWER_KINDS[kind]), candidates[0].score)
         return answer
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:

@@ -223,8 +223,11 @@ class GenerativeAnswerer:
         betrayed to the Normans ... [1]." (backed, but no date) where the quotes held the date; "When did the BMA
         ballot close?" was answered with how many voted, and the articles never say when."""
         kind = None if query.sided else expected_answer(query.question)
-        said, quoted = claim(text), claim(fallback.text)  # "[1]" is no figure
-        if kind is None or gives(said, kind) and (holds(said, kind) or fallback.refused or not holds(quoted, kind)):
+        if kind is None:
+            return None
+        said = claim(text)  # "[1]" is no figure
+        quotes_have_it = not fallback.refused and holds(claim(fallback.text), kind)
+        if gives(said, kind) and (holds(said, kind) or not quotes_have_it):
             return None
         log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
         if fallback.refused:  # the quotes have none either (``ExtractiveAnswerer`` refuses such an answer)
