@@ -133,9 +133,14 @@ class Tab:
         while the component is (re)mounting, as after "Add" empties the form, can be missed: choose it again."""
         from playwright.sync_api import TimeoutError as NotShown
 
+        files = self.page.locator("#a-file input[type=file]")
         for attempt in range(1, attempts + 1):
-            try:  # the input itself may be missing while the component remounts (seen once in a full CI run)
-                self.page.locator("#a-file input[type=file]").set_input_files(str(path), timeout=15_000)
+            try:
+                # No input: the component is remounting (seen once in a full CI run), or it already holds the file
+                # chosen last time and is still uploading it, which showed its name after more than 10 s in one
+                # full run; choosing again would wait for an input that never comes. Either way, wait and look.
+                if files.count():
+                    files.set_input_files(str(path), timeout=15_000)
                 self.page.locator("#a-file").get_by_text(path.name).first.wait_for(timeout=10_000)
                 return
             except NotShown:
