@@ -240,3 +240,11 @@ def test_a_question_naming_a_year_quotes_only_what_speaks_of_that_year(assistant
     for citation in answer.citations:
         text = assistant.index.articles[citation.article.id].text
         assert (citation.article.date or "").startswith(year) or any(year in text[a:b] for a, b in citation.quotes)
+
+
+def test_a_month_the_question_names_is_read_from_the_articles_dates(assistant):
+    # Reports dated in January 2016 rarely write "January": the picket-line report's cause ("unfair and unsafe
+    # contract conditions") lost to a February sentence naming the day of a later strike.
+    answer = assistant.ask("Why did junior doctors walk out in January 2016?")
+    assert not answer.refused and "unsafe contract conditions" in answer.text.split("[1]")[0], answer.text
+    assert answer.citations[0].article.date.startswith("2016-01")

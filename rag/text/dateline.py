@@ -149,6 +149,21 @@ def in_period(date: str | None, period: str) -> bool:
     return date[4:].startswith(period) if period.startswith("-") else date.startswith(period)
 
 
+def month_named(date: str | None, text: str) -> str:
+    """The month an article's ISO date falls in, where ``text`` names that month; else "". "May" counts only
+    capitalised: lower case it is mostly the verb.
+
+    >>> month_named("2023-03-11", "how long was the march 2023 strike"), month_named("2016-05-02", "What may happen?")
+    ('March', '')
+    """
+    month = int(date[5:7]) if date and len(date) >= 7 and date[5:7].isdigit() else 0
+    if not 1 <= month <= 12:
+        return ""
+    name = MONTHS[month - 1]
+    flags = 0 if name == "May" else re.IGNORECASE
+    return name if re.search(rf"\b{name}\b", text, flags) else ""
+
+
 def date_words(date: str | None) -> str:
     """The year and month an article's ISO date names, as a question would write them.
 
