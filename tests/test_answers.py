@@ -244,7 +244,7 @@ def test_a_question_naming_a_year_quotes_only_what_speaks_of_that_year(assistant
 
 def test_a_month_the_question_names_is_read_from_the_articles_dates(assistant):
     # Reports dated in January 2016 rarely write "January": the picket-line report's cause ("unfair and unsafe
-    # contract conditions") lost to a February sentence naming the day of a later strike.
+    # contract conditions") lost to the opening line of a report dated in February.
     answer = assistant.ask("Why did junior doctors walk out in January 2016?")
     assert not answer.refused and "unsafe contract conditions" in answer.text.split("[1]")[0], answer.text
     assert answer.citations[0].article.date.startswith("2016-01")
