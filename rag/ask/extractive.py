@@ -22,7 +22,7 @@ from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_in, rests_on_terms
 from rag.ask.question import Query, dated, expected_answer, gives, holds, years_in
-from rag.text.dateline import date_words, month_named
+from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
         kind = expected_answer(query.question)
         years = frozenset(years_in(query.question))
-        asked = f"{query.question} {query.context}"
+        months = months_named(f"{query.question} {query.context}")
         scored = []
         for row, ((rank, span, sentence), cos, vec) in enumerate(zip(rows, cosines, vectors)):
             if row in headings:  # a heading answers nothing; the sentence under it is read with it
@@ -141,8 +141,8 @@ class ExtractiveAnswerer:
                 cos = max(cos, cosines[heads[row]])
                 terms |= frozenset(words(rows[heads[row]][2]))
             date = articles[hits[rank].chunk.article_id].date or ""
-            # "the March 2023 strike": a report dated in March rarely writes the month it reports in.
-            terms |= frozenset(words(month_named(date, asked)))
+            if month_of(date) in months:  # "the March 2023 strike": a report rarely writes the month it is dated in
+                terms |= frozenset(words(month_of(date)))
             bonus = (self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
                      - self._off_year(sentence, date, years))
             if not states(sentence):  # a heading or caption names a topic; it does not report a fact

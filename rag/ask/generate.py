@@ -227,7 +227,7 @@ class GenerativeAnswerer:
             return None
         said = claim(text)  # "[1]" is no figure
         quotes_have_it = not fallback.refused and holds(claim(fallback.text), kind)
-        if gives(said, kind) and (holds(said, kind) or not quotes_have_it):
+        if gives(text, kind) and (holds(said, kind) or not quotes_have_it):
             return None
         log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
         if fallback.refused:  # the quotes have none either (``ExtractiveAnswerer`` refuses such an answer)

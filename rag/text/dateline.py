@@ -149,19 +149,24 @@ def in_period(date: str | None, period: str) -> bool:
     return date[4:].startswith(period) if period.startswith("-") else date.startswith(period)
 
 
-def month_named(date: str | None, text: str) -> str:
-    """The month an article's ISO date falls in, where ``text`` names that month; else "". "May" counts only
-    capitalised: lower case it is mostly the verb.
+def months_named(text: str) -> frozenset[str]:
+    """The months ``text`` names, in any case but "May", which counts only capitalised: lower case it is mostly the
+    verb.
 
-    >>> month_named("2023-03-11", "how long was the march 2023 strike"), month_named("2016-05-02", "What may happen?")
-    ('March', '')
+    >>> sorted(months_named("how long was the march strike, and the one in May?")), months_named("What may happen?")
+    (['March', 'May'], frozenset())
+    """
+    return frozenset(m for m in MONTHS if re.search(rf"\b{m}\b", text, 0 if m == "May" else re.IGNORECASE))
+
+
+def month_of(date: str | None) -> str:
+    """The month an article's ISO date falls in, "" when it gives none.
+
+    >>> month_of("2023-03-11"), month_of("2016"), month_of(None)
+    ('March', '', '')
     """
     month = int(date[5:7]) if date and len(date) >= 7 and date[5:7].isdigit() else 0
-    if not 1 <= month <= 12:
-        return ""
-    name = MONTHS[month - 1]
-    flags = 0 if name == "May" else re.IGNORECASE
-    return name if re.search(rf"\b{name}\b", text, flags) else ""
+    return MONTHS[month - 1] if 1 <= month <= 12 else ""
 
 
 def date_words(date: str | None) -> str:
@@ -172,8 +177,8 @@ def date_words(date: str | None) -> str:
     """
     if not date:
         return ""
-    month = int(date[5:7]) if len(date) >= 7 and date[5:7].isdigit() else 0
-    return f"{date[:4]} {MONTHS[month - 1]}" if 1 <= month <= 12 else date[:4]
+    month = month_of(date)
+    return f"{date[:4]} {month}" if month else date[:4]
 
 
 def _placed(paragraph: str) -> str | None:
