@@ -137,6 +137,19 @@ def test_words_put_in_another_partys_mouth_are_not_supported(setup):
     assert checker.check(f"{swapped} [1]", [hit], articles).unsupported
 
 
+def test_a_people_or_place_the_passage_does_not_name_is_not_supported(setup):
+    # Asked "What did the Scottish government offer junior doctors?", the 1.5B model wrote "The Scottish government
+    # offered junior doctors an 11 per cent rise in basic pay [1]." of the UK Government's offer. "Scottish" is an
+    # adjective, not a name, and it came from the question, so it counted as given; it must be placed near the
+    # sentence restated (its place or a word sharing its first letters), as a name must stand there.
+    checker, hits, articles = setup
+    question = "What did the Scottish government offer junior doctors?"
+    backed = "The Government points to its offer of an 11 per cent rise in basic pay [1]."
+    assert not checker.check(backed, hits, articles, question=question).unsupported
+    moved = "The Scottish government offered junior doctors an 11 per cent rise in basic pay [1]."
+    assert checker.check(moved, hits, articles, question=question).unsupported
+
+
 def test_a_plain_subject_put_in_anothers_place_is_not_supported(setup, seed_index):
     # Asked "What did the government say about the strike in 2023?", the 1.5B model wrote "The government
     # expressed concern about the impact of the strikes ..." where the passage says "NHS England has expressed

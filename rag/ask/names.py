@@ -30,6 +30,8 @@ _WRITTEN = re.compile(rf"{_NAME.pattern}(?:\s+(?:of|for)(?:\s+the)?\s+{_NAME_WOR
 _ACRONYM = re.compile(r"[A-Z]{2,5}s?")
 _ROMAN = re.compile(r"[IVX]+")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
+# A demonym's place as its first letters: "Scottish" is "Scot" (Scotland), "Palestinian" "Pale" (Palestine).
+_PLACE = re.compile(r"(?:ian|ish|ese|ean|an)?s?$")
 # Endings the stemmer leaves on a word derived from another ("safety" is "safeti", "safe" is "safe").
 _DERIVATIONS = frozenset({"ti", "iti", "ment", "ness", "al", "ion", "ic", "ist"})
 # What a question asks someone said about: "say about the contract", "think of the offer"; not "say about why ...",
@@ -45,14 +47,37 @@ def names_in(question: str) -> list[str]:
     >>> names_in("What did Jeremy Hunt say about the Royal College of Nursing?")
     ['Jeremy Hunt', 'Royal College', 'Nursing']
     """
-    found = []
-    for match in _NAME.finditer(question):
-        name = match.group(0)
-        if match.start() == 0:  # the question's first word is capitalised anyway
-            name = name.partition(" ")[2]
-        if name and not _DEMONYM.search(name):
-            found.append(name)
-    return found
+    return [name for name in _runs(question) if not _DEMONYM.search(name)]
+
+
+def _runs(text: str) -> list[str]:
+    """Runs of capitalised words, the text's own first word left out (capitalised anyway)."""
+    runs = (m.group(0) if m.start() else m.group(0).partition(" ")[2] for m in _NAME.finditer(text))
+    return [run for run in runs if run]
+
+
+def demonyms_in(text: str) -> list[str]:
+    """The words of a people or place that ``names_in`` leaves out, past the text's own first word: a question or a
+    claim may call the Gaza medics "Palestinian", but not the government "Scottish" where no passage near it says
+    so.
+
+    >>> demonyms_in("What did the Scottish government offer Palestinian medics?")
+    ['Scottish', 'Palestinian']
+    >>> demonyms_in("The Scottish government offered 11 per cent [1].")
+    ['Scottish']
+    """
+    return [name for name in _runs(text) if _DEMONYM.search(name)]
+
+
+def placed(demonyms: Sequence[str], near: str) -> bool:
+    """Every demonym has its place, or a word sharing its first letters, in ``near``: "Scottish" is placed by
+    "Scotland", "Palestinian" by "Palestine", but neither by "the Government".
+
+    >>> placed(["Scottish"], "Scotland's only refinery"), placed(["Scottish"], "The Government offered 11 per cent")
+    (True, False)
+    """
+    held = {w.lower() for w in re.findall(r"[A-Za-z]+", near)}
+    return all(any(w.startswith(_PLACE.sub("", d)[:4].lower()) for w in held) for d in demonyms)
 
 
 def as_written(question: str, terms: Sequence[str]) -> list[str]:
@@ -159,8 +184,10 @@ def names_agree(text: str, near: str) -> bool:
     False
     >>> names_agree("NHS Providers said so.", "NHS England said so.")  # the acronym is an umbrella
     False
+    >>> names_agree("The Scottish government offered a rise.", "The Government offered a rise.")  # a people, too
+    False
     """
-    return _all_named(names_in(text), near)
+    return _all_named(names_in(text), near) and placed(demonyms_in(text), near)
 
 
 def _all_named(names: list[str], near: str) -> bool:
