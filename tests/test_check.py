@@ -150,6 +150,22 @@ def test_a_people_or_place_the_passage_does_not_name_is_not_supported(setup):
     assert checker.check(moved, hits, articles, question=question).unsupported
 
 
+def test_a_subject_before_an_irregular_past_is_checked_too(seed_settings, seed_index, embedder):
+    # Asked "What pay rise did the nurses get in 2023?", the 1.5B model wrote "The nurses got a 35% rise [1]." of
+    # the doctors' demand. The subject rule found no subject before "got" (it knew only regular pasts), so the
+    # nurses, taken from the question, passed as given.
+    from rag.ask.assistant import Assistant
+
+    assistant = Assistant(seed_settings, seed_index, embedder)
+    question = "What pay rise did the nurses get in 2023?"
+    hits = assistant.retrieve(assistant.query(question), k=3)
+    checker = Checker(embedder, seed_settings)
+    assert checker.check("The nurses got a 35% rise [1].", hits, seed_index.articles, recite=True,
+                         question=question).unsupported
+    restated = "Doctors were willing to keep striking until they got full pay restoration, a 35% rise [1]."
+    assert not checker.check(restated, hits, seed_index.articles, recite=True, question=question).unsupported
+
+
 def test_a_plain_subject_put_in_anothers_place_is_not_supported(setup, seed_index):
     # Asked "What did the government say about the strike in 2023?", the 1.5B model wrote "The government
     # expressed concern about the impact of the strikes ..." where the passage says "NHS England has expressed
