@@ -141,8 +141,9 @@ class ExtractiveAnswerer:
                 cos = max(cos, cosines[heads[row]])
                 terms |= frozenset(words(rows[heads[row]][2]))
             date = articles[hits[rank].chunk.article_id].date or ""
-            if month_of(date) in months:  # "the March 2023 strike": a report rarely writes the month it is dated in
-                terms |= frozenset(words(month_of(date)))
+            month = month_of(date)
+            if month in months:  # "the March 2023 strike": a report rarely writes the month it is dated in
+                terms |= frozenset(words(month))
             bonus = (self.settings.type_bonus * holds(sentence, kind) + 0.02 / (1 + rank)
                      - self._off_year(sentence, date, years))
             if not states(sentence):  # a heading or caption names a topic; it does not report a fact
