@@ -40,6 +40,8 @@ def test_a_period_is_read_as_the_start_of_an_iso_date(text, period):
     ("What was the news on 11 March 2023?", ["2023-03-11"]),
     ("What happened in February 2016?", ["2016-02", "2016-02-10"]),
     ("What happened to the junior doctors in 2023?", ["2023-03-11"]),  # the collection's own topic
+    ("What happened in the 2023 dispute?", ["2023-03-11"]),  # a facet the articles have (corpus.toml)
+    ("Give me an overview of the 2016 contract dispute", ["2016-01-12", "2016-01-13", "2016-02", "2016-02-10"]),
 ])
 def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates):
     assert [a.date for a in published_in(question, seed_index.articles)] == dates
@@ -52,6 +54,8 @@ def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates
     "What happens on February 10?",  # the articles announce a strike then, and an article came out that day
     "What happened in 2019?",
     "What happened in February?",
+    "What happened to the talks in the 2023 dispute?",  # names the facet, and the talks besides
+    "What happened with the contract in 2016?",  # a facet value's word, the facet unnamed
 ])
 def test_other_questions_are_left_to_the_answerers(seed_index, question):
     assert published_in(question, seed_index.articles) == []

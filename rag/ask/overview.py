@@ -69,7 +69,7 @@ def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, lis
     # asks nothing more specific than the comparison itself.
     shared = set.intersection(*({w for a in arts for w in words(a.title)} for _, arts in named))
     asked = set(words(question))
-    left = asked - _FRAMING - set(years) - shared - _side_names(articles, asked)
+    left = asked - _FRAMING - set(years) - shared - facet_words(articles, asked)
     return [] if left else named
 
 
@@ -122,10 +122,11 @@ def openings(article: Article, chunks: Sequence[Chunk], sentences: SentenceStore
     return found
 
 
-def _side_names(articles: Mapping[str, Article], asked: set[str]) -> set[str]:
+def facet_words(articles: Mapping[str, Article], asked: set[str]) -> set[str]:
     """The words of the facet names the question holds, and of the values of those facets it names whole ("the
-    2016 contract dispute"): they name the sides, not something to compare. "Compare pay in 2016 and 2023" names
-    no facet, so its "pay" asks about pay even where a facet value is "2023 pay"."""
+    2016 contract dispute"): they name a group of articles (a comparison's sides, a period's articles), not
+    something to ask about. "Compare pay in 2016 and 2023" names no facet, so its "pay" asks about pay even where
+    a facet value is "2023 pay"."""
     named = {n for a in articles.values() for n, _ in a.facets if set(words(n)) & asked}
     values = [set(words(v)) for a in articles.values() for n, v in a.facets if n in named]
     return {w for n in named for w in words(n)}.union(*(v for v in values if v <= asked))

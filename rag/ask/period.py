@@ -26,7 +26,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.ask.overview import cited, openings
+from rag.ask.overview import cited, facet_words, openings
 from rag.ask.question import asks_particular
 from rag.index.sentence_store import SentenceStore
 from rag.index.vector_store import StoreFilter, admits_article
@@ -49,7 +49,8 @@ _IN_FULL = 3
 def published_in(question: str, articles: Mapping[str, Article]) -> list[Article]:
     """The articles published in the period ``question`` names, oldest first, when it asks what happened then and
     nothing more; [] otherwise. Words most of the articles' titles hold are the collection's topic ("junior
-    doctors strike") and ask nothing more: "What happened to the junior doctors in 2023?" is such a question."""
+    doctors strike") and ask nothing more: "What happened to the junior doctors in 2023?" is such a question. So
+    does a facet the question names ("What happened in the 2023 dispute?", where articles have a dispute)."""
     found = named_period(question)
     if not found or asks_particular(question):
         return []
@@ -57,7 +58,7 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
     dated = sorted((a for a in articles.values() if in_period(a.date, period)), key=lambda a: a.date or "")
     if not dated or (period.count("-") == 2 and any(names_day(a.text, period) for a in articles.values())):
         return []
-    left = set(words(question.replace(named, " "))) - _FRAMING
+    left = set(words(question.replace(named, " "))) - _FRAMING - facet_words(articles, set(words(question)))
     return [] if left and left - _topic(tuple(a.title for a in articles.values())) else dated
 
 
