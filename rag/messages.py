@@ -61,14 +61,17 @@ TEMPLATES: dict[str, str] = {
     # What happened in a period (rag/ask/period.py): the opening lines of the articles published then.
     "PERIOD_HEAD": "What the articles published {when} open with (ask about one thing for more):",
     "PERIOD_ARTICLE": "{title} ({date}): {text}",
+    # The gist of the whole collection ("Summarise the articles"), no period named.
+    "DIGEST_HEAD": "What the articles open with, oldest first ({shown} of {total}; ask about one thing for more):",
     # The product's replies to what is not a question (rag/ask/small_talk.py): a greeting, thanks, a call for help.
     "SMALL_TALK_HELLO": "Hello. Ask me about the {count} articles in this collection: every answer quotes them, "
                         "with numbered citations that open the passage.",
     "SMALL_TALK_THANKS": "You're welcome. Ask another question whenever you like.",
     "SMALL_TALK_HELP": "I answer questions about the {count} articles in this collection from what they say, and "
                        "every answer cites the passages it rests on, each with its number. Ask who said what, "
-                       "what happened, when, how many or why; “What articles do you have?” lists them. What the "
-                       "articles don't say, I don't answer.",
+                       "what happened, when, how many or why; “What articles do you have?” lists them, and "
+                       "“Summarise the articles” tells what each opens with. What the articles don't say, I "
+                       "don't answer.",
     # What an abbreviation stands for, as an article spells it out (rag/ask/glossary.py), cited to that sentence.
     "GLOSSARY": "“{short}” stands for “{long}” [1].",
     # Polite reply to an empty question.
@@ -260,6 +263,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "OVERVIEW_FACET": frozenset({"value", "name"}),
     "PERIOD_HEAD": frozenset({"when"}),
     "PERIOD_ARTICLE": frozenset({"title", "date", "text"}),
+    "DIGEST_HEAD": frozenset({"shown", "total"}),
     "SMALL_TALK_HELLO": frozenset({"count"}),
     "SMALL_TALK_THANKS": frozenset(),
     "SMALL_TALK_HELP": frozenset({"count"}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.ask.assistant import Assistant
-from rag.ask.period import published_in
+from rag.ask.period import digest_of, published_in
 from rag.ask.retrieve import Filters
 from rag.text.dateline import in_period, named_period
 
@@ -41,6 +41,7 @@ def test_a_period_is_read_as_the_start_of_an_iso_date(text, period):
     ("What happened in February 2016?", ["2016-02", "2016-02-10"]),
     ("What happened to the junior doctors in 2023?", ["2023-03-11"]),  # the collection's own topic
     ("What happened in the 2023 dispute?", ["2023-03-11"]),  # a facet the articles have (corpus.toml)
+    ("Give me a timeline of 2023", ["2023-03-11"]),
     ("Give me an overview of the 2016 contract dispute", ["2016-01-12", "2016-01-13", "2016-02", "2016-02-10"]),
 ])
 def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates):
@@ -59,6 +60,35 @@ def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates
 ])
 def test_other_questions_are_left_to_the_answerers(seed_index, question):
     assert published_in(question, seed_index.articles) == []
+
+
+@pytest.mark.parametrize("question, told", [
+    ("Summarise the articles", True),
+    ("What happened?", True),
+    ("Give me a timeline", True),
+    ("Tell me about the disputes", True),  # a facet the articles have
+    ("What happened to the junior doctors?", True),  # the collection's own topic
+    ("What is it?", False),  # asks for no gist
+    ("Summarise the pay offer", False),  # asks about something in particular
+    ("Why did it happen?", False),
+    ("What happened in 2016?", False),  # a period: published_in's
+])
+def test_the_gist_of_the_whole_collection_is_asked_for(seed_index, question, told):
+    assert bool(digest_of(question, seed_index.articles)) == told
+
+
+def test_the_whole_collection_is_told_oldest_first(assistant):
+    answer = assistant.ask("Summarise the articles")
+    head, *lines = answer.text.splitlines()
+    dates = [c.article.date for c in answer.citations]
+    assert answer.answerer == "period" and "5 of 5" in head
+    assert len(lines) == 5 and dates == sorted(dates) and len(set(dates)) == 5
+
+
+def test_a_follow_up_asking_what_happened_is_no_digest(assistant):
+    talk = [{"role": "user", "content": "Tell me about the strike in March 2023"},
+            {"role": "assistant", "content": "Junior doctors are due to strike for three days [1]."}]
+    assert assistant.ask("What happened?", talk, answerer="extractive").answerer != "period"
 
 
 def test_each_article_of_the_day_is_quoted_from_its_opening(assistant):

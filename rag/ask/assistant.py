@@ -23,7 +23,7 @@ from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.glossary import glossary_answer
 from rag.ask.overview import overview_answer, sides
-from rag.ask.period import period_answer, published_in
+from rag.ask.period import digest_of, period_answer, published_in
 from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
@@ -166,9 +166,9 @@ class Assistant:
     def direct(self, query: Query, filters: Filters | None) -> Answer | None:
         """The product's own reply to a greeting, thanks or a call for help; the answer to a question about the
         collection itself ("Which articles are from 2016?"), to an open comparison ("Compare the 2016 and 2023
-        disputes"), to what happened in a period ("What happened on 12 January 2016?") or to what an abbreviation
-        an article spells out stands for ("What is the BMA?"); None for any other question, which the answerers
-        take."""
+        disputes"), to what happened in a period or in all ("What happened on 12 January 2016?", "Summarise the
+        articles") or to what an abbreviation an article spells out stands for ("What is the BMA?"); None for any
+        other question, which the answerers take."""
         said = small_talk(query.question)
         where = filters.for_store() if filters else None
         if said:
@@ -190,7 +190,9 @@ class Assistant:
         if named:
             return overview_answer(query.question, named, query.question_vector, self.passages, self.index.sentences,
                                    where, s.overview_sentences)
-        dated = published_in(query.question, self.index.articles)
+        # A follow-up's "What happened?" asks about what the conversation was on, not the whole collection.
+        dated = (published_in(query.question, self.index.articles)
+                 or ([] if query.context else digest_of(query.question, self.index.articles)))
         return period_answer(query.question, dated, query.question_vector, self.passages, self.index.sentences,
                              where, s.overview_sentences, s.collection_lines) if dated else None
 

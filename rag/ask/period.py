@@ -8,7 +8,9 @@ article instead of its lead. A question that names a period and nothing else to 
 opening sentences of the articles published then, one line per article, each sentence cited. A question naming
 something more ("What did the BMA say in March 2023?"), a period no article was published in, or a day some
 article writes out ("What happens on February 10?", a strike day the articles announce: the question may ask
-about that day's events, not that day's news) goes to the answerers.
+about that day's events, not that day's news) goes to the answerers. Asked for the gist of everything ("Summarise
+the articles", "What happened?", "Give me a timeline"), with no period named and no earlier turn to lean on, the
+whole collection is told the same way, oldest first.
 
 >>> from rag.types import Article
 >>> arts = {"a": Article("a", "x", "Junior doctors strike", date="2016-01-12"),
@@ -41,7 +43,13 @@ _FRAMING = frozenset(words(
     "news new report reported reports reporting story stories article articles say said tell me us about there "
     "then in on during over at from of the day date week month year was were is are any anything key main "
     "summary summarise summarize overview headline headlines latest development developments update updates "
+    "timeline chronology recap "
     "please can could you give"))
+# Words that ask for the gist of what the articles report, where a question names no period: "Summarise the
+# articles", "What happened?", "Give me a timeline". Without one, "What is it?" would be a digest too.
+_DIGEST = frozenset(words(
+    "summary summarise summarize overview timeline chronology recap happen happened happening happens news "
+    "headline headlines development developments update updates story stories about tell"))
 # Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
 _IN_FULL = 3
 
@@ -62,6 +70,26 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
     return [] if left and left - _topic(tuple(a.title for a in articles.values())) else dated
 
 
+def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
+    """All the articles, oldest first, when ``question`` names no period and asks for the gist of what they report
+    and nothing more; [] otherwise. The collection's topic, a facet it names and the framing words ask nothing
+    more, as in ``published_in``.
+
+    >>> from rag.types import Article
+    >>> arts = {"a": Article("a", "x", "Junior doctors strike", date="2016-01-12"),
+    ...         "b": Article("b", "y", "Junior doctors plan more strikes", date="2016-02")}
+    >>> [a.id for a in digest_of("Summarise the articles", arts)], digest_of("Summarise the pay offer", arts)
+    (['a', 'b'], [])
+    """
+    if named_period(question) or asks_particular(question):
+        return []
+    asked = set(words(question))
+    left = asked - _FRAMING - _DIGEST - facet_words(articles, asked)
+    if not asked & _DIGEST or left - _topic(tuple(a.title for a in articles.values())):
+        return []
+    return sorted(articles.values(), key=lambda a: a.date or "")
+
+
 def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
                   passages: Callable[[str], Sequence[Chunk]], sentences: SentenceStore,
                   where: StoreFilter | None, per_article: int, most: int) -> Answer | None:
@@ -77,8 +105,13 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
         shown = [s for s in shown if s in best]
     if len(shown) > _IN_FULL:
         shown = [(a, found[:1]) for a, found in shown]
-    period, named = named_period(question) or ("", "")
-    lines = [render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")]
+    period_named = named_period(question)
+    if period_named:
+        period, named = period_named
+        head = render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")
+    else:
+        head = render("DIGEST_HEAD", shown=len(shown), total=len(dated))
+    lines = [head]
     citations: list[Citation] = []
     for article, quoted in shown:
         text = cited(quoted, citations)
