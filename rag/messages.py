@@ -62,7 +62,10 @@ TEMPLATES: dict[str, str] = {
     "PERIOD_HEAD": "What the articles published {when} open with (ask about one thing for more):",
     "PERIOD_ARTICLE": "{title} ({date}): {text}",
     # The gist of the whole collection ("Summarise the articles"), no period named.
-    "DIGEST_HEAD": "What the articles open with, oldest first ({shown} of {total}; ask about one thing for more):",
+    "DIGEST_HEAD": "What {whose} open with, oldest first ({shown} of {total}; ask about one thing for more):",
+    "DIGEST_ALL": "the articles",
+    # The articles of the publishers a question names ("What did the Independent report?").
+    "DIGEST_BY": "the articles of {publishers}",
     # The product's replies to what is not a question (rag/ask/small_talk.py): a greeting, thanks, a call for help.
     "SMALL_TALK_HELLO": "Hello. Ask me about the {count} articles in this collection: every answer quotes them, "
                         "with numbered citations that open the passage.",
@@ -263,7 +266,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "OVERVIEW_FACET": frozenset({"value", "name"}),
     "PERIOD_HEAD": frozenset({"when"}),
     "PERIOD_ARTICLE": frozenset({"title", "date", "text"}),
-    "DIGEST_HEAD": frozenset({"shown", "total"}),
+    "DIGEST_HEAD": frozenset({"whose", "shown", "total"}),
+    "DIGEST_ALL": frozenset(),
+    "DIGEST_BY": frozenset({"publishers"}),
     "SMALL_TALK_HELLO": frozenset({"count"}),
     "SMALL_TALK_THANKS": frozenset(),
     "SMALL_TALK_HELP": frozenset({"count"}),

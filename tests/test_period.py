@@ -72,6 +72,8 @@ def test_other_questions_are_left_to_the_answerers(seed_index, question):
     ("Summarise the pay offer", False),  # asks about something in particular
     ("Why did it happen?", False),
     ("What happened in 2016?", False),  # a period: published_in's
+    ("What did the Independent report?", True),  # a publisher: its articles only
+    ("What did the Independent say about Hunt?", False),
 ])
 def test_the_gist_of_the_whole_collection_is_asked_for(seed_index, question, told):
     assert bool(digest_of(question, seed_index.articles)) == told
@@ -83,6 +85,13 @@ def test_the_whole_collection_is_told_oldest_first(assistant):
     dates = [c.article.date for c in answer.citations]
     assert answer.answerer == "period" and "5 of 5" in head
     assert len(lines) == 5 and dates == sorted(dates) and len(set(dates)) == 5
+
+
+def test_a_publisher_named_is_told_by_its_own_articles(assistant):
+    answer = assistant.ask("What did the Independent report?")
+    head, *lines = answer.text.splitlines()
+    assert answer.answerer == "period" and "The Independent" in head and len(lines) == 1
+    assert {c.article.publisher for c in answer.citations} == {"The Independent"}
 
 
 def test_a_follow_up_asking_what_happened_is_no_digest(assistant):

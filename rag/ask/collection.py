@@ -134,10 +134,20 @@ def _named(question: str, articles: Mapping[str, Article]) -> tuple[set[str], li
     labels = []
     for a in articles.values():
         for label in _labels(a):
-            own = set(words(label)) - set(years_in(label))
-            if own and own <= asked and label not in labels:
+            if label_named(label, asked) and label not in labels:
                 labels.append(label)
     return set(years_in(question)), labels
+
+
+def label_named(label: str, asked: set[str]) -> bool:
+    """Whether the question's words ``asked`` hold all the words of ``label`` (a publisher, a facet value) but its
+    years.
+
+    >>> label_named("The Independent", set(words("What did the Independent report?")))
+    True
+    """
+    own = set(words(label)) - set(years_in(label))
+    return bool(own) and own <= asked
 
 
 def _fits(article: Article, years: set[str], labels: list[str]) -> bool:

@@ -10,7 +10,7 @@ something more ("What did the BMA say in March 2023?"), a period no article was 
 article writes out ("What happens on February 10?", a strike day the articles announce: the question may ask
 about that day's events, not that day's news) goes to the answerers. Asked for the gist of everything ("Summarise
 the articles", "What happened?", "Give me a timeline"), with no period named and no earlier turn to lean on, the
-whole collection is told the same way, oldest first.
+whole collection is told the same way, oldest first; asked what a publisher reports, its own articles.
 
 >>> from rag.types import Article
 >>> arts = {"a": Article("a", "x", "Junior doctors strike", date="2016-01-12"),
@@ -28,6 +28,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from rag.ask.collection import label_named
 from rag.ask.overview import cited, facet_words, openings
 from rag.ask.question import asks_particular
 from rag.index.sentence_store import SentenceStore
@@ -49,7 +50,7 @@ _FRAMING = frozenset(words(
 # articles", "What happened?", "Give me a timeline". Without one, "What is it?" would be a digest too.
 _DIGEST = frozenset(words(
     "summary summarise summarize overview timeline chronology recap happen happened happening happens news "
-    "headline headlines development developments update updates story stories about tell"))
+    "headline headlines development developments update updates story stories about tell write wrote written"))
 # Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
 _IN_FULL = 3
 
@@ -71,23 +72,26 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
 
 
 def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
-    """All the articles, oldest first, when ``question`` names no period and asks for the gist of what they report
-    and nothing more; [] otherwise. The collection's topic, a facet it names and the framing words ask nothing
-    more, as in ``published_in``.
+    """All the articles, or those of the publisher it names, oldest first, when ``question`` names no period and
+    asks for the gist of what they report and nothing more; [] otherwise. The collection's topic, a facet it names
+    and the framing words ask nothing more, as in ``published_in``.
 
     >>> from rag.types import Article
-    >>> arts = {"a": Article("a", "x", "Junior doctors strike", date="2016-01-12"),
-    ...         "b": Article("b", "y", "Junior doctors plan more strikes", date="2016-02")}
+    >>> arts = {"a": Article("a", "x", "Junior doctors strike", "Wire", "2016-01-12"),
+    ...         "b": Article("b", "y", "Junior doctors plan more strikes", "The Post", "2016-02")}
     >>> [a.id for a in digest_of("Summarise the articles", arts)], digest_of("Summarise the pay offer", arts)
     (['a', 'b'], [])
+    >>> [a.id for a in digest_of("What did the Post report?", arts)]
+    ['b']
     """
     if named_period(question) or asks_particular(question):
         return []
     asked = set(words(question))
-    left = asked - _FRAMING - _DIGEST - facet_words(articles, asked)
-    if not asked & _DIGEST or left - _topic(tuple(a.title for a in articles.values())):
+    by = {a.publisher for a in articles.values() if a.publisher and label_named(a.publisher, asked)}
+    left = asked - _FRAMING - _DIGEST - facet_words(articles, asked) - {w for p in by for w in words(p)}
+    if not (asked & _DIGEST or by) or left - _topic(tuple(a.title for a in articles.values())):
         return []
-    return sorted(articles.values(), key=lambda a: a.date or "")
+    return sorted((a for a in articles.values() if not by or a.publisher in by), key=lambda a: a.date or "")
 
 
 def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
@@ -110,7 +114,10 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
         period, named = period_named
         head = render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")
     else:
-        head = render("DIGEST_HEAD", shown=len(shown), total=len(dated))
+        asked = set(words(question))
+        by = sorted({a.publisher for a in dated if a.publisher and label_named(a.publisher, asked)})
+        whose = render("DIGEST_BY", publishers=" and ".join(by)) if by else render("DIGEST_ALL")
+        head = render("DIGEST_HEAD", whose=whose, shown=len(shown), total=len(dated))
     lines = [head]
     citations: list[Citation] = []
     for article, quoted in shown:
