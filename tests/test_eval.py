@@ -103,6 +103,18 @@ def test_squad_file_becomes_one_document_per_article_and_a_case_per_question(squ
     assert all(c.answers == () for c in data.cases if c.refuse)
 
 
+def test_a_squad_file_of_unanswerable_questions_alone_is_reported(tmp_path):
+    # Nothing to find, so no hit@k: the reference table shows "-" where it once failed to format None.
+    only = {"version": "v2.0", "data": [{"title": "Honey_bee", "paragraphs": [
+        {"context": BEES[0], "qas": [qa("b3", "How many queens did Napoleon keep in 1805?")]}]}]}
+    path = tmp_path / "unanswerable.json"
+    path.write_text(json.dumps(only))
+    proc = run_eval(tmp_path, str(path), "--corpus")
+    stdout, stderr = proc.communicate(timeout=240)
+    assert proc.returncode == 0, stderr
+    assert "retrieval at equal text" in stdout
+
+
 def test_beir_folder_gives_judged_queries_with_graded_documents(beir_folder):
     data = load_dataset(beir_folder)
     assert data.format == "beir"

@@ -79,7 +79,9 @@ def reference_text(runs: list[tuple[Config, Report]]) -> str:
     lines = ["retrieval at equal text: hit@k (~tokens the k passages hold)",
              "".ljust(34) + "".join(f"k={k}".rjust(16) for k in RANKS)]
     for retrieval, s in seen.items():
-        cells = [f"{s[f'hit@{k}']:.2f} (~{s[f'tokens@{k}']:.0f})" for k in RANKS]
+        # A set of unanswerable questions alone has no hit@k: nothing to find.
+        cells = [f"{s[f'hit@{k}']:.2f} (~{s[f'tokens@{k}']:.0f})" if s[f"hit@{k}"] is not None else "-"
+                 for k in RANKS]
         lines.append(f"{retrieval}, {chunk}-token passages".ljust(34) + "".join(c.rjust(16) for c in cells))
     for name, (hits, size, unit) in REFERENCE.items():
         tokens = size if unit == "tokens" else size * per_char
