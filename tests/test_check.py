@@ -40,6 +40,15 @@ def test_supported_sentences_are_renumbered_in_order_of_use(setup):
     assert result.quotes[2] == (hits[2].chunk.sentences[0],)  # the passage sentence that backs it
 
 
+def test_a_sentence_keeps_only_the_markers_of_the_passages_that_back_it(setup):
+    checker, hits, articles = setup
+    third = sentence_of(hits[2], articles)
+    other = next(n for n, h in enumerate(hits) if h.chunk.article_id != hits[2].chunk.article_id)
+    result = checker.check(f"{third.rstrip('.')} [{other + 1}] [3].", hits, articles)
+    assert result.cited == (2,) and result.unsupported == ()
+    assert "[1]" in result.text and result.text.count("[") == 1
+
+
 def test_missing_passages_lose_their_markers_and_unbacked_sentences_are_flagged(setup):
     checker, hits, articles = setup
     quote = sentence_of(hits[0], articles).rstrip(".")

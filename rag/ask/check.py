@@ -78,14 +78,17 @@ class Checker:
             claims, valid = _recited(claims, valid, every)
         supports = self.supports([(claim(s), [hits[n - 1] for n in ns]) for (s, _), ns in zip(claims, valid)],
                                  articles, question)
+        # A sentence one of its passages backs keeps only the markers of those that do: "January 26 and 27 [1]
+        # February 10 [2]" must not send a reader to [1] where the dates are not.
+        backing = [[n for n, f in zip(ns, found) if f.supported] or ns for ns, found in zip(valid, supports)]
         order: dict[int, int] = {}
-        for ns in valid:
+        for ns in backing:
             for n in ns:
                 order.setdefault(n, len(order) + 1)
         quotes: dict[int, set] = {}
         sentences, unsupported = [], []
-        for (sentence, _), ns, found in zip(claims, valid, supports):
-            rewritten = renumber(sentence, order)
+        for (sentence, _), ns, found, kept in zip(claims, valid, supports, backing):
+            rewritten = renumber(sentence, {n: order[n] for n in kept})
             sentences.append(rewritten)
             for n, support in zip(ns, found):
                 if support.supported and support.span:

@@ -19,6 +19,8 @@ _HEADINGS = tuple(h.strip() for h in (prompt("LLM_FOCUS", lines=""), prompt("LLM
                                        .split("\n")[0]))
 _ECHO = re.compile(r"\s*(?:" + "|".join(re.escape(h) for h in _HEADINGS) + r")\s*(?:\[\d+\]\s*)*>?\s*\.?"
                    r"|(?m:^\s*(?:\[\d+\]\s*)?>\s*)")
+# Citation markers opening a sentence: a dropped sentence's, where they followed its full stop or question mark.
+_LEADING_MARKERS = re.compile(r"^(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+")
 # A closing quotation mark the model set apart from the sentence it closes, before a citation or the end.
 _LOOSE_CLOSE = re.compile(r"([.!?,])\s+([\"”’])(?=\s*(?:\[\d+\]|$))")
 # The ways a model says the passages hold no answer, besides the verdict it is told to give.
@@ -78,9 +80,23 @@ def unechoed(text: str) -> str:
 
     >>> unechoed("What do you say to patients? I am sorry [1].")
     'I am sorry [1].'
+
+    Its markers go with it: they follow its question mark, so they would open the next sentence ("Strike dates?
+    [1] January 26 and 27 [2]." read "[1] January 26 and 27 [2].").
+
+    >>> unechoed("Strike dates? [1] January 26 and 27 [2].")
+    'January 26 and 27 [2].'
     """
     text = _ECHO.sub(" ", text).strip()
-    return " ".join(text[a:b] for a, b in sentence_spans(text) if not asks(text[a:b]) or quotes(text[a:b]))
+    kept, dropped = [], False
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        if asks(sentence) and not quotes(sentence):
+            dropped = True
+            continue
+        kept.append(_LEADING_MARKERS.sub("", sentence) if dropped else sentence)
+        dropped = False
+    return " ".join(s for s in kept if s)
 
 
 def tidied(text: str) -> str:
