@@ -42,6 +42,9 @@ _VERSUS = re.compile(r"\b(?:versus|vs)\b", re.IGNORECASE)
 _OPENING = 4
 # The fewest words a gist sentence has.
 _SHORTEST = 6
+# A sentence that points to what follows states none of it: "Here is a summary of the first day:", "Here is what
+# you need to know." (a live blog's and an explainer's openings).
+_SIGNPOST = re.compile(r"^\s*here(?:'s|’s|\s+is|\s+are)\b|:\s*$", re.IGNORECASE)
 
 
 def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, list[Article]]]:
@@ -113,12 +116,17 @@ def openings(article: Article, chunks: Sequence[Chunk], sentences: SentenceStore
     spans = sorted(first)
     headline = next((i for i, (a, b) in enumerate(spans[:_OPENING]) if words(article.text[a:b]) == title), None)
     found = []
-    for span in spans[headline + 1 if headline is not None else 0:][:_OPENING]:
-        chunk = first[span]
+    reach = _OPENING
+    for n, span in enumerate(spans[headline + 1 if headline is not None else 0:]):
+        if n >= reach:
+            break
         text = article.text[span[0]:span[1]]
+        if _SIGNPOST.search(text):
+            reach += 1  # what it points to is the opening
+            continue
         vector = sentences.lookup(article.id, [span])[0]
         if vector is not None and states(text) and len(text.split()) >= _SHORTEST and words(text) != title:
-            found.append((article, chunk, span, vector))
+            found.append((article, first[span], span, vector))
     return found
 
 
