@@ -67,6 +67,8 @@ def test_other_questions_are_left_to_the_answerers(seed_index, question):
     ("What happened?", True),
     ("Give me a timeline", True),
     ("Tell me about the disputes", True),  # a facet the articles have
+    ("Catch me up", True),
+    ("What's going on with the junior doctors?", True),
     ("What happened to the junior doctors?", True),  # the collection's own topic
     ("What is it?", False),  # asks for no gist
     ("Summarise the pay offer", False),  # asks about something in particular

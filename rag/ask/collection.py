@@ -10,6 +10,8 @@ was unsafe?") is not one of these: it goes to the answerers like any other.
 
 >>> about_collection("Which articles are from 2016?"), about_collection("What articles say the strike was unsafe?")
 (True, False)
+>>> about_collection("What's in the collection?"), about_collection("Which publishers?")
+(True, True)
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from rag.types import Answer, Article, Chunk, Citation
 # The question opens by asking for articles as such: "What/Which articles ...", "How many stories ...",
 # "List the sources ...".
 _ASKS = re.compile(r"^\s*(?:(?:what|which)(?: news)?|how many|(?:list|show)(?: me)?(?: all)?(?: the| your)?)\s+"
-                   r"(?P<what>articles|sources|stories|documents|pages|pieces|reports)\b(?P<rest>[^?]*)\??\s*$",
-                   re.IGNORECASE)
+                   r"(?P<what>articles|sources|stories|documents|pages|pieces|reports|publishers|outlets|"
+                   r"publications|newspapers)\b(?P<rest>[^?]*)\??\s*$", re.IGNORECASE)
+# "What's in the collection?", "What is in your library?": the collection asked for by its own name.
+_CONTENTS = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+do you have)\s+in\s+(?:the|this|your)\s+(?:collection|index|"
+                       r"corpus|library|database)\s*\??\s*$", re.IGNORECASE)
 # "Which articles mention Hunt?", "How many stories quote Malawana?": the articles that hold a name or words.
 _MENTION = re.compile(r"^\s*(?:what|which|how many)(?: news)?\s+(?:articles|sources|stories|documents|pages|pieces|"
                       r"reports)\s+(?:mention|name|quote|cite|refer to|talk about|discuss|speak of|feature|report on)"
@@ -45,7 +50,7 @@ _FILLER = frozenset(words(
 def about_collection(question: str, articles: Mapping[str, Article] | None = None) -> bool:
     """Whether ``question`` asks which articles the collection holds (optionally of a year, a publisher or a
     facet value of ``articles``), not what they say."""
-    if mentioned(question):
+    if mentioned(question) or _CONTENTS.match(question):
         return True
     match = _ASKS.match(question)
     if not match:

@@ -50,7 +50,8 @@ _FRAMING = frozenset(words(
 # articles", "What happened?", "Give me a timeline". Without one, "What is it?" would be a digest too.
 _DIGEST = frozenset(words(
     "summary summarise summarize overview timeline chronology recap happen happened happening happens news "
-    "headline headlines development developments update updates story stories about tell write wrote written"))
+    "headline headlines development developments update updates story stories about tell write wrote written "
+    "brief briefing catch up going"))
 # Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
 _IN_FULL = 3
 

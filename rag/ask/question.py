@@ -266,13 +266,17 @@ def gives(answer: str, kind: str | None) -> bool:
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
-_LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest)\b", re.IGNORECASE)
+# "What's new?" and "What is new with the talks?" ask for the latest too; "What is new in the contract?" does not.
+_LATEST = re.compile(r"\b(?:latest|most recent(?:ly)?|newest)\b|\bwhat(?:'s|’s|\s+is)\s+new\s*(?:[?.!]|$|with\b)",
+                     re.IGNORECASE)
 
 
 def asks_latest(question: str) -> bool:
     """The question asks for the newest news and names no year of its own.
 
     >>> asks_latest("What are the latest developments?"), asks_latest("What was the latest offer in 2016?")
+    (True, False)
+    >>> asks_latest("What's new?"), asks_latest("What is new in the contract?")
     (True, False)
     """
     return bool(_LATEST.search(question)) and not years_in(question)
