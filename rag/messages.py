@@ -61,8 +61,11 @@ TEMPLATES: dict[str, str] = {
     # What happened in a period (rag/ask/period.py): the opening lines of the articles published then.
     "PERIOD_HEAD": "What the articles published {when} open with (ask about one thing for more):",
     "PERIOD_ARTICLE": "{title} ({date}): {text}",
+    "PERIOD_ARTICLE_UNDATED": "{title}: {text}",
     # The gist of the whole collection ("Summarise the articles"), no period named.
-    "DIGEST_HEAD": "What {whose} open with, oldest first ({shown} of {total}; ask about one thing for more):",
+    "DIGEST_HEAD": "What {whose} open with{order} ({shown} of {total}; ask about one thing for more):",
+    # Said of a digest only when its articles have dates.
+    "DIGEST_OLDEST": ", oldest first",
     "DIGEST_ALL": "the articles",
     # The articles of the publishers a question names ("What did the Independent report?").
     "DIGEST_BY": "the articles of {publishers}",
@@ -266,7 +269,9 @@ FIELDS: dict[str, frozenset[str]] = {
     "OVERVIEW_FACET": frozenset({"value", "name"}),
     "PERIOD_HEAD": frozenset({"when"}),
     "PERIOD_ARTICLE": frozenset({"title", "date", "text"}),
-    "DIGEST_HEAD": frozenset({"whose", "shown", "total"}),
+    "PERIOD_ARTICLE_UNDATED": frozenset({"title", "text"}),
+    "DIGEST_HEAD": frozenset({"whose", "order", "shown", "total"}),
+    "DIGEST_OLDEST": frozenset(),
     "DIGEST_ALL": frozenset(),
     "DIGEST_BY": frozenset({"publishers"}),
     "SMALL_TALK_HELLO": frozenset({"count"}),

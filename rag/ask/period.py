@@ -118,12 +118,14 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
         asked = set(words(question))
         by = sorted({a.publisher for a in dated if a.publisher and label_named(a.publisher, asked)})
         whose = render("DIGEST_BY", publishers=" and ".join(by)) if by else render("DIGEST_ALL")
-        head = render("DIGEST_HEAD", whose=whose, shown=len(shown), total=len(dated))
+        order = render("DIGEST_OLDEST") if any(a.date for a, _ in shown) else ""
+        head = render("DIGEST_HEAD", whose=whose, order=order, shown=len(shown), total=len(dated))
     lines = [head]
     citations: list[Citation] = []
     for article, quoted in shown:
         text = cited(quoted, citations)
-        lines.append(render("PERIOD_ARTICLE", title=article.title, date=article.date or "", text=text))
+        lines.append(render("PERIOD_ARTICLE", title=article.title, date=article.date, text=text) if article.date
+                     else render("PERIOD_ARTICLE_UNDATED", title=article.title, text=text))
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "period")
 
 
