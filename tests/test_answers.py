@@ -248,3 +248,27 @@ def test_a_month_the_question_names_is_read_from_the_articles_dates(assistant):
     answer = assistant.ask("Why did junior doctors walk out in January 2016?")
     assert not answer.refused and "unsafe contract conditions" in answer.text.split("[1]")[0], answer.text
     assert answer.citations[0].article.date.startswith("2016-01")
+
+
+def test_a_line_announcing_a_quote_is_quoted_with_it(tmp_path, embedder):
+    # A press release's "X said:" stands alone, its quote in the next paragraph; a table announced with a colon,
+    # gone from the text, is followed by another matter, which the announcement does not take.
+    from rag.index.ingest import ingest
+    from rag.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "release.txt").write_text(
+        "Hospitals respond to the strike vote\n\nHospital leaders responded to the vote of junior doctors today.\n\n"
+        "Dame Ann Lee, chief executive of the Hospitals Group, said:\n\n"
+        "\"Trust leaders will be deeply disappointed by more months of disruption.\"\n\n"
+        "Strike days and cancelled clinics are listed in the table below:\n\n"
+        "Rail services in the region are run by private operators.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", answerer="extractive")
+    ingest(corpus, settings, embedder=embedder)
+    assistant = Assistant.open(settings, embedder)
+    said = assistant.ask("What did Ann Lee say?")
+    assert "said: \"Trust leaders will be deeply disappointed" in said.text
+    assert any(len(c.quotes) >= 2 for c in said.citations)  # the announcement and its quote, both opened
+    listed = assistant.ask("Where are strike days and cancelled clinics listed?")
+    assert "Rail services" not in listed.text

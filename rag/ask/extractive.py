@@ -47,6 +47,7 @@ class Scored:
     bonus: float = 0.0  # what ``score`` adds to relevance: answer kind, year, heading, passage rank
 
 
+_OPENS_QUOTE = re.compile(r"\s*[\"“‘']")
 _ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
 
@@ -298,10 +299,17 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
     numbers: dict[int, int] = {}
     quotes: dict[int, list[tuple[int, int]]] = {}
     parts = []
+    taken = {(s.hit_rank, s.span) for s in chosen}
     for sentence in chosen:
         n = numbers.setdefault(sentence.hit_rank, len(numbers) + 1)
         quotes.setdefault(sentence.hit_rank, []).append(sentence.span)
-        parts.append(f"{_FOOTNOTES.sub('', sentence.text)} [{n}]")
+        text = _FOOTNOTES.sub('', sentence.text)
+        article = articles[hits[sentence.hit_rank].chunk.article_id]
+        after = _announced(sentence, hits, article.text)
+        if after and (sentence.hit_rank, after) not in taken:
+            quotes[sentence.hit_rank].append(after)
+            text = f"{text} {article.text[after[0]:after[1]]}"
+        parts.append(f"{text} [{n}]")
     citations = tuple(
         Citation(n, articles[hits[rank].chunk.article_id], hits[rank].chunk, hits[rank].score,
                  tuple(sorted(quotes[rank])))
@@ -309,6 +317,23 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
     )
     return Answer(query.question, " ".join(parts), citations, False, query.notes, answerer,
                   confidence=confidence)
+
+
+def _announced(sentence: Scored, hits: list[Hit], text: str) -> tuple[int, int] | None:
+    """The span of the sentence that ``sentence`` announces with its closing colon ("Sir Julian Hartley, chief
+    executive of NHS Providers, said:", the quote in the next paragraph), where its passage holds it; quoted
+    alone, such a sentence says nothing. The next sentence is what was announced when it opens a quotation or
+    shares a word with the announcement: "listed in the table below:" is followed by another matter where the
+    table was not kept."""
+    if not sentence.text.rstrip().endswith(":"):
+        return None
+    order = list(hits[sentence.hit_rank].chunk.sentences)
+    at = order.index(sentence.span) if sentence.span in order else None
+    if at is None or at + 1 >= len(order):
+        return None
+    after = order[at + 1]
+    following = text[after[0]:after[1]]
+    return after if _OPENS_QUOTE.match(following) or sentence.words & set(words(following)) else None
 
 
 def refusal(query: Query, message: str, confidence: float | None = None) -> Answer:
