@@ -46,7 +46,7 @@ def test_the_answer_cites_the_sentence_that_spells_it_out(assistant):
     (start, end), = c.quotes
     assert "Department of Health and Social Care (DHSC)" in c.article.text[start:end]
     assert c.chunk.start <= start < end <= c.chunk.end
-    assert assistant.ask("What is the NHS?").answerer != "glossary"  # no article spells it out
+    assert assistant.ask("What is the GMB?").answerer != "glossary"  # no article spells it out
 
 
 def test_the_chats_filters_choose_the_article_cited(assistant):
@@ -60,3 +60,12 @@ def test_an_abbreviation_typed_in_lower_case_is_looked_for_in_capitals(assistant
     answer = assistant.ask("who is the bma")
     assert answer.answerer == "glossary" and "British Medical Association" in answer.text
     assert assistant.ask("what is the strike").answerer != "glossary"  # no article writes "(STRIKE)"
+
+
+def test_an_abbreviation_written_out_apart_is_found_too(assistant):
+    # No article writes "(NHS)"; one writes "the National Health Service" and "NHS" apart.
+    answer = assistant.ask("What is the NHS?")
+    assert answer.answerer == "glossary" and "“National Health Service”" in answer.text
+    (citation,) = answer.citations
+    (start, end), = citation.quotes
+    assert "National Health Service" in citation.article.text[start:end]

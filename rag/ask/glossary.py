@@ -6,7 +6,9 @@ of Health and Social Care (DHSC)". A question asking only what an abbreviation i
 where an article spells it out beside it in brackets, either way round, the initials of the long form giving its
 letters ("of", "and", "the" aside; "central business districts (CBD)" counts too): "“DHSC” stands for
 “Department of Health and Social Care” [1].", cited to that sentence. One typed in lower case ("who is the bma")
-is looked for in capitals. An abbreviation no article spells out goes to the answerers like any other question.
+is looked for in capitals. Where no article gives it in brackets, an article that uses it and writes its words in
+full elsewhere ("the National Health Service" for NHS) spells it out as well. An abbreviation no article spells
+out goes to the answerers like any other question.
 
 >>> spelt_out("DHSC", "Talks with the Department of Health and Social Care (DHSC) since Tuesday.")
 ('Department of Health and Social Care', (15, 51))
@@ -32,6 +34,8 @@ _ABBREVIATION = re.compile(r"[A-Z][A-Z&]+s?")
 _TYPED_LOWER = re.compile(r"[a-z][a-z&]{1,5}")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "in", "on", "to", "&"})
 _LONG_WORD = r"[^\W\d_][\w'’-]*|&"
+# Capitalised words in a row, connectors between them: "National Health Service", "Department of Health".
+_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the|on|in|to|&)\s+)*[A-Z][\w'’-]*)+")
 
 
 def asked(question: str) -> str:
@@ -73,19 +77,42 @@ def glossary_answer(question: str, articles: Mapping[str, Article], passages: Ca
     short = asked(question)
     if not short:
         return None
-    for article in sorted(articles.values(), key=lambda a: (a.date or "", a.id), reverse=True):
-        if not admits_article(where, article) or short not in article.text:
-            continue
-        found = spelt_out(short, article.text)
-        if not found:
-            continue
-        long, (start, _) = found
-        for chunk in passages(article.id):
-            sentence = next(((a, b) for a, b in chunk.sentences if a <= start < b), None)
-            if sentence:
-                text = render("GLOSSARY", short=short, long=long)
-                return Answer(question, text, (Citation(1, article, chunk, 1.0, (sentence,)),), False, (),
-                              "glossary")
+    using = [a for a in sorted(articles.values(), key=lambda a: (a.date or "", a.id), reverse=True)
+             if admits_article(where, a) and short in a.text]
+    # Spelt out beside it in brackets first, anywhere; else written out in full by an article that uses it.
+    for spell in (spelt_out, written_out):
+        for article in using:
+            found = spell(short, article.text)
+            if not found:
+                continue
+            long, (start, _) = found
+            for chunk in passages(article.id):
+                sentence = next(((a, b) for a, b in chunk.sentences if a <= start < b), None)
+                if sentence:
+                    text = render("GLOSSARY", short=short, long=long)
+                    return Answer(question, text, (Citation(1, article, chunk, 1.0, (sentence,)),), False, (),
+                                  "glossary")
+    return None
+
+
+def written_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
+    """The first run of capitalised words in ``text`` whose initials spell ``short`` (connectors aside), with its
+    span, or None: an article writing "the National Health Service" and "NHS" apart spells it out all the same.
+
+    >>> written_out("NHS", "Operations across the National Health Service in England. The NHS said so.")
+    ('National Health Service', (22, 45))
+    >>> written_out("BMA", "Barclay met the Medical Association.") is None
+    True
+    """
+    letters = short.rstrip("s").replace("&", "").upper()
+    for run in _RUN.finditer(text):
+        parts = list(re.finditer(r"\S+", run.group(0)))
+        for i, first in enumerate(parts):
+            for last in parts[i:]:
+                words = run.group(0)[first.start():last.end()]
+                if (first.group(0)[0].isupper() and last.group(0)[0].isupper()
+                        and _initials(words) == letters and len(words.split()) > 1):
+                    return words, (run.start() + first.start(), run.start() + last.end())
     return None
 
 
