@@ -16,6 +16,7 @@ def assistant(seed_settings, embedder) -> Assistant:
 
 @pytest.mark.parametrize("question", ["What articles do you have?", "Which articles are from 2016?",
                                       "How many stories are there?", "List the sources from The Independent",
+                                      "What's in the collection?", "Which publishers?",
                                       "Which articles are about the 2023 pay dispute?",
                                       "Which articles mention Hunt?", "How many stories quote Malawana?"])
 def test_questions_about_the_collection_are_seen(seed_index, question):
@@ -47,6 +48,16 @@ def test_a_year_the_question_names_narrows_the_list(assistant):
     assert len(answer.citations) == sum(a.date.startswith("2016") for a in assistant.index.articles.values())
     none = assistant.ask("Which articles are from 2019?")
     assert not none.citations and "2019" in none.text and not none.refused
+
+
+def test_a_publisher_is_named_by_its_short_name_in_brackets(assistant):
+    # "Revolutionary Socialism in the 21st Century (rs21)" is "rs21" to a reader.
+    answer = assistant.ask("Which articles are from rs21?")
+    assert answer.answerer == "collection" and len(answer.citations) == 1
+    assert "(rs21)" in (answer.citations[0].article.publisher or "")
+    said = assistant.ask("What does rs21 say?")
+    assert said.answerer == "period" and {c.article.publisher for c in said.citations} == {
+        answer.citations[0].article.publisher}
 
 
 def test_the_chats_filters_narrow_the_list(assistant):

@@ -30,6 +30,8 @@ from rag.types import Answer, Article, Chunk, Citation
 _ASKS = re.compile(r"^\s*(?:(?:what|which)(?: news)?|how many|(?:list|show)(?: me)?(?: all)?(?: the| your)?)\s+"
                    r"(?P<what>articles|sources|stories|documents|pages|pieces|reports|publishers|outlets|"
                    r"publications|newspapers)\b(?P<rest>[^?]*)\??\s*$", re.IGNORECASE)
+# A publisher's short name in brackets: "Revolutionary Socialism in the 21st Century (rs21)".
+_BRACKETED = re.compile(r"\(([^()]{2,30})\)")
 # "What's in the collection?", "What is in your library?": the collection asked for by its own name.
 _CONTENTS = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+do you have)\s+in\s+(?:the|this|your)\s+(?:collection|index|"
                        r"corpus|library|database)\s*\??\s*$", re.IGNORECASE)
@@ -146,13 +148,18 @@ def _named(question: str, articles: Mapping[str, Article]) -> tuple[set[str], li
 
 def label_named(label: str, asked: set[str]) -> bool:
     """Whether the question's words ``asked`` hold all the words of ``label`` (a publisher, a facet value) but its
-    years.
+    years, or of the short name it gives in brackets.
 
     >>> label_named("The Independent", set(words("What did the Independent report?")))
     True
+    >>> label_named("Revolutionary Socialism in the 21st Century (rs21)", set(words("What does rs21 say?")))
+    True
     """
-    own = set(words(label)) - set(years_in(label))
-    return bool(own) and own <= asked
+    for name in [label] + _BRACKETED.findall(label):
+        own = set(words(name)) - set(years_in(name))
+        if own and own <= asked:
+            return True
+    return False
 
 
 def _fits(article: Article, years: set[str], labels: list[str]) -> bool:
