@@ -88,7 +88,7 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     if named_period(question) or asks_particular(question):
         return []
     asked = set(words(question))
-    by = {a.publisher for a in articles.values() if a.publisher and label_named(a.publisher, asked)}
+    by = {p for p in {a.publisher for a in articles.values()} if p and label_named(p, asked)}
     left = asked - _FRAMING - _DIGEST - facet_words(articles, asked) - {w for p in by for w in words(p)}
     if not (asked & _DIGEST or by) or left - _topic(tuple(a.title for a in articles.values())):
         return []
@@ -110,23 +110,27 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
         shown = [s for s in shown if s in best]
     if len(shown) > _IN_FULL:
         shown = [(a, found[:1]) for a, found in shown]
-    period_named = named_period(question)
-    if period_named:
-        period, named = period_named
-        head = render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")
-    else:
-        asked = set(words(question))
-        by = sorted({a.publisher for a in dated if a.publisher and label_named(a.publisher, asked)})
-        whose = render("DIGEST_BY", publishers=" and ".join(by)) if by else render("DIGEST_ALL")
-        order = render("DIGEST_OLDEST") if any(a.date for a, _ in shown) else ""
-        head = render("DIGEST_HEAD", whose=whose, order=order, shown=len(shown), total=len(dated))
-    lines = [head]
+    lines = [_head(question, dated, [a for a, _ in shown])]
     citations: list[Citation] = []
     for article, quoted in shown:
         text = cited(quoted, citations)
         lines.append(render("PERIOD_ARTICLE", title=article.title, date=article.date, text=text) if article.date
                      else render("PERIOD_ARTICLE_UNDATED", title=article.title, text=text))
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "period")
+
+
+def _head(question: str, dated: Sequence[Article], shown: Sequence[Article]) -> str:
+    """What the digest tells: the articles of the period ``question`` names, or of the publishers it names, or all
+    of them (how many of ``dated`` are ``shown``, and in which order where they have dates)."""
+    period_named = named_period(question)
+    if period_named:
+        period, named = period_named
+        return render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")
+    asked = set(words(question))
+    by = sorted({p for p in {a.publisher for a in dated} if p and label_named(p, asked)})
+    whose = render("DIGEST_BY", publishers=" and ".join(by)) if by else render("DIGEST_ALL")
+    order = render("DIGEST_OLDEST") if any(a.date for a in shown) else ""
+    return render("DIGEST_HEAD", whose=whose, order=order, shown=len(shown), total=len(dated))
 
 
 @lru_cache(maxsize=4)
