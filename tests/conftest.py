@@ -119,6 +119,14 @@ def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
+def indexed(folder: Path, files: dict[str, str | bytes], embedder, **settings) -> Settings:
+    """A corpus of ``files`` written into ``folder``/corpus and indexed into ``folder``/index; its settings."""
+    corpus = write_corpus(folder / "corpus", files)
+    indexed_settings = Settings(corpus_dir=corpus, index_dir=folder / "index", **settings)
+    ingest(corpus, indexed_settings, embedder=embedder)
+    return indexed_settings
+
+
 @pytest.fixture
 def corpus_writer(tmp_path):
     return lambda files, name="corpus": write_corpus(tmp_path / name, files)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import indexed
 from rag.messages import render
 
 from rag.ask.assistant import Assistant
@@ -253,19 +254,12 @@ def test_a_month_the_question_names_is_read_from_the_articles_dates(assistant):
 def test_a_line_announcing_a_quote_is_quoted_with_it(tmp_path, embedder):
     # A press release's "X said:" stands alone, its quote in the next paragraph; a table announced with a colon,
     # gone from the text, is followed by another matter, which the announcement does not take.
-    from rag.index.ingest import ingest
-    from rag.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "release.txt").write_text(
-        "Hospitals respond to the strike vote\n\nHospital leaders responded to the vote of junior doctors today.\n\n"
-        "Dame Ann Lee, chief executive of the Hospitals Group, said:\n\n"
-        "\"Trust leaders will be deeply disappointed by more months of disruption.\"\n\n"
-        "Strike days and cancelled clinics are listed in the table below:\n\n"
-        "Rail services in the region are run by private operators.\n")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", answerer="extractive")
-    ingest(corpus, settings, embedder=embedder)
+    release = ("Hospitals respond to the strike vote\n\nHospital leaders responded to the vote of junior doctors "
+               "today.\n\nDame Ann Lee, chief executive of the Hospitals Group, said:\n\n"
+               "\"Trust leaders will be deeply disappointed by more months of disruption.\"\n\n"
+               "Strike days and cancelled clinics are listed in the table below:\n\n"
+               "Rail services in the region are run by private operators.\n")
+    settings = indexed(tmp_path, {"release.txt": release}, embedder, answerer="extractive")
     assistant = Assistant.open(settings, embedder)
     said = assistant.ask("What did Ann Lee say?")
     assert "said: \"Trust leaders will be deeply disappointed" in said.text

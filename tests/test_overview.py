@@ -7,9 +7,8 @@ import pytest
 from rag.ask.assistant import Assistant
 from rag.ask.overview import openings, sides
 from rag.ask.retrieve import Filters
-from rag.index.ingest import ingest
 from rag.index.versions import load_index
-from rag.settings import Settings
+from conftest import indexed
 
 
 @pytest.fixture(scope="module")
@@ -72,16 +71,11 @@ def test_filters_that_leave_one_side_hand_the_question_on(assistant):
 
 def test_a_signpost_opens_nothing_but_points_to_the_opening(tmp_path, embedder):
     # A live blog opens its summary with a line that points to it: that line states nothing, the next one does.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "live.txt").write_text(
-        "Strike day one: walkout begins - live\n\n17.42 BST\n\nClosing summary\n\nThat's all from us today.\n\n"
-        "Here is a summary of the first day of the strike in England:\n\n"
-        "Tens of thousands of junior doctors walked out at 7am, the start of a 96-hour strike.\n\n"
-        "The health secretary said the demand for a 35% rise was not affordable.\n")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    ingest(corpus, settings, embedder=embedder)
-    index = load_index(settings)
+    live = ("Strike day one: walkout begins - live\n\n17.42 BST\n\nClosing summary\n\nThat's all from us today.\n\n"
+            "Here is a summary of the first day of the strike in England:\n\n"
+            "Tens of thousands of junior doctors walked out at 7am, the start of a 96-hour strike.\n\n"
+            "The health secretary said the demand for a 35% rise was not affordable.\n")
+    index = load_index(indexed(tmp_path, {"live.txt": live}, embedder))
     article = next(iter(index.articles.values()))
     found = openings(article, [c for c in index.chunks if c.article_id == article.id], index.sentences)
     assert [article.text[a:b] for _, _, (a, b), _ in found][:1] == [

@@ -8,8 +8,7 @@ import pytest
 from rag.ask.assistant import Assistant
 from rag.ask.period import digest_of, published_in
 from rag.ask.retrieve import Filters
-from rag.index.ingest import ingest
-from rag.settings import Settings
+from conftest import indexed
 from rag.text.dateline import in_period, named_period
 
 
@@ -99,14 +98,11 @@ def test_a_publisher_named_is_told_by_its_own_articles(assistant):
 
 
 def test_undated_articles_are_told_without_dates(tmp_path, embedder):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bees.txt").write_text("Honey bees\n\nA honey bee colony has one queen and thousands of workers. "
-                                     "Worker bees build the comb from wax.\n")
-    (corpus / "light.txt").write_text("The lighthouse\n\nThe Lighthouse of Alexandria stood on the island of Pharos. "
-                                      "An earthquake damaged the lighthouse in 956.\n")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    ingest(corpus, settings, embedder=embedder)
+    settings = indexed(tmp_path, {
+        "bees.txt": "Honey bees\n\nA honey bee colony has one queen and thousands of workers. Worker bees build the "
+                    "comb from wax.\n",
+        "light.txt": "The lighthouse\n\nThe Lighthouse of Alexandria stood on the island of Pharos. An earthquake "
+                     "damaged the lighthouse in 956.\n"}, embedder)
     answer = Assistant.open(settings, embedder).ask("Summarise the articles")
     head, *lines = answer.text.splitlines()
     assert answer.answerer == "period" and "oldest" not in head and "2 of 2" in head
