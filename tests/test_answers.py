@@ -266,3 +266,10 @@ def test_a_line_announcing_a_quote_is_quoted_with_it(tmp_path, embedder):
     assert any(len(c.quotes) >= 2 for c in said.citations)  # the announcement and its quote, both opened
     listed = assistant.ask("Where are strike days and cancelled clinics listed?")
     assert "Rail services" not in listed.text
+
+
+def test_a_word_is_matched_by_the_word_it_derives_from(assistant):
+    # "safety" and "safe" stem apart; the question was refused, though Malawana speaks of "safe working patterns".
+    answer = assistant.ask("What did the BMA say about safety?", answerer="extractive")
+    assert not answer.refused
+    assert any("safe " in c.article.text[a:b] for c in answer.citations for a, b in c.quotes)

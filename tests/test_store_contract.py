@@ -272,6 +272,15 @@ def test_lexical_search_ranks_passages_sharing_words(lexical):
     assert store.search("zebra", 5) == [] and store.search("walkout", 0) == []
 
 
+def test_lexical_search_finds_a_word_derived_from_the_one_asked(lexical):
+    # The stemmer leaves "safety" as "safeti" and "safe" as "safe": a question about safety found no passage.
+    kind, settings = lexical
+    store = kind.build([Record("a#0", "a"), Record("b#0", "b")],
+                       ["Doctors want safe working patterns.", "Pay talks resumed on weekdays."], settings)
+    assert [i for i, _ in store.search("safety", 5)] == ["a#0"]
+    assert store.search("weekends", 5) == []  # "week" is another word
+
+
 def test_lexical_doc_freq_and_size(lexical):
     store, records, texts = built_lexical(lexical)
     assert store.size == len(records)

@@ -27,7 +27,7 @@ from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
 from rag.text.sentences import heading_asks, heading_over, speaker_label, states
-from rag.text.words import words
+from rag.text.words import derived, words
 from rag.types import Answer, Article, Citation, Hit
 
 
@@ -284,9 +284,14 @@ def _relevance(cosine: float, overlap: float, word_share: float) -> float:
 
 
 def _overlap(weights: dict[str, float], sentence_words: frozenset[str], total: float | None = None) -> float:
-    """Share of the question's word weight that the sentence contains."""
+    """Share of the question's word weight that the sentence contains, itself or derived ("safety" in "safe").
+
+    >>> _overlap({"bma": 1.0, "safeti": 3.0}, frozenset(words("Our concerns around safe working")))
+    0.75
+    """
     total = sum(weights.values()) if total is None else total
-    return sum(w for t, w in weights.items() if t in sentence_words) / total if total else 0.0
+    held = sum(w for t, w in weights.items() if t in sentence_words or derived(t) & sentence_words)
+    return held / total if total else 0.0
 
 
 # "[1]" or "[2, 3]" inside an article's own text: quoted as it is, it would read as one of the answer's citations.

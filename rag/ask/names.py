@@ -18,7 +18,7 @@ from rag.ask.figures import gives_figures
 from rag.ask.question import dated, years_in
 from rag.text.dateline import MONTHS, WEEKDAYS, date_words
 from rag.text.sentences import speaker_over
-from rag.text.words import words
+from rag.text.words import kin, words
 from rag.types import Article, Chunk, Hit
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}[\w-]*)"
@@ -32,8 +32,6 @@ _ROMAN = re.compile(r"[IVX]+")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 # A demonym's place as its first letters: "Scottish" is "Scot" (Scotland), "Palestinian" "Pale" (Palestine).
 _PLACE = re.compile(r"(?:ian|ish|ese|ean|an)?s?$")
-# Endings the stemmer leaves on a word derived from another ("safety" is "safeti", "safe" is "safe").
-_DERIVATIONS = frozenset({"ti", "iti", "ment", "ness", "al", "ion", "ic", "ist"})
 # What a question asks someone said about: "say about the contract", "think of the offer"; not "say about why ...",
 # which asks for a reason, not of a topic, and not "say on Monday", which dates it.
 _TOPIC = re.compile(r"\b(?:say|says|said|think|thinks|thought|feel|feels|felt|write|writes|wrote|claim|claims|"
@@ -275,17 +273,7 @@ def speaks_of(question: str, near: str) -> bool:
     """``near`` holds a word of what the question asks someone said about, or one derived from it, if it asks so."""
     about = topic_words(question)
     held = set(words(near)) if about else set()
-    return not about or any(_kin(t, w) for t in about for w in held)
-
-
-def _kin(a: str, b: str) -> bool:
-    """Two stems of one word, the stemmer leaving a derivation's ending (a compound is another word).
-
-    >>> _kin("safeti", "safe"), _kin("weekend", "week")
-    (True, False)
-    """
-    short, long = sorted((a, b), key=len)
-    return long == short or (len(short) >= 4 and long.startswith(short) and long[len(short):] in _DERIVATIONS)
+    return not about or any(kin(t, w) for t in about for w in held)
 
 
 def topic_words(question: str) -> set[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.index import storage
+from rag.index.lexical_store import searched_words
 from rag.index.rows import Rows
 from rag.index.vector_store import Record, StoreFilter
 from rag.settings import Settings
@@ -117,7 +118,7 @@ class Bm25Store:
         return int(indptr[column + 1] - indptr[column])
 
     def search(self, text: str, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
-        terms = [t for t in words(text) if t in self.vocabulary]
+        terms = searched_words(text, self.vocabulary.__contains__)
         if not terms or self._matrix is None or k <= 0:
             return []
         scores = self._matrix.scores([self._matrix.vocab[t] for t in terms])

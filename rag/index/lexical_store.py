@@ -14,11 +14,12 @@ the same function, so "walk-out" also matches "walkout".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from rag.index.vector_store import Record, StoreFilter
+from rag.text.words import derived, words
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -66,6 +67,16 @@ class LexicalStoreKind(Protocol):
     def build(self, records: Sequence[Record], texts: Sequence[str], settings: Settings) -> LexicalStore: ...
 
     def open(self, folder: Path, settings: Settings) -> LexicalStore: ...
+
+
+def searched_words(text: str, held: Callable[[str], bool]) -> list[str]:
+    """The stemmed words a store searches for ``text``: each word some passage holds (``held``), and for one that
+    none holds, the words derived from it, or it from them, that passages hold.
+
+    >>> searched_words("safety talks", {"safe", "talk"}.__contains__)  # "safety" is "safeti", "safe" is "safe"
+    ['safe', 'talk']
+    """
+    return [found for word in words(text) for found in ([word] if held(word) else sorted(filter(held, derived(word))))]
 
 
 def open_lexical_store(folder: Path, settings: Settings) -> LexicalStore:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from rag.errors import IndexProblem
 from rag.index import storage
+from rag.index.lexical_store import searched_words
 from rag.index.milvus_filter import expression
 from rag.index.milvus_generations import BATCH, Generations, add_record_fields, connect_to, milvus_uri, \
     record_fields
@@ -120,7 +121,8 @@ class MilvusLexicalStore(Generations):
         return self._freqs.get(word.replace("_", ""), 0)
 
     def search(self, text: str, k: int, where: StoreFilter | None = None) -> list[tuple[str, float]]:
-        query = _indexed(text)
+        # A word no passage holds is searched as the words derived from it that passages hold ("safety": "safe").
+        query = _joined(searched_words(text, lambda w: self.doc_freq(w) > 0))
         if not query or k <= 0 or (where is not None and where.article_ids is not None and not where.article_ids):
             return []
         found = self._client.search(
@@ -165,7 +167,12 @@ def _indexed(text: str) -> str:
     >>> _indexed("The doctors' walk-out, re_ballot")
     'doctor walk out reballot walkout'
     """
-    out = " ".join(w for w in (w.replace("_", "") for w in words(text)) if w)
+    return _joined(words(text))
+
+
+def _joined(stems: list[str]) -> str:
+    """Stemmed words as Milvus reads them, space-separated, at most ``_MAX_TEXT`` bytes."""
+    out = " ".join(w for w in (w.replace("_", "") for w in stems) if w)
     if len(out.encode()) > _MAX_TEXT:
         out = out.encode()[:_MAX_TEXT].decode(errors="ignore").rsplit(" ", 1)[0]
     return out

@@ -26,6 +26,8 @@ _STOPWORDS = frozenset(
     "so than that the their them then there these they this those to was we were what when where which who "
     "whom why will with would you your did do does how".split()
 )
+# Endings the stemmer leaves on a word derived from another ("safety" is "safeti", "safe" is "safe").
+_DERIVATIONS = frozenset({"ti", "iti", "ment", "ness", "al", "ion", "ic", "ist"})
 
 
 @lru_cache(maxsize=1)
@@ -54,3 +56,25 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def kin(a: str, b: str) -> bool:
+    """Two stems of one word, the stemmer leaving a derivation's ending (a compound is another word).
+
+    >>> kin("safeti", "safe"), kin("weekend", "week")
+    (True, False)
+    """
+    return a == b or b in derived(a)
+
+
+def derived(stem: str) -> frozenset[str]:
+    """The stems one derivation's ending away from ``stem``, either way (the stemmer leaves "safety" as
+    "safeti", "safe" as "safe"); a stem left shorter than four letters is another word.
+
+    >>> "safe" in derived("safeti"), "safeti" in derived("safe"), "week" in derived("weekend")
+    (True, True, False)
+    """
+    longer = {stem + ending for ending in _DERIVATIONS}
+    shorter = {stem[: -len(ending)] for ending in _DERIVATIONS
+               if stem.endswith(ending) and len(stem) - len(ending) >= 4}
+    return frozenset(longer | shorter)
