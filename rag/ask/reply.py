@@ -23,6 +23,10 @@ _ECHO = re.compile(r"\s*(?:" + "|".join(re.escape(h) for h in _HEADINGS) + r")\s
 _LEADING_MARKERS = re.compile(r"^(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+")
 # A closing quotation mark the model set apart from the sentence it closes, before a citation or the end.
 _LOOSE_CLOSE = re.compile(r"([.!?,])\s+([\"”’])(?=\s*(?:\[\d+\]|$))")
+# A run of capitalised words and its marker, run on into the next sentence with no full stop: a byline or credit
+# copied from an excerpt ("... system [1]. Sophie Walton [1] Thanks to ...").
+_BARE_RUN_ON = re.compile(r"(?:^|(?<=[.!?]\s))((?:[A-Z][\w'’-]*\s+){0,4}[A-Z][\w'’-]*\s*\[\d+(?:\s*,\s*\d+)*\])"
+                          r"(?=\s+[A-Z])")
 # The ways a model says the passages hold no answer, besides the verdict it is told to give.
 _REFUSAL = re.compile(r"\b(passages?|excerpts?|articles?|context|text)\s+(do|does|did)\s*(not|n't)\s+"
                       r"(say|state|mention|contain|answer|include|provide|specify)", re.I)
@@ -108,8 +112,10 @@ def tidied(text: str) -> str:
     'He said: "We will strike." [1]'
     >>> tidied("Pickets sang [1]. Sophie Walton [1]"), tidied("Rob Laurenson [1]. Vivek Trivedi [1].")
     ('Pickets sang [1].', 'Rob Laurenson [1]. Vivek Trivedi [1].')
+    >>> tidied("Pickets sang [1]. Sophie Walton [1] Thanks to all who sent pictures [1].")
+    'Pickets sang [1]. Thanks to all who sent pictures [1].'
     """
-    text = _LOOSE_CLOSE.sub(r"\1\2", text)
+    text = _BARE_RUN_ON.sub(r"\1.", _LOOSE_CLOSE.sub(r"\1\2", text))
     spans = sentence_spans(text)
     if not spans or _bare(text[spans[0][0]:spans[0][1]]):
         return text
