@@ -58,6 +58,7 @@ def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates
     "What happened in February?",
     "What happened to the talks in the 2023 dispute?",  # names the facet, and the talks besides
     "What happened with the contract in 2016?",  # a facet value's word, the facet unnamed
+    "What days were the strikes in 2016?",  # asks for dates: every word else is framing or the topic
 ])
 def test_other_questions_are_left_to_the_answerers(seed_index, question):
     assert published_in(question, seed_index.articles) == []

@@ -169,9 +169,9 @@ def parts(question: str) -> list[str]:
     return pieces if len(pieces) > 1 else [question]
 
 
-# A question word asking for something in particular ("Why did they strike in 2016?", "How long ..."), which a
-# "How did they differ?" or "What happened?" does not.
-_PARTICULAR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|"
+# A question word asking for something in particular ("Why did they strike in 2016?", "How long ...", "What days
+# ..."), which a "How did they differ?" or "What happened?" does not.
+_PARTICULAR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|\bwhat\s+(?:dates?|days?|months?|times?)\b|"
                          r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
 
 
@@ -180,6 +180,8 @@ def asks_particular(question: str) -> bool:
 
     >>> asks_particular("Why did they strike in 2016?"), asks_particular("What happened in 2016?")
     (True, False)
+    >>> asks_particular("What days were the strikes in 2016?")
+    True
     """
     return bool(_PARTICULAR.search(question))
 
