@@ -114,6 +114,14 @@ def test_a_clipped_follow_up_is_read_as_the_question_it_clips(assistant):
     assert assistant.query("And the BMA?", history).question == "What did the BMA say?"
 
 
+def test_a_clipped_follow_up_swaps_a_plain_subject(assistant):
+    # The earlier question names no one: "And the nurses?" was searched as itself, with the talk, and refused.
+    history = talk(("Why are junior doctors striking?", "Junior doctors are striking over pay [1]."))
+    answer = assistant.ask("And the nurses?", history)
+    assert answer.question == "Why are the nurses striking?"
+    assert not answer.refused and found("Nursing", answer.text)
+
+
 def test_compare_that_with_a_year_asks_the_earlier_question_of_both(assistant):
     history = talk(("How long will the strike last in 2023?", "The strike will last for three days [1]."))
     answer = assistant.ask("Compare that with 2016", history)

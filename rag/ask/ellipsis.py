@@ -11,6 +11,8 @@ nothing to put it in place of, is left to the conversation as before (``rag.ask.
 'What did the Labour party say?'
 >>> clipped_read("What about 2023?", "How long was the strike in 2016?")
 'How long was the strike in 2023?'
+>>> clipped_read("And the government?", "What do junior doctors want?")
+'What do the government want?'
 
 "Compare that with 2016" after a question about 2023 asks that question of both years: it is read as the earlier
 question "compared with" the new year, which sets each year's passages side by side as any comparison of named
@@ -39,6 +41,10 @@ _NAMES = re.compile(r"^the\s|\b[A-Z]|\b\d{4}\b")
 _COMPARED_BACK = re.compile(r"^\s*(?:and\s+)?(?:(?:compare|contrast)\s+(?:that|this|it)|how\s+(?:does|did|do|would)\s+"
                             r"(?:that|this|it)\s+compare)\s+(?:with|to|against)\s+(?P<rest>[^?]{1,40}?)\s*\??\s*$",
                             re.IGNORECASE)
+# A question about a plain subject, nothing but its verb after it: "What do junior doctors want?", "Why are the
+# nurses striking?". Longer, where the subject ends is unsure ("What did the government offer the doctors?").
+_PLAIN_SUBJECT = re.compile(r"^\s*(?i:what|why|how|when|where)\s+(?:do|does|did|is|are|was|were|has|have|will|would)\s+"
+                            r"(?P<subject>[a-z]+(?:\s+[a-z]+){0,2})\s+[a-z]+\s*\?*\s*$")
 # A rest that points back instead of naming ("What about him?"): the conversation resolves it.
 _POINTS_BACK = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|it|its|this|that|these|those|we|i|you)\b",
                           re.IGNORECASE)
@@ -61,8 +67,11 @@ def clipped_read(question: str, earlier: str) -> str | None:
     if years and was:
         return re.sub(rf"\b{re.escape(was[0])}\b", years[0], earlier, count=1)
     names = names_in(earlier)
-    if years or not names or rest.casefold() in earlier.casefold():
+    if years or rest.casefold() in earlier.casefold():
         return None
+    if not names:  # "What do junior doctors want?" then "And the government?": its subject is swapped
+        plain = _PLAIN_SUBJECT.match(earlier)
+        return f"{earlier[:plain.start('subject')]}{rest}{earlier[plain.end('subject'):]}" if plain else None
     # "What did the BMA say?" then "And the Labour party?": the new name brings its own article.
     return re.sub(rf"(?:\bthe\s+)?{re.escape(names[0])}", rest, earlier, count=1)
 
