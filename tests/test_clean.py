@@ -115,8 +115,10 @@ def test_photo_furniture_and_a_topics_footer_go():
 
 @pytest.mark.parametrize("line", ["Our Standards: The Thomson Reuters Trust Principles.", "Updated 2 years ago",
                                   "Published 5 mins ago", "This interview has been edited for length and clarity.",
-                                  "This conversation has been condensed and edited for clarity."])
-def test_relative_time_stamps_and_a_standards_footer_go(line):
+                                  "This conversation has been condensed and edited for clarity.",
+                                  "The views expressed in this article are the author's own.",
+                                  "Opinions expressed here are those of the writer."])
+def test_relative_time_stamps_footers_and_disclaimers_go(line):
     assert clean_text(f"Doctors walked out on Tuesday.\n{line}\nThe BMA said talks would resume.").text == (
         "Doctors walked out on Tuesday.\n\nThe BMA said talks would resume.")
 

@@ -25,6 +25,9 @@ _FURNITURE = re.compile(
     r"\d+\s?(?:s|m|min|h|hr|d)s? ago\b.*|"
     r"this (?:interview|conversation|q&a|transcript) has been (?:edited|condensed|lightly edited)(?: and \w+)?"
     r" for (?:length|clarity|brevity).*|"
+    # a comment piece's disclaimer: "The views expressed in this article are the author's own."
+    r"(?:the )?(?:views|opinions)(?: and (?:views|opinions))? expressed(?: in this [\w ]{2,20}| here)? are "
+    r"(?:those of )?the (?:author|writer)(?:'s|’s|s'|s’)?(?: own)?(?: and .*)?|"
     r"(?:sign up|subscribe)(?: to [\w ]+| now| here)?|follow us(?: on [\w ]+)?|"
     r"your email address will not be published.*|required fields are marked.*)[.:!]?$",
     re.IGNORECASE,
