@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.ask.assistant import Assistant
-from rag.ask.glossary import asked, spelt_out
+from rag.ask.glossary import asked, spelt_out, written_out
 from rag.ask.retrieve import Filters
 
 
@@ -69,3 +69,11 @@ def test_an_abbreviation_written_out_apart_is_found_too(assistant):
     (citation,) = answer.citations
     (start, end), = citation.quotes
     assert "National Health Service" in citation.article.text[start:end]
+
+
+def test_an_abbreviation_written_out_in_lower_case_is_found(assistant):
+    # The email's "JDC has made the clear decision ..." beside "the BMA junior doctors’ committee": the model had
+    # answered "JDC stands for Junior Doctors' Union [1].", and the check let it pass.
+    answer = assistant.ask("What does JDC stand for?")
+    assert answer.answerer == "glossary" and "“junior doctors’ committee”" in answer.text
+    assert written_out("MP", "They must pay. MPs voted.") is None  # two letters are spelt by chance

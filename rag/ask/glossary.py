@@ -113,7 +113,19 @@ def written_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
                 if (first.group(0)[0].isupper() and last.group(0)[0].isupper()
                         and _initials(words) == letters and len(words.split()) > 1):
                     return words, (run.start() + first.start(), run.start() + last.end())
-    return None
+    return _written_lower(letters, text) if len(letters) >= 3 else None
+
+
+def _written_lower(letters: str, text: str) -> tuple[str, tuple[int, int]] | None:
+    """The first run of as many lower-case words as ``letters`` whose initials spell them, with its span: "JDC"
+    written "junior doctors’ committee" (three letters at least: two are spelt by chance, "must pay").
+
+    >>> _written_lower("JDC", "He chairs the BMA junior doctors’ committee. JDC met.")
+    ('junior doctors’ committee', (18, 43))
+    """
+    pattern = r"\s+".join(rf"{c.lower()}[a-z'’-]+" for c in letters)
+    found = re.search(rf"(?<![\w'’-]){pattern}(?![\w'’-])", text)
+    return (found.group(0), found.span()) if found else None
 
 
 def _matching(words: str, letters: str) -> str:
