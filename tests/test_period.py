@@ -70,6 +70,9 @@ def test_other_questions_are_left_to_the_answerers(seed_index, question):
     ("Give me a timeline", True),
     ("Tell me about the disputes", True),  # a facet the articles have
     ("Catch me up", True),
+    ("tl;dr", True),
+    ("Explain the dispute simply", True),  # a facet and framing words
+    ("Explain full pay restoration", False),
     ("What's going on with the junior doctors?", True),
     ("What happened to the junior doctors?", True),  # the collection's own topic
     ("What is it?", False),  # asks for no gist

@@ -23,6 +23,7 @@ whole collection is told the same way, oldest first; asked what a publisher repo
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
@@ -45,13 +46,15 @@ _FRAMING = frozenset(words(
     "then in on during over at from of the day date week month year was were is are any anything key main "
     "summary summarise summarize overview headline headlines latest development developments update updates "
     "timeline chronology recap "
-    "please can could you give"))
+    "please can could you give simply briefly quickly"))
 # Words that ask for the gist of what the articles report, where a question names no period: "Summarise the
 # articles", "What happened?", "Give me a timeline". Without one, "What is it?" would be a digest too.
 _DIGEST = frozenset(words(
     "summary summarise summarize overview timeline chronology recap happen happened happening happens news "
     "headline headlines development developments update updates story stories about tell write wrote written "
-    "brief briefing catch up going"))
+    "brief briefing catch up going gist rundown explain"))
+# "tl;dr" (too long; didn't read): a summary, asked for in two letters and two letters.
+_TLDR = re.compile(r"\btl\s*;?\s*dr\b", re.IGNORECASE)
 # Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
 _IN_FULL = 3
 
@@ -84,10 +87,12 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     (['a', 'b'], [])
     >>> [a.id for a in digest_of("What did the Post report?", arts)]
     ['b']
+    >>> [a.id for a in digest_of("tl;dr", arts)], [a.id for a in digest_of("Explain the strikes", arts)]
+    (['a', 'b'], ['a', 'b'])
     """
     if named_period(question) or asks_particular(question):
         return []
-    asked = set(words(question))
+    asked = set(words(_TLDR.sub(" summary ", question)))
     by = {p for p in {a.publisher for a in articles.values()} if p and label_named(p, asked)}
     left = asked - _FRAMING - _DIGEST - facet_words(articles, asked) - {w for p in by for w in words(p)}
     if not (asked & _DIGEST or by) or left - _topic(tuple(a.title for a in articles.values())):
