@@ -53,7 +53,7 @@ _DIGEST = frozenset(words(
     "summary summarise summarize overview timeline chronology recap happen happened happening happens news "
     "headline headlines development developments update updates story stories about tell write wrote written "
     "brief briefing catch up going gist rundown explain"))
-# "tl;dr" (too long; didn't read): a summary, asked for in two letters and two letters.
+# "tl;dr" ("too long; didn't read") asks for a summary; its words are "tl" and "dr".
 _TLDR = re.compile(r"\btl\s*;?\s*dr\b", re.IGNORECASE)
 # Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
 _IN_FULL = 3

@@ -67,6 +67,7 @@ def kin(a: str, b: str) -> bool:
     return a == b or b in derived(a)
 
 
+@lru_cache(maxsize=4096)  # the ranking asks it of each question word for every candidate sentence
 def derived(stem: str) -> frozenset[str]:
     """The stems one derivation's ending away from ``stem``, either way (the stemmer leaves "safety" as
     "safeti", "safe" as "safe"); a stem left shorter than four letters is another word.
