@@ -197,6 +197,16 @@ def test_an_answer_without_the_kind_asked_for_gives_way_to_quotes_that_have_it(s
     assert any("gave no date" in n for n in answer.notes), answer.notes
 
 
+def test_a_name_of_one_word_answers_who(seed_settings, seed_index, embedder):
+    # "Who hosted the talks?" was answered "The talks were hosted by conciliation service Acas [1]." and then
+    # replaced by the quotes (Barclay's tweet), as "Acas" is not two capitalised words.
+    reply = "YES\\nThe talks were hosted by conciliation service Acas [1]."
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask("Who hosted the talks?")
+    assert answer.answerer == "openai" and "Acas [1]" in answer.text, answer
+
+
 def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_none(seed_settings, seed_index,
                                                                                    embedder):
     # The articles say how many voted in the 2023 ballot, never when it closed; a model that quotes the vote

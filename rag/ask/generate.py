@@ -35,7 +35,7 @@ from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, 
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.markers import claim
-from rag.ask.names import asks_identity, backing_text, names_given, speaks_of
+from rag.ask.names import asks_identity, backing_text, names_given, names_in, speaks_of
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, as_asked, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
@@ -227,7 +227,9 @@ class GenerativeAnswerer:
             return None
         said = claim(text)  # "[1]" is no figure
         quotes_have_it = not fallback.refused and holds(claim(fallback.text), kind)
-        if gives(text, kind) and (holds(said, kind) or not quotes_have_it):
+        # A name of one word or of capitals ("conciliation service Acas", "the BMA") is a name all the same.
+        named = kind == "name" and bool(names_in(said))
+        if gives(text, kind) and (holds(said, kind) or named or not quotes_have_it):
             return None
         log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
         if fallback.refused:  # the quotes have none either (``ExtractiveAnswerer`` refuses such an answer)
