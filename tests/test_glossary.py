@@ -7,6 +7,7 @@ import pytest
 from rag.ask.assistant import Assistant
 from rag.ask.glossary import asked, spelt_out, written_out
 from rag.ask.retrieve import Filters
+from rag.types import Answer, Citation
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,18 @@ def test_only_a_question_about_an_abbreviation_is_asked(question, short):
     assert asked(question) == short
 
 
+def only_quote(answer: Answer) -> tuple[Citation, tuple[int, int]]:
+    """The answer's one citation and the one sentence span it quotes (a glossary answer cites exactly that)."""
+    (citation,) = answer.citations
+    (span,) = citation.quotes
+    return citation, span
+
+
 def test_the_answer_cites_the_sentence_that_spells_it_out(assistant):
     # Searched like other questions, "What does DHSC stand for?" was refused.
     answer = assistant.ask("What does DHSC stand for?")
     assert answer.answerer == "glossary" and "Department of Health and Social Care" in answer.text
-    (c,) = answer.citations
-    (start, end), = c.quotes
+    c, (start, end) = only_quote(answer)
     assert "Department of Health and Social Care (DHSC)" in c.article.text[start:end]
     assert c.chunk.start <= start < end <= c.chunk.end
     assert assistant.ask("What is the GMB?").answerer != "glossary"  # no article spells it out
@@ -66,8 +73,7 @@ def test_an_abbreviation_written_out_apart_is_found_too(assistant):
     # No article writes "(NHS)"; one writes "the National Health Service" and "NHS" apart.
     answer = assistant.ask("What is the NHS?")
     assert answer.answerer == "glossary" and "“National Health Service”" in answer.text
-    (citation,) = answer.citations
-    (start, end), = citation.quotes
+    citation, (start, end) = only_quote(answer)
     assert "National Health Service" in citation.article.text[start:end]
 
 
@@ -76,4 +82,6 @@ def test_an_abbreviation_written_out_in_lower_case_is_found(assistant):
     # answered "JDC stands for Junior Doctors' Union [1].", and the check let it pass.
     answer = assistant.ask("What does JDC stand for?")
     assert answer.answerer == "glossary" and "“junior doctors’ committee”" in answer.text
+    citation, (start, end) = only_quote(answer)
+    assert "junior doctors’ committee" in citation.article.text[start:end]
     assert written_out("MP", "They must pay. MPs voted.") is None  # two letters are spelt by chance
