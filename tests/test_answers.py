@@ -281,3 +281,20 @@ def test_a_word_is_matched_by_the_word_it_derives_from(assistant):
     answer = assistant.ask("What did the BMA say about safety?", answerer="extractive")
     assert not answer.refused
     assert any("safe " in c.article.text[a:b] for c in answer.citations for a, b in c.quotes)
+
+
+def test_a_lower_sentence_that_names_what_the_question_asks_about_answers_it(tmp_path, embedder):
+    # The best sentence for "What did Victoria Atkins say about negotiating?" was her "I agree with my hon.
+    # Friend.", which says nothing of negotiating, so the question was refused; her turn's "I cannot negotiate
+    # ..." answers it.
+    debate = ("Strikes: Statement\n\nHouse of Commons, 10 January 2024\n\n"
+              "Ann Lee (Lab): To ask the Secretary of State if she will make a statement on the strike.\n\n"
+              "The Secretary of State (Victoria Atkins): The strike ended at 7am yesterday. My door remains open. "
+              "But I cannot negotiate while the union insists on a 35% pay rise.\n\n"
+              "Ann Lee: The doctors tell me that her door has been locked since December.\n\n"
+              "Victoria Atkins: I agree with my hon. Friend. The offer of 3% on top of the 8.8% stands.\n")
+    settings = indexed(tmp_path, {"debate.txt": debate}, embedder, answerer="extractive")
+    answer = Assistant.open(settings, embedder).ask("What did Victoria Atkins say about negotiating?")
+    assert not answer.refused and "cannot negotiate" in answer.text, answer.text
+    # Nothing she said is about pensions: still refused.
+    assert Assistant.open(settings, embedder).ask("What did Victoria Atkins say about pensions?").refused

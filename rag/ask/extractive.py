@@ -20,14 +20,14 @@ import numpy as np
 from embeddings import Embedder
 from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
-from rag.ask.names import as_written, named_apart, names_in, rests_on_terms
+from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, topic_words
 from rag.ask.question import Query, dated, expected_answer, gives, holds, years_in
 from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
 from rag.text.sentences import heading_asks, heading_over, speaker_label, states
-from rag.text.words import derived, words
+from rag.text.words import derived, kin, words
 from rag.types import Answer, Article, Citation, Hit
 
 
@@ -86,13 +86,33 @@ class ExtractiveAnswerer:
         else:
             chosen = self.choose(candidates, weights)
         answer = compose(query, chosen, hits, articles, self.name, candidates[0].score)
-        if not query.sided and not rests_on_terms(
-                query.question, [(c.chunk, c.quotes) for c in answer.citations], articles):
-            return refusal(query, render("REFUSAL"), candidates[0].score)
+        if not query.sided and not self.rests(query, answer, articles):
+            # The best sentence misses a name or topic the question asks about; a lower one may hold them all
+            # ("But I cannot negotiate ...", under "Victoria Atkins: I agree with my hon. Friend.").
+            resting = [c for c in candidates if self.names_all(query, c, hits, articles)]
+            if not resting or resting[0].score < self.settings.refuse_below:
+                return refusal(query, render("REFUSAL"), candidates[0].score)
+            answer = compose(query, self.choose(resting, weights), hits, articles, self.name, candidates[0].score)
+            if not self.rests(query, answer, articles):
+                return refusal(query, render("REFUSAL"), candidates[0].score)
         kind = None if query.sided else expected_answer(query.question)
         if kind and not gives(answer.text, kind):  # "When did the ballot close?" answered with how many voted
             return refusal(query, render("REFUSAL_KIND", kind=ANSWER_KINDS[kind]), candidates[0].score)
         return answer
+
+    @staticmethod
+    def names_all(query: Query, candidate: Scored, hits: list[Hit], articles: Mapping[str, Article]) -> bool:
+        """The sentence itself (with who speaks it, in a transcript) names what the question names and holds every
+        word of what it asks someone said about, not only its neighbours."""
+        text = articles[hits[candidate.hit_rank].chunk.article_id].text
+        own = f"{candidate.text} {speaker_label(text, candidate.span)}"
+        held = set(words(own))
+        return names_given(query.question, own) and all(any(kin(t, w) for w in held)
+                                                        for t in topic_words(query.question))
+
+    @staticmethod
+    def rests(query: Query, answer: Answer, articles: Mapping[str, Article]) -> bool:
+        return rests_on_terms(query.question, [(c.chunk, c.quotes) for c in answer.citations], articles)
 
     def ranked(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> list[Scored]:
         """Every sentence of the passages, scored as this answerer scores them, best first (what a model reads)."""
