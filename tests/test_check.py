@@ -470,3 +470,19 @@ def test_a_claim_about_when_and_by_whom_an_article_was_published_is_backed_by_wh
     assert checker.check("The AP story was published on September 19, 2024 [1].", [hit], articles,
                          question=question).unsupported
     assert checker.check("The pay offer was accepted in September 2024 [1].", [hit], articles).unsupported
+
+
+def test_a_length_of_time_does_not_count_other_things(embedder, seed_settings):
+    # "How many strikes were there in total?" was answered "There were four strikes in total [1]." from a live
+    # blog's "the first day of the four-day junior doctors' strike": the figure is the strike's length.
+    text = ("Strike day one - live\n\nClosing summary\n\nHere is a summary of the first day of the four-day junior "
+            "doctors' strike in England:\n\nTens of thousands of junior doctors walked out at 7am, the start of a "
+            "96-hour strike.\n\n2023-04-11")
+    spans = tuple(sentence_spans(text))
+    article = Article("live", text, "Strike day one - live", date="2023-04-11")
+    hit = Hit(Chunk("live#0", "live", text, 0, len(text), spans), 1.0)
+    checker = Checker(embedder, seed_settings)
+    counted = "There were four junior doctors' strikes in England [1]."
+    assert checker.check(counted, [hit], {"live": article}).unsupported
+    assert not checker.check("The junior doctors' strike in England lasted four days [1].", [hit],
+                             {"live": article}).unsupported

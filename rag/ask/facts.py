@@ -2,7 +2,8 @@
 
 A changed figure, a negation ("would not go ahead" against "would go ahead") and an added instruction ("..., so
 doctors must not go to work") all read as similar to both the claim's embedding and its words, so each is checked
-on its own: every number of the claim in the passage, the same negation as the sentence closest to it, no
+on its own: every number of the claim in the passage (and not a length of time there counting something else in
+the claim: "four strikes" from "the four-day strike"), the same negation as the sentence closest to it, no
 obligation word the passage lacks. Who it says acted must stand there too: its names, its plain lower-case
 subject, a named doer of its verb and the speaker of what it reports (``rag/ask/subject.py``).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from rag.ask.figures import length_as_count
 from rag.ask.names import names_agree
 from rag.ask.subject import doer_agrees, quote_speaker_agrees, speaker_agrees, subject_agrees
 from rag.text.sentences import asks, quotes
@@ -57,6 +59,8 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     True
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
+        return False
+    if length_as_count(text, near or closest or passage):
         return False
     if asks(text) and not (quotes(text) and asks(closest or passage)):
         return False

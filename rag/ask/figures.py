@@ -92,3 +92,28 @@ def _plain(figure: str) -> str:
         return str(_SPELT.index(figure.lower()))
     digits = figure.replace(",", "")
     return (digits.lstrip("0") or "0") if digits.isdigit() else digits
+
+
+# A figure and what follows it: a length of time ("four-day", "96 hours") or anything else ("four strikes"); none
+# inside a date ("2023-04-11").
+_USE = re.compile(rf"(?<![\w.,/-])({'|'.join(_SPELT[1:])}|\d+(?:,\d{{3}})*)(?![\w,/]|[.-]\d)"
+                  rf"([- ](?:hour|day|week|month|year|minute|night)s?\b)?", re.IGNORECASE)
+
+
+def length_as_count(claim: str, passage: str) -> bool:
+    """Whether ``claim`` counts something with a figure that ``passage`` gives only as a length of time: "There
+    were four strikes in total." does not follow from "the four-day strike".
+
+    >>> length_as_count("There were four strikes.", "the four-day strike"), length_as_count("It ran 4 days.",
+    ...                                                                                      "the four-day strike")
+    (True, False)
+    """
+    def uses(text: str) -> dict[str, set[bool]]:
+        found: dict[str, set[bool]] = {}
+        for m in _USE.finditer(text):
+            found.setdefault(_plain(m.group(1)), set()).add(m.group(2) is not None)
+        return found
+
+    theirs = uses(passage)
+    return any(False in as_length and theirs.get(f) == {True} for f, as_length in uses(claim).items())
+
