@@ -9,7 +9,8 @@ from rag.text.words import words
 
 TEXTS = ["Setanta Sports won the Premier League rights.", "The Hervé family served the abbey of Fécamp.",
          "Doctors went on strike over the contract; the strikes lasted two days.",
-         "Microsoft renamed SkyDrive to OneDrive. Sky Sports showed the match."]
+         "Microsoft renamed SkyDrive to OneDrive. Sky Sports showed the match.",
+         "The Royal College of Nursing averted strikes. The BMA did not. Dr Ann Lee and Dr Bo Li spoke."]
 
 
 def spelling(texts=TEXTS) -> Spelling:
@@ -27,6 +28,10 @@ def spelling(texts=TEXTS) -> Spelling:
     ("What did Microsoft rename Sky Drive to?", "What did Microsoft rename SkyDrive to?"),  # written as one word
     ("What did Sky Sports show?", "What did Sky Sports show?"),  # both words used: a name of two words
     ("Who renamed Microsoft Sky Drive?", "Who renamed Microsoft SkyDrive?"),  # the pair inside a longer name
+    ("What did the RCN do?", "What did the Royal College of Nursing do?"),  # an abbreviation no article uses
+    ("What did the BMA do?", "What did the BMA do?"),  # one the articles use
+    ("Did the RCM strike?", "Did the RCM strike?"),  # no name the articles write spells it
+    ("Who is ALB?", "Who is ALB?"),  # part of a longer run of names ("Dr Ann Lee and Dr Bo Li") spells it by chance
 ])
 def test_reading(question, read):
     assert spelling().correct(question)[0] == read

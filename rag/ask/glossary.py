@@ -116,6 +116,23 @@ def written_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
     return _written_lower(letters, text) if len(letters) >= 3 else None
 
 
+def long_forms(text: str) -> dict[str, set[str]]:
+    """Each whole run of capitalised words in ``text`` (connectors between, a leading "The" aside), by the
+    abbreviation its initials spell, three letters or more: what "RCN" stands for where an article writes "the
+    Royal College of Nursing" and never "RCN". Only whole runs: a part of one ("Vivek Trivedi" of "Dr Rob Laurenson
+    and Dr Vivek Trivedi") spells letters by chance.
+
+    >>> long_forms("The Royal College of Nursing said so. Dr Ann Lee and Dr Bo Li agreed.")
+    {'RCN': {'Royal College of Nursing'}, 'DALDBL': {'Dr Ann Lee and Dr Bo Li'}}
+    """
+    found: dict[str, set[str]] = {}
+    for run in _RUN.finditer(text):
+        long = re.sub(r"^(?:The|the)\s+", "", run.group(0))
+        if len(_initials(long)) >= 3:
+            found.setdefault(_initials(long), set()).add(long)
+    return found
+
+
 def _written_lower(letters: str, text: str) -> tuple[str, tuple[int, int]] | None:
     """The first run of as many lower-case words as ``letters`` whose initials spell them, with its span: "JDC"
     written "junior doctors’ committee" (three letters at least: two are spelt by chance, "must pay").

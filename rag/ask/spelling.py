@@ -12,7 +12,9 @@ its letters. A word is read as another only when it looks like a slip, not a wor
   words of eight letters or more; swapping two neighbouring letters is one edit).
 
 Two capitalised words are read as one when the articles write them as one and do not use one of them ("Sky Drive"
-as "SkyDrive"): brand names are often split when typed.
+as "SkyDrive"): brand names are often split when typed. An abbreviation of three capitals or more that no article
+uses is read as the one name the articles write out whose initials spell it ("RCN" as "Royal College of Nursing",
+``glossary.long_forms``): news writes a body's name in full where readers type its letters.
 
 The answer then says how the question was read (``messages.SPELLING``), so a wrong reading shows.
 
@@ -28,6 +30,7 @@ import threading
 from collections import Counter
 from typing import Callable, Iterable
 
+from rag.ask.glossary import long_forms
 from rag.text.chunk import Tokenizer
 from rag.text.words import fold, words
 
@@ -37,6 +40,8 @@ _LONG = 8  # letters from which two edits are allowed
 _MOST = 4  # words of one question read as others at most (a question has a slip or two, not a page of them)
 # Two capitalised words in a row (a name's, maybe), every such pair: "Microsoft Sky Drive" holds "Sky Drive".
 _PAIR = re.compile(r"(?<!\w)([A-Z][a-z]+) (?=([A-Z][a-z]+)(?!\w))")
+# Three capitals or more standing alone: an abbreviation as typed ("RCN").
+_CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,}(?![\w&])")
 _ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
 
 
@@ -47,6 +52,7 @@ class Spelling:
         self.tokenizer = Tokenizer(encoding)
         self._forms: dict[str, str] | None = None  # an article word, folded and lower-cased -> as most written
         self._buckets: dict[tuple[str, int], list[str]] = {}  # those words by first letter and length
+        self._long: dict[str, set[str]] = {}  # names written out, by the abbreviation they spell
         self._making = threading.Lock()
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -54,7 +60,8 @@ class Spelling:
         # The words that may be slips, a few at most: reading each costs a search of the articles' words.
         slips = [w for w in dict.fromkeys(_WORD.findall(question))
                  if len(w) >= _SHORTEST and not self.holds(w) and not self.derived(w)]
-        fixes = self.joined(question) + [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
+        fixes = self.joined(question) + self.spelt_out(question)
+        fixes += [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
         for typed, read in fixes:
             question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question)
         return question, tuple(fixes)
@@ -83,6 +90,12 @@ class Spelling:
                 if (key := fold((m.group(1) + m.group(2)).lower())) in forms
                 and not (self.used(m.group(1)) and self.used(m.group(2)))]
 
+    def spelt_out(self, question: str) -> list[tuple[str, str]]:
+        """Abbreviations no article uses, each with the one name the articles write out that it abbreviates."""
+        self.forms()
+        return [(short, next(iter(self._long[short]))) for short in dict.fromkeys(_CAPITALS.findall(question))
+                if len(self._long.get(short, ())) == 1 and not self.used(short)]
+
     def used(self, word: str) -> bool:
         """The articles use the word in some inflection."""
         return all(self.known(s) for s in words(word))
@@ -108,6 +121,8 @@ class Spelling:
             if self._forms is None:
                 counts: dict[str, Counter[str]] = {}
                 for text in self._texts:
+                    for short, longs in long_forms(text).items():
+                        self._long.setdefault(short, set()).update(longs)
                     for w in _WORD.findall(text):
                         counts.setdefault(fold(w.lower()), Counter())[w] += 1
                 self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
