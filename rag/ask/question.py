@@ -144,8 +144,13 @@ def context(question: str, history: Sequence[dict] | None, turns: int, answer_wo
 
 
 def said_before(history: Sequence[dict] | None) -> str:
-    """Everything the assistant already said, so a follow-up can prefer sentences not yet quoted."""
-    return " ".join(t.get("content", "") for t in history or () if t.get("role") == "assistant")
+    """Everything the assistant already said, without its citation markers, so a follow-up can prefer sentences
+    not yet quoted (a model's answer puts its marker before the full stop, where the article has none).
+
+    >>> said_before([{"role": "assistant", "content": "A picket formed at the hospital [1]."}])
+    'A picket formed at the hospital.'
+    """
+    return " ".join(_MARKER.sub("", t.get("content", "")) for t in history or () if t.get("role") == "assistant")
 
 
 # "..., and who ...", "... compared with ...": a second question joined to the first.
