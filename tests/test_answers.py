@@ -298,3 +298,19 @@ def test_a_lower_sentence_that_names_what_the_question_asks_about_answers_it(tmp
     assert not answer.refused and "cannot negotiate" in answer.text, answer.text
     # Nothing she said is about pensions: still refused.
     assert Assistant.open(settings, embedder).ask("What did Victoria Atkins say about pensions?").refused
+
+
+def test_tell_me_more_goes_on_from_the_last_quote(assistant):
+    # "Tell me more" has no words to search with: the model repeated its last answer, and the quotes, leaving out
+    # what was said, refused. What follows the last quote in its article is the answer.
+    history = talk(("What happened at Kings College Hospital?",
+                    "A lively picket at Kings College Hospital with megaphones and a sound system [1]."))
+    more = assistant.ask("Tell me more", history)
+    assert more.answerer == "more" and not more.refused
+    assert more.text.startswith("Junior doctors were expecting to be joined by midwives and student nurses. [1]")
+    assert "megaphones" not in more.text
+    quoted = [c.article.text[a:b] for c in more.citations for a, b in c.quotes]
+    assert quoted and all(q in more.text for q in quoted)
+    # An answer in the model's own words quotes no sentence to go on from: the answerers take the request.
+    assert assistant.ask("Tell me more", talk(("Who is Hunt?", "He is the health secretary [1].")),
+                         answerer="extractive").answerer != "more"

@@ -32,6 +32,7 @@ from rag.messages import render
 from rag.ask.question import (as_asked, asks_latest, compares, context, parts, plain, said_before,
                               with_apostrophes, years_in)
 from rag.ask.retrieve import Filters, Retriever
+from rag.ask.more import asks_more, more_answer
 from rag.ask.small_talk import reply, small_talk
 from rag.ask.spelling import Spelling
 from rag.settings import Settings
@@ -164,16 +165,20 @@ class Assistant:
         return chosen.answer(query, self.retrieve(query, filters, k), self.index.articles)
 
     def direct(self, query: Query, filters: Filters | None) -> Answer | None:
-        """The product's own reply to a greeting, thanks or a call for help; the answer to a question about the
-        collection itself ("Which articles are from 2016?"), to an open comparison ("Compare the 2016 and 2023
-        disputes"), to what happened in a period or in all ("What happened on 12 January 2016?", "Summarise the
-        articles") or to what an abbreviation an article spells out stands for ("What is the BMA?"); None for any
-        other question, which the answerers take."""
+        """The product's own reply to a greeting, thanks or a call for help; what follows the last quote, for "Tell
+        me more"; the answer to a question about the collection itself ("Which articles are from 2016?"), to an open
+        comparison ("Compare the 2016 and 2023 disputes"), to what happened in a period or in all ("What happened
+        on 12 January 2016?", "Summarise the articles") or to what an abbreviation an article spells out stands for
+        ("What is the BMA?"); None for any other question, which the answerers take."""
         said = small_talk(query.question)
         where = filters.for_store() if filters else None
+        more = (more_answer(query.question, query.said, self.index.articles, self.passages, where)
+                if query.said and asks_more(query.question) else None)
         if said:
             answer: Answer | None = Answer(query.question, reply(said, len(self.index.articles)), (), False, (),
                                            "assistant")
+        elif more:
+            answer = more
         elif about_collection(query.question, self.index.articles):
             answer = collection_answer(query.question, self.index.articles, self.passages, where,
                                        self.settings.collection_lines)

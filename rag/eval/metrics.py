@@ -24,7 +24,7 @@ NDCG_DEPTH = 10
 # Who writes an answer without a model: the quotes, the lead baseline, and the product's own answers (the
 # collection's list, small talk, an abbreviation spelt out, an open comparison's openings); the rest are model
 # backends.
-NOT_MODELS = ("extractive", "lead", "collection", "assistant", "glossary", "overview", "period")
+NOT_MODELS = ("extractive", "lead", "collection", "assistant", "glossary", "overview", "period", "more")
 STAGES = ("embed", "search", "fuse", "answer")  # embed the question; dense + BM25 search; fusion; answer
 
 
