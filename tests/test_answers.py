@@ -311,6 +311,12 @@ def test_tell_me_more_goes_on_from_the_last_quote(assistant):
     assert "megaphones" not in more.text
     quoted = [c.article.text[a:b] for c in more.citations for a, b in c.quotes]
     assert quoted and all(q in more.text for q in quoted)
+    # A quote that ends its article: what the article opened with.
+    ended = assistant.ask("what else?", talk(("What did Hunt say about the walkout?", "Mr Hunt described this "
+                                              "week's walkout as \"wholly unnecessary\" and urged junior doctors to "
+                                              "return to the negotiating table [1].")))
+    assert ended.answerer == "more" and "wholly unnecessary" not in ended.text
+    assert ended.citations[0].article.title.startswith("Junior doctors strike: Gaza medics")
     # An answer in the model's own words quotes no sentence to go on from: the answerers take the request.
     assert assistant.ask("Tell me more", talk(("Who is Hunt?", "He is the health secretary [1].")),
                          answerer="extractive").answerer != "more"

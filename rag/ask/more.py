@@ -2,9 +2,9 @@
 
 Such a request has no words of its own to search with. Answered like other questions, the model repeated its last
 answer, and the quotes, which leave out what was already said, found nothing else close enough and refused. It is
-answered from the article the conversation last quoted: the sentences that follow there, not yet said, each cited
-to its passage. Where the last answer quoted no sentence word for word (the model wrote it in its own words), the
-request goes to the answerers as before.
+answered from the article the conversation last quoted: the sentences that follow there (or, where the quote ended
+the article, those it opened with), not yet said, each cited to its passage. Where the last answer quoted no
+sentence word for word (the model wrote it in its own words), the request goes to the answerers as before.
 
 >>> asks_more("Tell me more"), asks_more("go on please"), asks_more("Tell me more about Hunt")
 (True, True, False)
@@ -39,20 +39,22 @@ def more_answer(question: str, said: str, articles: Mapping[str, Article],
                 passages: Callable[[str], Sequence[Chunk]], where: StoreFilter | None = None,
                 count: int = 2) -> Answer | None:
     """Up to ``count`` sentences that follow, in its article, the sentence of ``said`` (what the assistant said,
-    markers removed) that comes last in it, leaving out any already said; None when ``said`` quotes no sentence
-    of an article the filter ``where`` admits word for word, or the article has nothing more to tell."""
+    markers removed) that comes last in it (the article's first ones where that sentence ends it), leaving out any
+    already said; None when ``said`` quotes no sentence of an article the filter ``where`` admits word for word, or
+    the article has nothing more to tell."""
     last = _last_quoted(said, articles, passages, where)
     if last is None:
         return None
     article, after = last
-    picked: list[tuple[Chunk, tuple[int, int]]] = []
+    told: list[tuple[Chunk, tuple[int, int]]] = []
     for chunk in passages(article.id):
         for span in chunk.sentences:
             text = article.text[span[0]:span[1]]
-            if (span[0] >= after and text not in said and states(text) and len(text.split()) >= _SHORTEST
-                    and span not in {s for _, s in picked}):
-                picked.append((chunk, span))
-    picked = picked[:count]
+            if (text not in said and states(text) and len(text.split()) >= _SHORTEST
+                    and span not in {s for _, s in told}):
+                told.append((chunk, span))
+    # What follows the last quote first; where the quote ended the article, what it opened with.
+    picked = ([(c, s) for c, s in told if s[0] >= after] or told)[:count]
     if not picked:
         return None
     chunks = list(dict.fromkeys(c.id for c, _ in picked))
