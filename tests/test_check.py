@@ -214,6 +214,16 @@ def test_a_pronoun_is_no_named_doer():
     assert not doer_agrees("Steve Barclay said that he would meet the BMA.", "Victoria Atkins said so.")
 
 
+def test_a_tweet_is_given_to_who_tweeted_it():
+    # "What did the BMA tweet?" was answered 'The BMA tweeted: "I've written to @BMA_JuniorDocs ..."', Barclay's
+    # tweet: "tweeted" was not read as a verb of saying, so the claim named no speaker to compare.
+    from rag.ask.subject import speaker_agrees
+
+    line = 'In a tweet, Health Secretary Steve Barclay said: "I have written to @BMA_JuniorDocs inviting them."'
+    assert not speaker_agrees('The BMA tweeted: "I have written to @BMA_JuniorDocs inviting them."', line)
+    assert speaker_agrees('Steve Barclay tweeted: "I have written to @BMA_JuniorDocs inviting them."', line)
+
+
 def test_words_put_in_a_speakers_mouth_from_the_next_sentence_are_not_supported(setup, seed_index):
     # Asked "What did he say about the contract?" after "Who is Johann Malawana?", the 1.5B model wrote "Johann
     # Malawana, chair of the ... committee, said they are taking the action because ..." from "Doctors say they

@@ -77,7 +77,8 @@ _CLAUSE = frozenset("and but that which who whom while as".split())
 _PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
 # Verbs that report what someone said or wrote ("saying" is left out: "The BMA responded, saying ..." is the BMA's).
 _SAYING = re.compile(r"^(?:say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insisted|warn|warns|"
-                     r"warned|write|writes|wrote|add|adds|added|argue|argues|argued|state|states|stated)$", re.I)
+                     r"warned|write|writes|wrote|add|adds|added|argue|argues|argued|state|states|stated|tweet|tweets|"
+                     r"tweeted)$", re.I)
 # Where a speaker's words, read from the verb of saying, stop: a sentence's end or a quotation mark.
 _BOUNDS = frozenset('.!?:;"“”‘')
 # Who says it, when a pronoun: someone the sentences before name.
