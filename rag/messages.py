@@ -67,6 +67,8 @@ TEMPLATES: dict[str, str] = {
     # Said of a digest only when its articles have dates.
     "DIGEST_OLDEST": ", oldest first",
     "DIGEST_ALL": "the articles",
+    # The one article a question asks the gist of ("Summarise the article about the Gaza doctors").
+    "ARTICLE_HEAD": "What the article most like your question opens with (ask about one thing for more):",
     # The articles of the publishers a question names ("What did the Independent report?").
     "DIGEST_BY": "the articles of {publishers}",
     # The product's replies to what is not a question (rag/ask/small_talk.py): a greeting, thanks, a call for help.
@@ -268,6 +270,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "OVERVIEW_SIDE": frozenset({"side", "text"}),
     "OVERVIEW_FACET": frozenset({"value", "name"}),
     "PERIOD_HEAD": frozenset({"when"}),
+    "ARTICLE_HEAD": frozenset(),
     "PERIOD_ARTICLE": frozenset({"title", "date", "text"}),
     "PERIOD_ARTICLE_UNDATED": frozenset({"title", "text"}),
     "DIGEST_HEAD": frozenset({"whose", "order", "shown", "total"}),

@@ -162,3 +162,23 @@ def test_filters_that_leave_none_hand_the_question_on(assistant):
 def test_in_period_reads_partial_dates():
     assert in_period("2016-02-10", "2016-02") and in_period("2016-02-10", "-02-10")
     assert not in_period("2016-02", "2016-02-10") and not in_period(None, "2016")
+
+
+def test_the_gist_of_one_article_is_its_opening(tmp_path, embedder):
+    # "Summarise the debate in the Commons" was refused, and a question asking for "a summary of the interview"
+    # matched a live blog's "Here is a summary" best: the article is picked by the question's other words.
+    settings = indexed(tmp_path, {
+        "live.txt": "Strike day one - live\n\nHere is a summary of the first day of the strike. Doctors walked out "
+                    "at 7am. Pickets formed outside the hospital.\n",
+        "talk.txt": "A doctor on why she strikes\n\nThe Interview\n\nDr Ann Lee is a foundation doctor in Leeds. "
+                    "She will join the walkout in July.\n"}, embedder)
+    assistant = Assistant.open(settings, embedder)
+    answer = assistant.ask("Give me a summary of the interview")
+    head, *lines = answer.text.splitlines()
+    assert answer.answerer == "period" and "most like your question" in head and len(lines) == 1
+    assert {c.article.id for c in answer.citations} == {"talk"} and "Ann Lee" in lines[0]
+    # A name no article mentions is refused, not given the nearest article.
+    assert assistant.ask("Summarise the article about Gaza").refused
+    # Of all the articles, or asking something of one, no single article is picked.
+    assert assistant.ask("Summarise the articles").text.startswith("What the articles open with")
+    assert assistant.ask("What did the interview say about July?", answerer="extractive").answerer != "period"

@@ -23,7 +23,7 @@ from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.glossary import glossary_answer
 from rag.ask.overview import overview_answer, sides
-from rag.ask.period import digest_of, period_answer, published_in
+from rag.ask.period import about_article, asks_one_article, digest_of, period_answer, published_in
 from rag.ask.question import Query
 from rag.errors import UsageError
 from rag.index.versions import Index, load_index
@@ -183,7 +183,7 @@ class Assistant:
             answer = collection_answer(query.question, self.index.articles, self.passages, where,
                                        self.settings.collection_lines)
         else:  # an open comparison or a period the filters leave nothing of goes on, as any question
-            answer = (self._opening_lines(query, where)
+            answer = (self._opening_lines(query, where) or self._one_article(query, filters)
                       or glossary_answer(query.question, self.index.articles, self.passages, where))
         return replace(answer, notes=query.notes + answer.notes) if answer else None
 
@@ -200,6 +200,22 @@ class Assistant:
                  or ([] if query.context else digest_of(query.question, self.index.articles)))
         return period_answer(query.question, dated, query.question_vector, self.passages, self.index.sentences,
                              where, s.overview_sentences, s.collection_lines) if dated else None
+
+    def _one_article(self, query: Query, filters: Filters | None) -> Answer | None:
+        """The opening lines of the article whose passage best matches a question asking the gist of one article
+        ("Summarise the debate in the Commons"); None for any other question."""
+        if query.context or not asks_one_article(query.question) or self.extractive.unknown_names(query.question):
+            return None
+        # Searched without the words asking for a summary: "Summarise the interview" finds the interview, not a
+        # live blog's "Here is a summary".
+        what = about_article(query.question)
+        hits = self.retriever.search(what, 1, filters, self.retriever.embedder.embed([what])[0])
+        if not hits:
+            return None
+        s = self.settings
+        return period_answer(query.question, [self.index.articles[hits[0].chunk.article_id]], query.question_vector,
+                             self.passages, self.index.sentences, filters.for_store() if filters else None,
+                             s.overview_sentences, s.collection_lines, render("ARTICLE_HEAD"))
 
     def _chosen(self, answerer: str | None) -> Answerer:
         """The answerer a request names, or this assistant's own (which a caller may have handed in)."""

@@ -100,12 +100,42 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     return sorted((a for a in articles.values() if not by or a.publisher in by), key=lambda a: a.date or "")
 
 
+# "Summarise the article about the Gaza doctors", "Give me the gist of the interview": one article, picked by what
+# else the question says, not by a period or a publisher.
+_ONE_ARTICLE = re.compile(r"\b(?:the|this|that)\s+(?:\w+\s+){0,2}(?:article|piece|story|report|column|interview|"
+                          r"debate|blog|release|explainer|editorial|op-ed)\b(?!s)", re.IGNORECASE)
+_SUMMARY = frozenset(words("summary summarise summarize overview gist rundown recap sum"))
+
+
+def asks_one_article(question: str) -> bool:
+    """The question asks for the gist of one article, which its other words pick out.
+
+    >>> asks_one_article("Summarise the article about the Gaza doctors"), asks_one_article("Summarise the articles")
+    (True, False)
+    >>> asks_one_article("What did the report say about pay?"), asks_one_article("tl;dr of the interview")
+    (False, True)
+    """
+    return bool(_ONE_ARTICLE.search(question)) and bool(set(words(_TLDR.sub(" summary ", question))) & _SUMMARY)
+
+
+def about_article(question: str) -> str:
+    """What picks out the article ``question`` asks the gist of: its words but those asking for a summary.
+
+    >>> about_article("Can you give me a quick summary of the interview, please?")
+    'interview'
+    """
+    kept = [w for w in re.findall(r"[\w'’-]+", _TLDR.sub(" ", question))
+            if (found := set(words(w))) and not found & (_SUMMARY | _FRAMING)]
+    return " ".join(kept) or question
+
+
 def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
                   passages: Callable[[str], Sequence[Chunk]], sentences: SentenceStore,
-                  where: StoreFilter | None, per_article: int, most: int) -> Answer | None:
+                  where: StoreFilter | None, per_article: int, most: int, head: str = "") -> Answer | None:
     """The opening sentences of each of ``dated`` (at most ``most`` articles, those whose openings are most like
     the question, shown in date order), ``per_article`` each (one each for more than a few articles), in the
-    article's order, a line per article; None when the chat's filters (``where``) leave none of them."""
+    article's order, a line per article, under ``head`` (by default, what the question asked for); None when the
+    chat's filters (``where``) leave none of them."""
     shown = [(a, found) for a in dated if admits_article(where, a)
              and (found := openings(a, passages(a.id), sentences)[:per_article])]
     if not shown:
@@ -115,7 +145,7 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
         shown = [s for s in shown if s in best]
     if len(shown) > _IN_FULL:
         shown = [(a, found[:1]) for a, found in shown]
-    lines = [_head(question, dated, [a for a, _ in shown])]
+    lines = [head or _head(question, dated, [a for a, _ in shown])]
     citations: list[Citation] = []
     for article, quoted in shown:
         text = cited(quoted, citations)
