@@ -318,3 +318,20 @@ def test_a_failure_where_the_quotes_find_nothing_says_so_not_that_it_quotes(seed
     assert isinstance(answer, Answer) and answer.refused and not answer.citations, answer.as_dict()
     assert any("cut off" in n and "no sentence of the articles" in n for n in answer.notes), answer.notes
     assert not any("quotes the articles" in n for n in answer.notes), answer.notes
+
+
+def test_an_answer_holding_no_word_of_the_question_gives_way_to_the_quotes(seed_settings, seed_index, embedder):
+    # "What does Sarah say to patients whose operations are cancelled?" was answered with who she is: backed by
+    # its passage, but about something else, where the quotes' first sentence held the question's words.
+    question = "What happened to operations during the first strike?"
+    quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive")
+    assert "operations" in quoted.text.split("[1]")[0]
+    replies = {"YES\\nHundreds of thousands of junior doctors have joined picket lines across the country [1].": False,
+               "YES\\nMore than 4,000 operations are reportedly being rescheduled [1].": True}
+    for reply, kept in replies.items():
+        with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+            assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+            answer = assistant.ask(question)
+        assert (answer.answerer == "openai") == kept, answer
+        if not kept:
+            assert answer.text == quoted.text and render("LLM_OFF_TOPIC") in answer.notes

@@ -23,6 +23,7 @@ Preview(...) 'The BMA' ' said' ... Answer(text='The BMA said ... [1]', unsupport
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence, Union
@@ -35,7 +36,7 @@ from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, 
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.markers import claim
-from rag.ask.names import asks_identity, backing_text, names_given, names_in, speaks_of
+from rag.ask.names import asks_identity, backing_text, names_given, names_in, shares_a_word, speaks_of
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, as_asked, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
@@ -59,6 +60,7 @@ Piece = Union[str, Preview, Answer]
 # into more pieces (SmolLM2's: about 1.2x cl100k on this corpus), so the context budget keeps a margin.
 _TOKEN_MARGIN = 1.3
 _NONE = np.zeros(0, dtype=np.float32)  # a query with no vectors, for warming the model
+_WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
 
 
 class GenerativeAnswerer:
@@ -205,6 +207,10 @@ class GenerativeAnswerer:
             # word on the talks, and they pass the same rule or are a refusal.
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
+        if self.strays(query, result.text, fallback):
+            # "What does Sarah say to patients whose operations are cancelled?" answered with who she is.
+            log.info("%s model: its answer holds no word of %r", self.name, query.question[:80])
+            return _fall_back(fallback, render("LLM_OFF_TOPIC"))
         instead = self.off_kind(query, result.text, fallback, verdict)
         if instead is not None:
             return instead
@@ -216,6 +222,18 @@ class GenerativeAnswerer:
                           for n, rank in enumerate(result.cited, 1))
         return Answer(query.question, result.text, citations, False, notes, self.name, result.unsupported,
                       confidence=verdict)
+
+    @staticmethod
+    def strays(query: Query, text: str, fallback: Answer) -> bool:
+        """The answer holds no word of the question (names aside) where the quotes' first sentence does; not for a
+        follow-up ("why?" has no words to hold), a comparison or a two-part question, nor where it asks who or why
+        (a name or a reason is rarely in the question's words)."""
+        if query.context or query.sided or fallback.refused or expected_answer(query.question) == "name":
+            return False
+        if _WHY.match(query.question):
+            return False
+        first = claim(fallback.text.split("[1]")[0])
+        return not shares_a_word(query.question, text) and shares_a_word(query.question, first)
 
     def off_kind(self, query: Query, text: str, fallback: Answer, verdict: float | None) -> Answer | None:
         """The quotes, or a refusal, in place of an answer that gives no time, length of time or figure where the

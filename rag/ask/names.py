@@ -276,6 +276,21 @@ def speaks_of(question: str, near: str) -> bool:
     return not about or any(kin(t, w) for t in about for w in held)
 
 
+def shares_a_word(question: str, text: str) -> bool:
+    """``text`` holds a word of ``question`` other than its names and question words, or one derived from it (or
+    the question has none): an answer that holds none speaks of something else, unless it gives a name ("who")
+    or a reason ("why"), which the question cannot hold.
+
+    >>> shares_a_word("What does Ann Lee say to patients?", "Ann Lee is a doctor in Leeds.")
+    False
+    >>> shares_a_word("What does Ann Lee say to patients?", "She says patients come first.")
+    True
+    """
+    asked = set(words(question)) - {w for name in names_in(question) for w in words(name)}
+    held = set(words(text))
+    return not asked or any(kin(t, w) for t in asked for w in held)
+
+
 def topic_words(question: str) -> set[str]:
     """The words, besides names, of what a question asks someone said about: one of them must be near the
     sentences an answer rests on, so that "What did Hunt say about weekends?" is not answered by a quote of Hunt's
