@@ -46,15 +46,15 @@ def more_answer(question: str, said: str, articles: Mapping[str, Article],
     if last is None:
         return None
     article, after = last
-    told: list[tuple[Chunk, tuple[int, int]]] = []
+    told: dict[tuple[int, int], Chunk] = {}  # passages overlap: a sentence is cited to the first that holds it
     for chunk in passages(article.id):
         for span in chunk.sentences:
             text = article.text[span[0]:span[1]]
-            if (text not in said and states(text) and len(text.split()) >= _SHORTEST
-                    and span not in {s for _, s in told}):
-                told.append((chunk, span))
+            if span not in told and text not in said and states(text) and len(text.split()) >= _SHORTEST:
+                told[span] = chunk
     # What follows the last quote first; where the quote ended the article, what it opened with.
-    picked = ([(c, s) for c, s in told if s[0] >= after] or told)[:count]
+    order = [(c, s) for s, c in told.items()]
+    picked = ([(c, s) for c, s in order if s[0] >= after] or order)[:count]
     if not picked:
         return None
     chunks = list(dict.fromkeys(c.id for c, _ in picked))
