@@ -496,3 +496,18 @@ def test_a_length_of_time_does_not_count_other_things(embedder, seed_settings):
     assert checker.check(counted, [hit], {"live": article}).unsupported
     assert not checker.check("The junior doctors' strike in England lasted four days [1].", [hit],
                              {"live": article}).unsupported
+
+
+def test_a_sentence_cut_off_states_nothing(embedder, seed_settings):
+    # "What is Salford Royal?" was answered "Salford Royal NHS Foundation Trust is the chief executive of [1].":
+    # every word is in the passage, but the sentence stops before what it would say.
+    text = ("Talks resume\n\nHealth secretary Jeremy Hunt has now appointed Sir David Dalton, chief executive of "
+            "Salford Royal NHS Foundation Trust, to lead negotiations.")
+    spans = tuple(sentence_spans(text))
+    article = Article("talks", text, "Talks resume", date="2016-01-13")
+    hit = Hit(Chunk("talks#0", "talks", text, 0, len(text), spans), 1.0)
+    checker = Checker(embedder, seed_settings)
+    cut = "Salford Royal NHS Foundation Trust is the chief executive of [1]."
+    assert checker.check(cut, [hit], {"talks": article}).unsupported
+    whole = "Sir David Dalton is chief executive of Salford Royal NHS Foundation Trust [1]."
+    assert not checker.check(whole, [hit], {"talks": article}).unsupported

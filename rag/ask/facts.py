@@ -3,8 +3,8 @@
 A changed figure, a negation ("would not go ahead" against "would go ahead") and an added instruction ("..., so
 doctors must not go to work") all read as similar to both the claim's embedding and its words, so each is checked
 on its own: every number of the claim in the passage (and not a length of time there counting something else in
-the claim: "four strikes" from "the four-day strike"), the same negation as the sentence closest to it, no
-obligation word the passage lacks. Who it says acted must stand there too: its names, its plain lower-case
+the claim: "four strikes" from "the four-day strike"), no cut-off end ("... is the chief executive of."), the
+same negation as the sentence closest to it, no obligation word the passage lacks. Who it says acted must stand there too: its names, its plain lower-case
 subject, a named doer of its verb and the speaker of what it reports (``rag/ask/subject.py``).
 
 What the reader already knows is not a claim. The words a claim takes from the question count as given, as long
@@ -28,6 +28,9 @@ from rag.text.words import words
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+# A sentence cut off after a word that needs another ("... is the chief executive of."): it states nothing whole.
+_DANGLING = re.compile(r"\b(?:the|a|an|and|or|of|with|by|from|whose|its|their|his|her)\s*[.!?:;,]?[\"'”’]?\s*$",
+                       re.IGNORECASE)
 _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
                          re.IGNORECASE)
 
@@ -60,7 +63,7 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
         return False
-    if length_as_count(text, near or closest or passage):
+    if length_as_count(text, near or closest or passage) or _DANGLING.search(text):
         return False
     if asks(text) and not (quotes(text) and asks(closest or passage)):
         return False
