@@ -317,6 +317,10 @@ def test_tell_me_more_goes_on_from_the_last_quote(assistant):
                                               "return to the negotiating table [1].")))
     assert ended.answerer == "more" and "wholly unnecessary" not in ended.text
     assert ended.citations[0].article.title.startswith("Junior doctors strike: Gaza medics")
+    # A long sentence the model stopped early is known by its opening words.
+    cut = assistant.ask("tell me more", talk(("What happened to the talks?", "Conciliation talks between the BMA, "
+                                              "the government and NHS Employers crumbled last week [1].")))
+    assert cut.answerer == "more" and "crumbled" not in cut.text
     # An answer in the model's own words quotes no sentence to go on from: the answerers take the request.
     assert assistant.ask("Tell me more", talk(("Who is Hunt?", "He is the health secretary [1].")),
                          answerer="extractive").answerer != "more"

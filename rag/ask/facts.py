@@ -4,8 +4,9 @@ A changed figure, a negation ("would not go ahead" against "would go ahead") and
 doctors must not go to work") all read as similar to both the claim's embedding and its words, so each is checked
 on its own: every number of the claim in the passage (and not a length of time there counting something else in
 the claim: "four strikes" from "the four-day strike"), no cut-off end ("... is the chief executive of."), the
-same negation as the sentence closest to it, no obligation word the passage lacks. Who it says acted must stand there too: its names, its plain lower-case
-subject, a named doer of its verb and the speaker of what it reports (``rag/ask/subject.py``).
+same negation as the sentence closest to it, no obligation word the passage lacks. Who it says acted must stand
+there too: its names, its plain lower-case subject, a named doer of its verb and the speaker of what it reports
+(``rag/ask/subject.py``).
 
 What the reader already knows is not a claim. The words a claim takes from the question count as given, as long
 as it adds at least one word of the passage; a negation in the closest sentence counts only where its clause

@@ -28,6 +28,7 @@ _MORE = re.compile(
     re.IGNORECASE,
 )
 _SHORTEST = 4  # words a sentence needs to be told (a byline or a caption has fewer)
+_OPENING = 8  # opening words that stand for a whole sentence the last answer quoted in part
 
 
 def asks_more(question: str) -> bool:
@@ -50,7 +51,7 @@ def more_answer(question: str, said: str, articles: Mapping[str, Article],
     for chunk in passages(article.id):
         for span in chunk.sentences:
             text = article.text[span[0]:span[1]]
-            if span not in told and text not in said and states(text) and len(text.split()) >= _SHORTEST:
+            if span not in told and _quoted(text, said) < 0 and states(text) and len(text.split()) >= _SHORTEST:
                 told[span] = chunk
     # What follows the last quote first; where the quote ended the article, what it opened with.
     order = [(c, s) for s, c in told.items()]
@@ -75,7 +76,22 @@ def _last_quoted(said: str, articles: Mapping[str, Article], passages: Callable[
         for chunk in passages(article.id):
             for a, b in chunk.sentences:
                 text = article.text[a:b]
-                at = said.rfind(text) if len(text.split()) >= _SHORTEST else -1
+                at = _quoted(text, said) if len(text.split()) >= _SHORTEST else -1
                 if at >= 0 and (best is None or at > best[0] or (at == best[0] and b > best[2])):
                     best = (at, article, b)
     return None if best is None else (best[1], best[2])
+
+
+def _quoted(text: str, said: str) -> int:
+    """Where in ``said`` the sentence ``text`` was quoted, whole or by its opening words (a model often stops a
+    long sentence early: "... crumbled last week [1]."), or -1.
+
+    >>> _quoted("Talks crumbled last week, and so further action is planned for Tuesday.", "Talks crumbled last week.")
+    -1
+    >>> _quoted("Conciliation talks between the BMA and the Government crumbled last week, and so more is planned.",
+    ...         "Hello. Conciliation talks between the BMA and the Government crumbled last week.")
+    7
+    """
+    at = said.rfind(text)
+    opening = " ".join(text.split()[:_OPENING])
+    return at if at >= 0 or len(text.split()) <= _OPENING else said.rfind(opening)
