@@ -24,6 +24,7 @@ from rag.ask.check import Checker, citation_counts  # noqa: E402
 from rag.index.versions import load_index  # noqa: E402
 from rag.index.ingest import ingest  # noqa: E402
 from rag.ask.generate import Preview  # noqa: E402
+from rag.ask.names import shares_a_word  # noqa: E402
 from rag.ask.question import holds  # noqa: E402
 from rag.messages import render  # noqa: E402
 from rag.types import Answer  # noqa: E402
@@ -335,3 +336,15 @@ def test_an_answer_holding_no_word_of_the_question_gives_way_to_the_quotes(seed_
         assert (answer.answerer == "openai") == kept, answer
         if not kept:
             assert answer.text == quoted.text and render("LLM_OFF_TOPIC") in answer.notes
+    # A yes or no rarely holds the question's words: "Did the BMA accept Barclay's invitation?" is answered by the
+    # BMA saying he failed to attend.
+    whether = "Did operations go ahead during the first strike?"
+    chunk = assistant_for(seed_settings, seed_index, embedder).ask(whether, answerer="extractive").citations[0].chunk
+    text = seed_index.articles[chunk.article_id].text
+    other = next(text[a:b] for a, b in chunk.sentences
+                 if len(text[a:b].split()) > 6 and '"' not in text[a:b] and not shares_a_word(whether, text[a:b]))
+    reply = f"YES\\n{other.rstrip('.')} [1]."
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask(whether)
+    assert answer.answerer == "openai", answer.notes

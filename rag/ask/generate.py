@@ -60,7 +60,10 @@ Piece = Union[str, Preview, Answer]
 # into more pieces (SmolLM2's: about 1.2x cl100k on this corpus), so the context budget keeps a margin.
 _TOKEN_MARGIN = 1.3
 _NONE = np.zeros(0, dtype=np.float32)  # a query with no vectors, for warming the model
-_WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
+# A question asking why, or yes or no: its answer (a reason; "the BMA said Barclay failed to attend" for "Did the BMA
+# accept Barclay's invitation?") rarely holds the question's words.
+_WHY_OR_WHETHER = re.compile(r"^\s*(?:why|did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b",
+                             re.IGNORECASE)
 
 
 class GenerativeAnswerer:
@@ -226,11 +229,11 @@ class GenerativeAnswerer:
     @staticmethod
     def strays(query: Query, text: str, fallback: Answer) -> bool:
         """The answer holds no word of the question (names aside) where the quotes' first sentence does; not for a
-        follow-up ("why?" has no words to hold), a comparison or a two-part question, nor where it asks who or why
-        (a name or a reason is rarely in the question's words)."""
+        follow-up ("why?" has no words to hold), a comparison or a two-part question, nor where it asks who, why
+        or whether (a name, a reason or a yes or no is rarely in the question's words)."""
         if query.context or query.sided or fallback.refused or expected_answer(query.question) == "name":
             return False
-        if _WHY.match(query.question):
+        if _WHY_OR_WHETHER.match(query.question):
             return False
         first = claim(fallback.text.split("[1]")[0])
         return not shares_a_word(query.question, text) and shares_a_word(query.question, first)
