@@ -116,4 +116,3 @@ def length_as_count(claim: str, passage: str) -> bool:
 
     theirs = uses(passage)
     return any(False in as_length and theirs.get(f) == {True} for f, as_length in uses(claim).items())
-
