@@ -16,6 +16,13 @@ from rag.types import Answer, Article, Chunk, Citation, Hit
 from ui.html import answer_html
 
 
+
+def one_passage(article_id: str, text: str, date: str) -> tuple[Hit, dict[str, Article]]:
+    """An article that is one passage, titled by its first line: what a claim is checked against."""
+    article = Article(article_id, text, text.split("\n", 1)[0], date=date)
+    return Hit(Chunk(f"{article_id}#0", article_id, text, 0, len(text), tuple(sentence_spans(text))), 1.0), {
+        article_id: article}
+
 @pytest.fixture(scope="module")
 def setup(seed_settings, seed_index, embedder):
     from rag.ask.assistant import Assistant
@@ -356,15 +363,13 @@ def test_a_restated_sentence_is_found_when_a_byline_is_closer_in_meaning(embedde
     # "Who is Victoria Atkins?" answered "Victoria Atkins is the Health Secretary [1]." was rejected: the passage
     # sentence closest to the claim by meaning was the byline "Health correspondent", whose neighbours do not
     # name Atkins, though the passage's "Health Secretary Victoria Atkins said ..." holds every word of it.
-    text = ("Doctors begin longest strike\n\nNick Triggle\n\nHealth correspondent\n\nJunior doctors in England have "
-            "begun a six-day strike.\n\nNHS England urged patients to use 111 online.\n\nHealth Secretary Victoria "
-            "Atkins said the strike was deeply disappointing.")
-    spans = tuple(sentence_spans(text))
-    article = Article("bbc", text, "Doctors begin longest strike", date="2024-01-03")
-    hit = Hit(Chunk("bbc#0", "bbc", text, 0, len(text), spans), 1.0)
+    hit, articles = one_passage("bbc", "Doctors begin longest strike\n\nNick Triggle\n\nHealth correspondent\n\n"
+                                "Junior doctors in England have begun a six-day strike.\n\nNHS England urged patients "
+                                "to use 111 online.\n\nHealth Secretary Victoria Atkins said the strike was deeply "
+                                "disappointing.", "2024-01-03")
     checker = Checker(embedder, seed_settings)
-    assert not checker.check("Victoria Atkins is the Health Secretary [1].", [hit], {"bbc": article}).unsupported
-    assert checker.check("Steve Barclay is the Health Secretary [1].", [hit], {"bbc": article}).unsupported
+    assert not checker.check("Victoria Atkins is the Health Secretary [1].", [hit], articles).unsupported
+    assert checker.check("Steve Barclay is the Health Secretary [1].", [hit], articles).unsupported
 
 
 def test_a_negated_condition_denies_only_itself(setup, seed_index):
@@ -485,29 +490,22 @@ def test_a_claim_about_when_and_by_whom_an_article_was_published_is_backed_by_wh
 def test_a_length_of_time_does_not_count_other_things(embedder, seed_settings):
     # "How many strikes were there in total?" was answered "There were four strikes in total [1]." from a live
     # blog's "the first day of the four-day junior doctors' strike": the figure is the strike's length.
-    text = ("Strike day one - live\n\nClosing summary\n\nHere is a summary of the first day of the four-day junior "
-            "doctors' strike in England:\n\nTens of thousands of junior doctors walked out at 7am, the start of a "
-            "96-hour strike.\n\n2023-04-11")
-    spans = tuple(sentence_spans(text))
-    article = Article("live", text, "Strike day one - live", date="2023-04-11")
-    hit = Hit(Chunk("live#0", "live", text, 0, len(text), spans), 1.0)
+    hit, articles = one_passage("live", "Strike day one - live\n\nClosing summary\n\nHere is a summary of the first "
+                                "day of the four-day junior doctors' strike in England:\n\nTens of thousands of junior "
+                                "doctors walked out at 7am, the start of a 96-hour strike.\n\n2023-04-11", "2023-04-11")
     checker = Checker(embedder, seed_settings)
-    counted = "There were four junior doctors' strikes in England [1]."
-    assert checker.check(counted, [hit], {"live": article}).unsupported
-    assert not checker.check("The junior doctors' strike in England lasted four days [1].", [hit],
-                             {"live": article}).unsupported
+    assert checker.check("There were four junior doctors' strikes in England [1].", [hit], articles).unsupported
+    assert not checker.check("The junior doctors' strike in England lasted four days [1].", [hit], articles).unsupported
 
 
 def test_a_sentence_cut_off_states_nothing(embedder, seed_settings):
     # "What is Salford Royal?" was answered "Salford Royal NHS Foundation Trust is the chief executive of [1].":
     # every word is in the passage, but the sentence stops before what it would say.
-    text = ("Talks resume\n\nHealth secretary Jeremy Hunt has now appointed Sir David Dalton, chief executive of "
-            "Salford Royal NHS Foundation Trust, to lead negotiations.")
-    spans = tuple(sentence_spans(text))
-    article = Article("talks", text, "Talks resume", date="2016-01-13")
-    hit = Hit(Chunk("talks#0", "talks", text, 0, len(text), spans), 1.0)
+    hit, articles = one_passage("talks", "Talks resume\n\nHealth secretary Jeremy Hunt has now appointed Sir David "
+                                "Dalton, chief executive of Salford Royal NHS Foundation Trust, to lead negotiations.",
+                                "2016-01-13")
     checker = Checker(embedder, seed_settings)
     cut = "Salford Royal NHS Foundation Trust is the chief executive of [1]."
-    assert checker.check(cut, [hit], {"talks": article}).unsupported
+    assert checker.check(cut, [hit], articles).unsupported
     whole = "Sir David Dalton is chief executive of Salford Royal NHS Foundation Trust [1]."
-    assert not checker.check(whole, [hit], {"talks": article}).unsupported
+    assert not checker.check(whole, [hit], articles).unsupported

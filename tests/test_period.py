@@ -17,6 +17,14 @@ def assistant(seed_settings, embedder) -> Assistant:
     return Assistant.open(seed_settings, embedder)
 
 
+def told(tmp_path, embedder, files: dict[str, str], question: str):
+    """An assistant over an index of ``files``, its answer to ``question``, and that answer's head and lines."""
+    assistant = Assistant.open(indexed(tmp_path, files, embedder), embedder)
+    answer = assistant.ask(question)
+    head, *lines = answer.text.splitlines()
+    return assistant, answer, head, lines
+
+
 @pytest.mark.parametrize("text, period", [
     ("What happened on January 12, 2016?", "2016-01-12"),
     ("What happened on the 12th of January 2016?", "2016-01-12"),
@@ -102,13 +110,11 @@ def test_a_publisher_named_is_told_by_its_own_articles(assistant):
 
 
 def test_undated_articles_are_told_without_dates(tmp_path, embedder):
-    settings = indexed(tmp_path, {
+    _, answer, head, lines = told(tmp_path, embedder, {
         "bees.txt": "Honey bees\n\nA honey bee colony has one queen and thousands of workers. Worker bees build the "
                     "comb from wax.\n",
         "light.txt": "The lighthouse\n\nThe Lighthouse of Alexandria stood on the island of Pharos. An earthquake "
-                     "damaged the lighthouse in 956.\n"}, embedder)
-    answer = Assistant.open(settings, embedder).ask("Summarise the articles")
-    head, *lines = answer.text.splitlines()
+                     "damaged the lighthouse in 956.\n"}, "Summarise the articles")
     assert answer.answerer == "period" and "oldest" not in head and "2 of 2" in head
     assert len(lines) == 2 and not any("()" in line for line in lines)
 
@@ -167,14 +173,11 @@ def test_in_period_reads_partial_dates():
 def test_the_gist_of_one_article_is_its_opening(tmp_path, embedder):
     # "Summarise the debate in the Commons" was refused, and a question asking for "a summary of the interview"
     # matched a live blog's "Here is a summary" best: the article is picked by the question's other words.
-    settings = indexed(tmp_path, {
+    assistant, answer, head, lines = told(tmp_path, embedder, {
         "live.txt": "Strike day one - live\n\nHere is a summary of the first day of the strike. Doctors walked out "
                     "at 7am. Pickets formed outside the hospital.\n",
         "talk.txt": "A doctor on why she strikes\n\nThe Interview\n\nDr Ann Lee is a foundation doctor in Leeds. "
-                    "She will join the walkout in July.\n"}, embedder)
-    assistant = Assistant.open(settings, embedder)
-    answer = assistant.ask("Give me a summary of the interview")
-    head, *lines = answer.text.splitlines()
+                    "She will join the walkout in July.\n"}, "Give me a summary of the interview")
     assert answer.answerer == "period" and "most like your question" in head and len(lines) == 1
     assert {c.article.id for c in answer.citations} == {"talk"} and "Ann Lee" in lines[0]
     # A name no article mentions is refused, not given the nearest article.
