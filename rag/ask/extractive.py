@@ -20,14 +20,14 @@ import numpy as np
 from embeddings import Embedder
 from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
-from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, topic_words
+from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, speaks_of
 from rag.ask.question import Query, dated, expected_answer, gives, holds, years_in
 from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
 from rag.text.sentences import heading_asks, heading_over, speaker_label, states
-from rag.text.words import derived, kin, words
+from rag.text.words import derived, words
 from rag.types import Answer, Article, Citation, Hit
 
 
@@ -106,9 +106,7 @@ class ExtractiveAnswerer:
         word of what it asks someone said about, not only its neighbours."""
         text = articles[hits[candidate.hit_rank].chunk.article_id].text
         own = f"{candidate.text} {speaker_label(text, candidate.span)}"
-        held = set(words(own))
-        return names_given(query.question, own) and all(any(kin(t, w) for w in held)
-                                                        for t in topic_words(query.question))
+        return names_given(query.question, own) and speaks_of(query.question, own, every=True)
 
     @staticmethod
     def rests(query: Query, answer: Answer, articles: Mapping[str, Article]) -> bool:

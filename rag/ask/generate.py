@@ -38,7 +38,7 @@ from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.markers import claim
 from rag.ask.names import asks_identity, backing_text, names_given, names_in, shares_a_word, speaks_of
 from rag.ask.prompts import prompt
-from rag.ask.question import Query, as_asked, expected_answer, gives, holds, years_in
+from rag.ask.question import Query, as_asked, asks_whether, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import ANSWER_KINDS, render
@@ -60,10 +60,7 @@ Piece = Union[str, Preview, Answer]
 # into more pieces (SmolLM2's: about 1.2x cl100k on this corpus), so the context budget keeps a margin.
 _TOKEN_MARGIN = 1.3
 _NONE = np.zeros(0, dtype=np.float32)  # a query with no vectors, for warming the model
-# A question asking why, or yes or no: its answer (a reason; "the BMA said Barclay failed to attend" for "Did the BMA
-# accept Barclay's invitation?") rarely holds the question's words.
-_WHY_OR_WHETHER = re.compile(r"^\s*(?:why|did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b",
-                             re.IGNORECASE)
+_WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
 
 
 class GenerativeAnswerer:
@@ -233,7 +230,9 @@ class GenerativeAnswerer:
         or whether (a name, a reason or a yes or no is rarely in the question's words)."""
         if query.context or query.sided or fallback.refused or expected_answer(query.question) == "name":
             return False
-        if _WHY_OR_WHETHER.match(query.question):
+        if _WHY.match(query.question) or asks_whether(query.question):
+            # A reason, or a yes or no ("the BMA said Barclay failed to attend" for "Did the BMA accept Barclay's
+            # invitation?"), rarely holds the question's words.
             return False
         first = claim(fallback.text.split("[1]")[0])
         return not shares_a_word(query.question, text) and shares_a_word(query.question, first)

@@ -269,11 +269,13 @@ def names_given(question: str, near: str) -> bool:
     return _all_named(names, near) and gives_figures(question, near)
 
 
-def speaks_of(question: str, near: str) -> bool:
-    """``near`` holds a word of what the question asks someone said about, or one derived from it, if it asks so."""
+def speaks_of(question: str, near: str, every: bool = False) -> bool:
+    """``near`` holds a word of what the question asks someone said about (``every`` word of it, where asked), or
+    one derived from it, if it asks so."""
     about = topic_words(question)
     held = set(words(near)) if about else set()
-    return not about or any(kin(t, w) for t in about for w in held)
+    found = [any(kin(t, w) for w in held) for t in about]
+    return all(found) if every else not about or any(found)
 
 
 def shares_a_word(question: str, text: str) -> bool:

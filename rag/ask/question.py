@@ -64,11 +64,18 @@ def plain(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _UNSAFE.sub(" ", text))
 
 
+# The auxiliary that opens a yes-or-no question ("did the nurses strike").
+_AUXILIARY = r"did|does|do|is|are|was|were|has|have|had|can|could|will|would|should"
 # What makes typed words a question without its question mark: a question word anywhere ("on what date is the
-# strike"), or an opening auxiliary ("did the nurses strike").
-_ASKS_SOMETHING = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b|"
-                             r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b",
+# strike"), or an opening auxiliary.
+_ASKS_SOMETHING = re.compile(rf"\b(?:who|whom|whose|what|when|where|which|why|how)\b|^(?:{_AUXILIARY})\b",
                              re.IGNORECASE)
+_WHETHER = re.compile(rf"^\s*(?:{_AUXILIARY})\b", re.IGNORECASE)
+
+
+def asks_whether(question: str) -> bool:
+    """A yes-or-no question: ``asks_whether("Did the BMA accept the offer?")`` is True."""
+    return bool(_WHETHER.match(question))
 
 
 # A contraction typed without its apostrophe, as in a chat ("whos", "didnt"). "its" and the rarer "wont" and
