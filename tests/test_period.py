@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.ask.assistant import Assistant
-from rag.ask.period import digest_of, published_in
+from rag.ask.period import asks_one_article, digest_of, published_in
 from rag.ask.retrieve import Filters
 from conftest import indexed
 from rag.text.dateline import in_period, named_period
@@ -185,3 +185,27 @@ def test_the_gist_of_one_article_is_its_opening(tmp_path, embedder):
     # Of all the articles, or asking something of one, no single article is picked.
     assert assistant.ask("Summarise the articles").text.startswith("What the articles open with")
     assert assistant.ask("What did the interview say about July?", answerer="extractive").answerer != "period"
+
+
+def test_a_piece_named_by_its_kind_is_the_one_presenting_itself_so(tmp_path, embedder):
+    # "What does the opinion piece argue?" was refused, and "Give me the gist of the opinion piece" told the
+    # live blog, whose passages hold the word "opinion": a kind of piece is told by how a piece presents itself.
+    _, answer, head, lines = told(tmp_path, embedder, {
+        "live.txt": "Strike day one - live\n\nReaders sent us their opinion of the strike. Opinion pieces poured "
+                    "in. Doctors walked out at 7am.\n",
+        "view.txt": "I have worked in the NHS for twenty years\n\nEvery winter the wards fill by noon. The doctors "
+                    "who keep them open deserve a rise.\n",
+        "talk.txt": "A doctor on why she strikes\n\nThe Interview\n\nDr Ann Lee is a foundation doctor in Leeds. "
+                    "She will join the walkout in July.\n"}, "What does the opinion piece argue?")
+    assert answer.answerer == "period" and "most like your question" in head
+    assert {c.article.id for c in answer.citations} == {"view"} and "Every winter" in lines[0]
+
+
+@pytest.mark.parametrize("question, one", [
+    ("What's the interview about?", True),
+    ("What happened in the interview?", True),
+    ("What did the interview say about July?", False),  # asks something of it
+    ("What did the article say?", False),  # names no piece in particular
+])
+def test_a_question_on_a_named_piece_alone_asks_its_gist(question, one):
+    assert asks_one_article(question) is one

@@ -23,6 +23,7 @@ from rag.ask.ellipsis import read_in_talk
 from rag.ask.extractive import ExtractiveAnswerer
 from rag.ask.glossary import glossary_answer
 from rag.ask.overview import overview_answer, sides
+from rag.ask.genre import named_genre, of_genre
 from rag.ask.period import about_article, asks_one_article, digest_of, period_answer, published_in
 from rag.ask.question import Query
 from rag.errors import UsageError
@@ -207,13 +208,18 @@ class Assistant:
         if query.context or not asks_one_article(query.question) or self.extractive.unknown_names(query.question):
             return None
         # Searched without the words asking for a summary: "Summarise the interview" finds the interview, not a
-        # live blog's "Here is a summary".
-        what = about_article(query.question)
-        hits = self.retriever.search(what, 1, filters, self.retriever.embedder.embed([what])[0])
-        if not hits:
-            return None
+        # live blog's "Here is a summary". A kind of piece the question names is seldom in its passages: the
+        # pieces presenting themselves as of that kind are chosen among, where any are.
         s = self.settings
-        return period_answer(query.question, [self.index.articles[hits[0].chunk.article_id]], query.question_vector,
+        what = about_article(query.question)
+        genre = named_genre(query.question)
+        kind = {a.id for a in self.index.articles.values() if genre and of_genre(a, genre)}
+        vector = self.retriever.embedder.embed([what])[0]
+        hits = self.retriever.search(what, s.candidates if kind else 1, filters, vector)
+        hit = next((h for h in hits if not kind or h.chunk.article_id in kind), None)
+        if not hit:
+            return None
+        return period_answer(query.question, [self.index.articles[hit.chunk.article_id]], query.question_vector,
                              self.passages, self.index.sentences, filters.for_store() if filters else None,
                              s.overview_sentences, s.collection_lines, render("ARTICLE_HEAD"))
 

@@ -21,7 +21,7 @@ from embeddings import Embedder
 from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, speaks_of
-from rag.ask.question import Query, dated, expected_answer, gives, holds, years_in
+from rag.ask.question import Query, dated, expected_answer, gives, holds, sought_words, years_in
 from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
@@ -255,7 +255,7 @@ class ExtractiveAnswerer:
 
     def weights(self, query: Query) -> dict[str, float]:
         """Weight of each question word: rarer words weigh more; words only in the context weigh half."""
-        return {**self._idf(words(query.context), 0.5), **self._idf(words(query.question), 1.0)}
+        return {**self._idf(words(query.context), 0.5), **self._idf(sought_words(query.question), 1.0)}
 
     def _idf(self, terms: list[str], scale: float) -> dict[str, float]:
         n = max(self.lexical.size, 1)

@@ -105,17 +105,33 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
 _ONE_ARTICLE = re.compile(r"\b(?:the|this|that)\s+(?:\w+\s+){0,2}(?:article|piece|story|report|column|interview|"
                           r"debate|blog|release|explainer|editorial|op-ed)\b(?!s)", re.IGNORECASE)
 _SUMMARY = frozenset(words("summary summarise summarize overview gist rundown recap sum"))
+# What a piece does as a whole: "What does the opinion piece argue?", "What did the debate cover?".
+_GIST = frozenset(words("argue argues argued argument announce announces announced claim claims cover covers covered "
+                        "discuss discussed discusses "
+                        "point points message say says said"))
+# Words naming no piece in particular: "What did the article say?" asks about whatever the chat was on.
+_ANY_PIECE = frozenset(words("this that article piece story report"))
 
 
 def asks_one_article(question: str) -> bool:
-    """The question asks for the gist of one article, which its other words pick out.
+    """The question asks for the gist of one article, which its other words pick out: it asks for a summary, or
+    names a kind of piece ("the interview", "the opinion piece") and asks nothing but what it says.
 
     >>> asks_one_article("Summarise the article about the Gaza doctors"), asks_one_article("Summarise the articles")
     (True, False)
     >>> asks_one_article("What did the report say about pay?"), asks_one_article("tl;dr of the interview")
     (False, True)
+    >>> asks_one_article("What does the opinion piece argue?"), asks_one_article("What did the article say?")
+    (True, False)
     """
-    return bool(_ONE_ARTICLE.search(question)) and bool(set(words(_TLDR.sub(" summary ", question))) & _SUMMARY)
+    piece = _ONE_ARTICLE.search(question)
+    if not piece:
+        return False
+    asked = set(words(_TLDR.sub(" summary ", question)))
+    if asked & _SUMMARY:
+        return True
+    named = set(words(piece.group()))
+    return bool(named - _ANY_PIECE) and not asked - named - _FRAMING - _GIST
 
 
 def about_article(question: str) -> str:

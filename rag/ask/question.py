@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.ask.markers import claim
 from rag.text.dateline import MONTHS, WEEKDAYS
+from rag.text.words import words
 
 
 @dataclass(frozen=True)
@@ -181,10 +182,16 @@ def parts(question: str) -> list[str]:
     return pieces if len(pieces) > 1 else [question]
 
 
+# An "about" with nothing after it but a time asks what a thing is about, its cause: "What were the doctors
+# striking about in 2016?" ("Tell me about 2016" and "news about the strike" go on to what they ask about). It is
+# no word to look for in the articles.
+_STRANDED_ABOUT = re.compile(r"\babout(?=\s*(?:[?.!]*\s*$|(?:in|on|during|back in)\s+(?:\d|the\s+\d|[A-Z])))",
+                             re.IGNORECASE)
 # A question word asking for something in particular ("Why did they strike in 2016?", "How long ...", "What days
 # ..."), which a "How did they differ?" or "What happened?" does not.
-_PARTICULAR = re.compile(r"\b(?:why|when|where|who|whom|whose|which)\b|\bwhat\s+(?:dates?|days?|months?|times?)\b|"
-                         r"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w", re.IGNORECASE)
+_PARTICULAR = re.compile(rf"\b(?:why|when|where|who|whom|whose|which)\b|\bwhat\s+(?:dates?|days?|months?|times?)\b|"
+                         rf"\bhow\s+(?!(?:did|does|do|is|are|was|were|would|has|have)\b)\w|{_STRANDED_ABOUT.pattern}",
+                         re.IGNORECASE)
 
 
 def asks_particular(question: str) -> bool:
@@ -194,8 +201,19 @@ def asks_particular(question: str) -> bool:
     (True, False)
     >>> asks_particular("What days were the strikes in 2016?")
     True
+    >>> asks_particular("What were the doctors striking about in 2016?"), asks_particular("Tell me about 2016")
+    (True, False)
     """
     return bool(_PARTICULAR.search(question))
+
+
+def sought_words(question: str) -> list[str]:
+    """The words of ``question`` to look for in the articles: all of them but an "about" asking for a cause.
+
+    >>> sought_words("What was the strike about in 2023?"), sought_words("News about the strike")
+    (['strike', '2023'], ['news', 'about', 'strike'])
+    """
+    return words(_STRANDED_ABOUT.sub(" ", question))
 
 
 def compares(question: str) -> bool:
