@@ -72,6 +72,9 @@ _LONGEST = 4
 _DOING = re.compile(r"^(?:said|says|told|wrote|\w{3,}ed)$", re.IGNORECASE)
 # Words that stand between a doer and its verb ("Malawana also said", "NHS England has expressed").
 _BETWEEN = frozenset("has have had also then later recently previously now".split())
+# A verb going on ("The BMA is asking ..."), compared with the passage's use of it in another form ("asked").
+_PROGRESSIVE = frozenset("is are was were".split())
+_ONGOING = re.compile(r"^\w{3,}ing$", re.IGNORECASE)
 # Where a doer, read backwards from its verb, starts: punctuation, or a clause's first word.
 _CLAUSE = frozenset("and but that which who whom while as".split())
 _PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
@@ -121,18 +124,28 @@ def subject_agrees(claim: str, near: str) -> bool:
 
 def doer_agrees(claim: str, near: str) -> bool:
     """Whether ``near`` gives the claim's verb to the claim's subject: False only where every use of that verb in
-    ``near`` has a named doer (a capitalised word past a sentence's first) sharing no word with the subject."""
+    ``near`` (in any form: "is asking" and "asked" are one verb) has a named doer (a capitalised word past a
+    sentence's first) sharing no word with the subject.
+
+    >>> doer_agrees("The BMA is asking for cancer services to be exempt.", "NHS England asked the BMA to exempt them.")
+    False
+    """
     tokens = _TOKEN.findall(claim)[: _LONGEST + 3]
     at = next((i for i, t in enumerate(tokens) if t in _ENDS or _VERB.match(t)), None)
     if at is None or tokens[at] == ",":
         return True
+    doing = _DOING
     if tokens[at].lower() in _BETWEEN and at + 1 < len(tokens):
         at += 1
-    mine = set(words(" ".join(t for t in tokens[:at] if t.lower() not in _BETWEEN)))
-    if not mine or not _DOING.match(tokens[at]):
+    elif tokens[at].lower() in _PROGRESSIVE and at + 1 < len(tokens) and _ONGOING.match(tokens[at + 1]):
+        at, doing = at + 1, _ONGOING
+    mine = set(words(" ".join(t for t in tokens[:at] if t.lower() not in _BETWEEN | _PROGRESSIVE)))
+    if not mine or not doing.match(tokens[at]):
         return True
+    verb = words(tokens[at])
     passage = _PASSAGE_TOKEN.findall(near)
-    uses = [i for i, t in enumerate(passage) if t.lower() == tokens[at].lower()]
+    uses = [i for i, t in enumerate(passage)
+            if t.lower() == tokens[at].lower() or (_DOING.match(t) and words(t) == verb)]
     return not uses or any(_doer_is(mine, passage, i) for i in uses)
 
 
