@@ -211,6 +211,8 @@ TEMPLATES: dict[str, str] = {
     # Note: the question asks for a date, figure, length of time or name; the model's answer gives none, the quotes do.
     "LLM_OFF_KIND": "The model's answer gave no {kind} where the question asks for one, so this answer quotes the "
                     "articles instead.",
+    # Note: the model gave this conversation's earlier answer again, to another question.
+    "LLM_SAID_AGAIN": "The model gave the answer it had already given, so this answer quotes the articles instead.",
     # Note: the question asks what someone said about something; the model's answer rests on nothing near it.
     "LLM_OFF_TOPIC": "The model's answer spoke of something other than what the question asks about, so this answer "
                      "quotes the articles instead.",
@@ -342,6 +344,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "LLM_OFF_KIND": frozenset({"kind"}),
     "LLM_OFF_TOPIC": frozenset(),
+    "LLM_SAID_AGAIN": frozenset(),
     "LLM_UNSURE": frozenset(),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),

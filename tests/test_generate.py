@@ -348,3 +348,19 @@ def test_an_answer_holding_no_word_of_the_question_gives_way_to_the_quotes(seed_
         assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
         answer = assistant.ask(whether)
     assert answer.answerer == "openai", answer.notes
+
+
+def test_the_last_answer_given_again_gives_way_to_the_quotes(seed_settings, seed_index, embedder):
+    # Shown the conversation, the model gave "Who joined the doctors?" its last answer, on the picket lines; the
+    # quotes leave out what was said.
+    said = "Hundreds of thousands of junior doctors have joined picket lines across the country [1]."
+    history = [{"role": "user", "content": "What happened on the picket lines in 2016?"},
+               {"role": "assistant", "content": said}]
+    question = "Who joined the doctors?"
+    quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, history, answerer="extractive")
+    with CannedServer(sse_reply(delta(f"YES\\n{said}"), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        again = assistant.ask(question, history)
+        fresh = assistant.ask(question)  # the same answer, said for the first time, stands
+    assert again.text == quoted.text and render("LLM_SAID_AGAIN") in again.notes, again
+    assert fresh.answerer == "openai" and "picket lines" in fresh.text, fresh

@@ -35,7 +35,7 @@ from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
-from rag.ask.markers import claim
+from rag.ask.markers import claim, said_again
 from rag.ask.names import asks_identity, backing_text, names_given, names_in, shares_a_word, speaks_of
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, as_asked, asks_whether, expected_answer, gives, holds, years_in
@@ -207,6 +207,11 @@ class GenerativeAnswerer:
             # word on the talks, and they pass the same rule or are a refusal.
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
+        if said_again(result.text, query.said):
+            # "Who joined the doctors?" answered with the last answer, on the picket lines: the quotes leave out
+            # what was said.
+            log.info("%s model: it gave the conversation's earlier answer to %r", self.name, query.question[:80])
+            return _fall_back(fallback, render("LLM_SAID_AGAIN"), render("LLM_UNSUPPORTED_UNANSWERED"))
         if self.strays(query, result.text, fallback):
             # "What does Sarah say to patients whose operations are cancelled?" answered with who she is.
             log.info("%s model: its answer holds no word of %r", self.name, query.question[:80])

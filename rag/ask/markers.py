@@ -78,3 +78,17 @@ def cite(sentence: str, n: int) -> str:
     stop = re.search(r"[.!?]+$", sentence) or re.search(r"[.!?]+[\"'”’)]+$", sentence)
     end = stop.start() if stop else len(sentence)
     return f"{sentence[:end]} [{n}]{sentence[end:]}"
+
+
+def said_again(text: str, said: str) -> bool:
+    """Whether every sentence of the answer ``text`` is one the conversation already had (``said``, without its
+    markers): a small model shown the earlier turns may give its last answer to the next question.
+
+    >>> said_again("Doctors joined picket lines [1].", "Doctors joined picket lines. The strike began.")
+    True
+    >>> said_again("Nurses joined them [2].", "Doctors joined picket lines.")
+    False
+    """
+    seen = " ".join(said.lower().split())
+    found = [claim(s).lower() for s, _ in split_claims(text)]
+    return bool(seen) and bool(found) and all(f in seen for f in found)
