@@ -211,6 +211,9 @@ TEMPLATES: dict[str, str] = {
     # Note: the question asks for a date, figure, length of time or name; the model's answer gives none, the quotes do.
     "LLM_OFF_KIND": "The model's answer gave no {kind} where the question asks for one, so this answer quotes the "
                     "articles instead.",
+    # Note: asked when something started (or ended), the model's answer told only when it ended (or started).
+    "LLM_OTHER_END": "The model's answer told the other end of what the question asks about, its start or its end, so "
+                     "this answer quotes the articles instead.",
     # Note: the model gave this conversation's earlier answer again, to another question.
     "LLM_SAID_AGAIN": "The model gave the answer it had already given, so this answer quotes the articles instead.",
     # Note: the question asks what someone said about something; the model's answer rests on nothing near it.
@@ -345,6 +348,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_OFF_KIND": frozenset({"kind"}),
     "LLM_OFF_TOPIC": frozenset(),
     "LLM_SAID_AGAIN": frozenset(),
+    "LLM_OTHER_END": frozenset(),
     "LLM_UNSURE": frozenset(),
     "UNSUPPORTED": frozenset(),
     "CLI_CHECKED": frozenset(),

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[local]')")
 
-from conftest import CORPUS, ROOT, cli_env, write_corpus  # noqa: E402
+from conftest import CORPUS, ROOT, cli_env, indexed, write_corpus  # noqa: E402
 from llm_servers import CannedServer, LlamaServer, delta, free_port, packaged_gguf, sse_reply  # noqa: E402
 
 from rag.ask.assistant import Assistant  # noqa: E402
@@ -364,3 +364,22 @@ def test_the_last_answer_given_again_gives_way_to_the_quotes(seed_settings, seed
         fresh = assistant.ask(question)  # the same answer, said for the first time, stands
     assert again.text == quoted.text and render("LLM_SAID_AGAIN") in again.notes, again
     assert fresh.answerer == "openai" and "picket lines" in fresh.text, fresh
+
+
+def test_the_other_end_of_what_is_asked_about_is_no_answer(tmp_path, embedder):
+    # "When did the six-day strike start?" was answered with when it ended, by the model and first in the quotes.
+    settings = indexed(tmp_path, {"debate.txt": (
+        "Strike ends\n\nThe Minister: The six-day strike by junior doctors ended at 7am yesterday. Patients waited.\n\n"
+        "The next strike is planned. It starts at 7am on Wednesday 3 January and ends on Tuesday 9 January.\n")},
+        embedder)
+    index = load_index(settings)
+    question = "When did the six-day strike start?"
+    quoted = assistant_for(settings, index, embedder).ask(question, answerer="extractive")
+    assert "It starts at 7am" in quoted.text and "ended at 7am" not in quoted.text, quoted.text
+    reply = "YES\\nThe six-day strike by junior doctors ended at 7am yesterday [1]."
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(settings, index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask(question)
+        ended = assistant.ask("When did the six-day strike end?")
+    assert answer.text == quoted.text and render("LLM_OTHER_END") in answer.notes, answer
+    assert ended.answerer == "openai" and "ended at 7am" in ended.text, ended

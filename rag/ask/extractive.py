@@ -21,6 +21,7 @@ from embeddings import Embedder
 from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, speaks_of
+from rag.ask.bounds import other_end
 from rag.ask.question import Query, dated, expected_answer, gives, holds, sought_words, years_in
 from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
@@ -77,6 +78,8 @@ class ExtractiveAnswerer:
             return refusal(query, render("REFUSAL_APART", terms=" and ".join(as_written(query.question, apart))))
         weights = self.weights(query)
         candidates = self.score_sentences(query, hits, articles, weights)
+        # "When did the strike start?" is not answered by when it ended, where another sentence may tell.
+        candidates = [c for c in candidates if not other_end(query.question, c.text)] or candidates
         if not candidates or candidates[0].score < self.settings.refuse_below:
             return refusal(query, render("REFUSAL"), candidates[0].score if candidates else None)
         if query.parts:

@@ -31,6 +31,7 @@ from typing import Callable, Iterator, Mapping, Sequence, Union
 import numpy as np
 
 from embeddings import Embedder
+from rag.ask.bounds import other_end
 from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
@@ -216,6 +217,9 @@ class GenerativeAnswerer:
             # "What does Sarah say to patients whose operations are cancelled?" answered with who she is.
             log.info("%s model: its answer holds no word of %r", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"))
+        if not query.sided and other_end(query.question, claim(result.text)):
+            log.info("%s model: its answer tells the other end of what %r asks about", self.name, query.question[:80])
+            return _fall_back(fallback, render("LLM_OTHER_END"), render("LLM_UNSUPPORTED_UNANSWERED"))
         instead = self.off_kind(query, result.text, fallback, verdict)
         if instead is not None:
             return instead
