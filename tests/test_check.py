@@ -509,3 +509,18 @@ def test_a_sentence_cut_off_states_nothing(embedder, seed_settings):
     assert checker.check(cut, [hit], articles).unsupported
     whole = "Sir David Dalton is chief executive of Salford Royal NHS Foundation Trust [1]."
     assert not checker.check(whole, [hit], articles).unsupported
+
+
+def test_what_someone_is_stands_beside_their_name(embedder, seed_settings):
+    # "Who is Victoria Atkins?" was answered "Victoria Atkins is a junior doctor [1].": her name and "junior
+    # doctors" were both in the passage, apart.
+    hit, articles = one_passage("wire", "Doctors to strike\n\nJunior doctors in England will strike for six days. "
+                                "Health minister Victoria Atkins said she was disappointed. Sir Julian Hartley, chief "
+                                "executive of NHS Providers, said: \"Patients will suffer.\"", "2023-12-05")
+    checker = Checker(embedder, seed_settings)
+    assert checker.check("Victoria Atkins is a junior doctor [1].", [hit], articles).unsupported
+    assert not checker.check("Victoria Atkins is the health minister [1].", [hit], articles).unsupported
+    # A speaker and nothing said states nothing either.
+    assert checker.check("Sir Julian Hartley, chief executive of NHS Providers, said [1].", [hit], articles).unsupported
+    assert not checker.check("Sir Julian Hartley is chief executive of NHS Providers [1].", [hit],
+                             articles).unsupported

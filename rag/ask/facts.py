@@ -23,6 +23,7 @@ import re
 
 from rag.ask.figures import length_as_count
 from rag.ask.names import names_agree
+from rag.ask.roles import role_agrees
 from rag.ask.subject import doer_agrees, quote_speaker_agrees, speaker_agrees, subject_agrees
 from rag.text.sentences import asks, quotes
 from rag.text.words import words
@@ -32,6 +33,10 @@ _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|witho
 # A sentence cut off after a word that needs another ("... is the chief executive of."): it states nothing whole.
 _DANGLING = re.compile(r"\b(?:the|a|an|and|or|of|with|by|from|whose|its|their|his|her)\s*[.!?:;,]?[\"'”’]?\s*$",
                        re.IGNORECASE)
+# A speaker and a verb of saying, and nothing said: "Sir Julian Hartley, chief executive of NHS Providers, said."
+# ("Talks had failed, the BMA said." says what was said before its speaker.)
+_SAYS_NOTHING = re.compile(r"^\s*[^,]+(?:,[^,]+,)?\s+(?:said|says|told|added|stated|wrote)\s*[.!?:;]?\s*$",
+                           re.IGNORECASE)
 _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to|required to|urged?)\b",
                          re.IGNORECASE)
 
@@ -42,8 +47,9 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
     the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
     condemned"), the speaker that sentence names is the claim's ("Doctors say ...", not "Malawana said ..."), as is
-    the speaker of the passage sentence holding its quotation, and
-    it adds no obligation the passage does not state.
+    the speaker of the passage sentence holding its quotation, what it says a named person is stands beside the
+    name ("Victoria Atkins is a junior doctor" is no "Health minister Victoria Atkins"), and it adds no obligation
+    the passage does not state.
 
     >>> same_facts("Talks would go ahead.", "Talks would not go ahead.", "Talks would not go ahead.")
     False
@@ -64,7 +70,7 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
         return False
-    if length_as_count(text, near or closest or passage) or _DANGLING.search(text):
+    if length_as_count(text, near or closest or passage) or _DANGLING.search(text) or _SAYS_NOTHING.match(text):
         return False
     if asks(text) and not (quotes(text) and asks(closest or passage)):
         return False
@@ -74,7 +80,7 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
         return False
     if closest and not speaker_agrees(text, closest):
         return False
-    if not quote_speaker_agrees(text, passage):
+    if not quote_speaker_agrees(text, passage) or not role_agrees(text, passage):
         return False
     passage_obligations = {m.lower() for m in _OBLIGATION.findall(passage)}
     return all(m.lower() in passage_obligations for m in _OBLIGATION.findall(text))
