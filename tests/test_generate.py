@@ -383,3 +383,19 @@ def test_the_other_end_of_what_is_asked_about_is_no_answer(tmp_path, embedder):
         ended = assistant.ask("When did the six-day strike end?")
     assert answer.text == quoted.text and render("LLM_OTHER_END") in answer.notes, answer
     assert ended.answerer == "openai" and "ended at 7am" in ended.text, ended
+
+
+def test_an_answer_without_the_figure_asked_about_gives_way_to_the_quotes(seed_settings, seed_index, embedder):
+    # "What was the 8.8% increase?" was answered with the 35% the union sought: the figure picks out what is asked.
+    question = "What was the 11 per cent offer?"
+    quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive")
+    assert "11 per cent" in quoted.text.split("[1]")[0], quoted.text
+    replies = {"YES\\nThe BMA claims the new contract fails to protect junior doctors working long hours [1].": False,
+               "YES\\nThe Government points to its offer of an 11 per cent rise in basic pay [1].": True}
+    for reply, kept in replies.items():
+        with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+            assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+            answer = assistant.ask(question)
+        assert (answer.answerer == "openai") == kept, answer
+        if not kept:
+            assert answer.text == quoted.text and render("LLM_OFF_TOPIC") in answer.notes

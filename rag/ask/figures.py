@@ -79,6 +79,20 @@ def gives_figures(question: str, text: str) -> bool:
     return not wanted or {_plain(f) for f in wanted} <= figures_held(text)
 
 
+def drops_figures(question: str, text: str, other: str) -> bool:
+    """Whether ``text`` gives none of the figures ``question`` states where ``other`` (another answer's first
+    sentence) gives one: the figure picks out what is asked about ("What was the 8.8% increase?" is not answered by
+    the 35% the union sought).
+
+    >>> drops_figures("What was the 8.8% increase?", "The BMA sought 35%.", "Pay rose 8.8% on average.")
+    True
+    >>> drops_figures("What was the 8.8% increase?", "The BMA sought 35%.", "The BMA sought 35%.")
+    False
+    """
+    wanted = {_plain(f) for f in figures_in(question)}
+    return bool(wanted) and not wanted & figures_held(text) and bool(wanted & figures_held(other))
+
+
 def figures_held(text: str) -> set[str]:
     """The figures ``text`` gives, grouping and padding taken off, those up to twenty also where spelt out."""
     held = {_plain(m.group(0)) for m in _FIGURE.finditer(text)}

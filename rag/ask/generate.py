@@ -35,6 +35,7 @@ from rag.ask.bounds import other_end
 from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
+from rag.ask.figures import drops_figures
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.markers import claim, said_again
 from rag.ask.names import asks_identity, backing_text, names_given, names_in, shares_a_word, speaks_of
@@ -213,6 +214,9 @@ class GenerativeAnswerer:
             # what was said.
             log.info("%s model: it gave the conversation's earlier answer to %r", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_SAID_AGAIN"), render("LLM_UNSUPPORTED_UNANSWERED"))
+        if not query.sided and drops_figures(query.question, claim(result.text), _first_quote(fallback)):
+            log.info("%s model: its answer gives no figure %r states", self.name, query.question[:80])
+            return _fall_back(fallback, render("LLM_OFF_TOPIC"))
         if self.strays(query, result.text, fallback):
             # "What does Sarah say to patients whose operations are cancelled?" answered with who she is.
             log.info("%s model: its answer holds no word of %r", self.name, query.question[:80])
@@ -243,7 +247,7 @@ class GenerativeAnswerer:
             # A reason, or a yes or no ("the BMA said Barclay failed to attend" for "Did the BMA accept Barclay's
             # invitation?"), rarely holds the question's words.
             return False
-        first = claim(fallback.text.split("[1]")[0])
+        first = _first_quote(fallback)
         return not shares_a_word(query.question, text) and shares_a_word(query.question, first)
 
     def off_kind(self, query: Query, text: str, fallback: Answer, verdict: float | None) -> Answer | None:
@@ -351,6 +355,11 @@ def make_answerer(name: str, extractive: ExtractiveAnswerer, embedder: Embedder,
 
 def _p(probability: float | None) -> str:
     return "-" if probability is None else f"{probability:.3f}"
+
+
+def _first_quote(quoted: Answer) -> str:
+    """The first sentence the quotes give, without its marker ("" for a refusal)."""
+    return "" if quoted.refused else claim(quoted.text.split("[1]")[0])
 
 
 def _fall_back(extractive: Answer, note: str, unanswered: str | None = None) -> Answer:
