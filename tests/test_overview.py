@@ -23,6 +23,8 @@ def assistant(seed_settings, embedder) -> Assistant:
     ("The 2016 vs. 2023 disputes", ["2016", "2023"]),
     ("What is the difference between the two disputes?", ["2016 contract dispute", "2023 pay dispute"]),
     ("What do both disputes have in common?", ["2016 contract dispute", "2023 pay dispute"]),
+    ("what's the difference between the 2016 and 2023 reports", ["2016", "2023"]),
+    ("Compare the Independent and LabourList articles", ["The Independent", "LabourList"]),  # publishers
 ])
 def test_open_comparisons_name_their_sides(seed_index, question, labels):
     assert [label for label, _ in sides(question, seed_index.articles)] == labels
@@ -34,6 +36,7 @@ def test_open_comparisons_name_their_sides(seed_index, question, labels):
     "Compare pay in 2016 and 2023",  # "pay" is asked about: no facet is named, so "2023 pay" names no side
     "What did the 2016 and 2023 articles say about Hunt?",  # no comparison
     "Compare the 2016 disputes",  # one side
+    "How did the Independent and LabourList reports differ on pay?",  # names what to compare
     "Which disputes are covered?",
 ])
 def test_other_questions_are_left_to_the_answerers(seed_index, question):

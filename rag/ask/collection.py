@@ -17,7 +17,7 @@ was unsafe?") is not one of these: it goes to the answerers like any other.
 from __future__ import annotations
 
 import re
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from rag.ask.question import years_in
 from rag.index.vector_store import StoreFilter, admits_article
@@ -144,6 +144,11 @@ def _named(question: str, articles: Mapping[str, Article]) -> tuple[set[str], li
             if label_named(label, asked) and label not in labels:
                 labels.append(label)
     return set(years_in(question)), labels
+
+
+def publishers_named(asked: set[str], articles: Iterable[Article]) -> set[str]:
+    """The publishers of ``articles`` whose name, or short name in brackets, the question's words ``asked`` hold."""
+    return {p for p in {a.publisher for a in articles} if p and label_named(p, asked)}
 
 
 def label_named(label: str, asked: set[str]) -> bool:

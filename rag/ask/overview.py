@@ -23,6 +23,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from rag.ask.collection import publishers_named
 from rag.ask.question import asks_particular, compares, years_in
 from rag.index.sentence_store import SentenceStore
 from rag.index.vector_store import StoreFilter, admits_article
@@ -35,7 +36,8 @@ from rag.types import Answer, Article, Chunk, Citation
 _FRAMING = frozenset(words(
     "compare compared comparing comparison contrast contrasted differ differs differed difference differences "
     "different similar similarity similarities alike same between two three both each side sides versus vs "
-    "against common one ones other tell me please can could explain summarise summarize overview"))
+    "against common one ones other tell me please can could explain summarise summarize overview what's whats "
+    "report reports article articles piece pieces story stories coverage account accounts"))
 # "The 2016 vs 2023 disputes" sets its sides against each other without a word that compares.
 _VERSUS = re.compile(r"\b(?:versus|vs)\b", re.IGNORECASE)
 # How far into an article its gist is looked for: its opening sentences.
@@ -56,6 +58,11 @@ def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, lis
     named: list[tuple[str, list[Article]]] = []
     if len(years) > 1:
         named = [(y, [a for a in articles.values() if _of_year(a, y)]) for y in years]
+    elif not years and (publishers := publishers_named(set(words(question)), articles.values())):
+        # "Compare the Reuters and AP reports": each publisher's articles are a side.
+        named = [(p, [a for a in articles.values() if a.publisher == p])
+                 for p in sorted(publishers, key=lambda p: min(a.date or "" for a in articles.values()
+                                                               if a.publisher == p))]
     elif not years:  # "the two disputes" sets the facet's values side by side; "the 2016 disputes" does not
         asked = set(words(question))
         for name in dict.fromkeys(n for a in articles.values() for n, _ in a.facets):
@@ -72,7 +79,8 @@ def sides(question: str, articles: Mapping[str, Article]) -> list[tuple[str, lis
     # asks nothing more specific than the comparison itself.
     shared = set.intersection(*({w for a in arts for w in words(a.title)} for _, arts in named))
     asked = set(words(question))
-    left = asked - _FRAMING - set(years) - shared - facet_words(articles, asked)
+    left = asked - _FRAMING - set(years) - shared - facet_words(articles, asked) - {
+        w for label, _ in named for w in words(label)}
     return [] if left else named
 
 

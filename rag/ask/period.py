@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.ask.collection import label_named
+from rag.ask.collection import publishers_named
 from rag.ask.overview import cited, facet_words, openings
 from rag.ask.question import asks_particular
 from rag.index.sentence_store import SentenceStore
@@ -93,7 +93,7 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     if named_period(question) or asks_particular(question):
         return []
     asked = set(words(_TLDR.sub(" summary ", question)))
-    by = _publishers_named(asked, articles.values())
+    by = publishers_named(asked, articles.values())
     left = asked - _FRAMING - _DIGEST - facet_words(articles, asked) - {w for p in by for w in words(p)}
     if not (asked & _DIGEST or by) or left - _topic(tuple(a.title for a in articles.values())):
         return []
@@ -170,11 +170,6 @@ def period_answer(question: str, dated: Sequence[Article], vector: np.ndarray,
     return Answer(question, "\n".join(lines), tuple(citations), False, (), "period")
 
 
-def _publishers_named(asked: set[str], articles: Iterable[Article]) -> set[str]:
-    """The publishers of ``articles`` whose name, or short name in brackets, the question's words ``asked`` hold."""
-    return {p for p in {a.publisher for a in articles} if p and label_named(p, asked)}
-
-
 def _head(question: str, dated: Sequence[Article], shown: Sequence[Article]) -> str:
     """What the digest tells: the articles of the period ``question`` names, or of the publishers it names, or all
     of them (how many of ``dated`` are ``shown``, and in which order where they have dates)."""
@@ -183,7 +178,7 @@ def _head(question: str, dated: Sequence[Article], shown: Sequence[Article]) -> 
         period, named = period_named
         return render("PERIOD_HEAD", when=f"{'on' if period.count('-') == 2 else 'in'} {named}")
     asked = set(words(question))
-    by = sorted(_publishers_named(asked, dated))
+    by = sorted(publishers_named(asked, dated))
     whose = render("DIGEST_BY", publishers=" and ".join(by)) if by else render("DIGEST_ALL")
     order = render("DIGEST_OLDEST") if any(a.date for a in shown) else ""
     return render("DIGEST_HEAD", whose=whose, order=order, shown=len(shown), total=len(dated))
