@@ -524,3 +524,15 @@ def test_what_someone_is_stands_beside_their_name(embedder, seed_settings):
     assert checker.check("Sir Julian Hartley, chief executive of NHS Providers, said [1].", [hit], articles).unsupported
     assert not checker.check("Sir Julian Hartley is chief executive of NHS Providers [1].", [hit],
                              articles).unsupported
+
+
+def test_a_figure_keeps_what_it_counts(embedder, seed_settings):
+    # "How many people blamed doctors for the dispute?" was answered "64 per cent of people blamed doctors [1].":
+    # the passage's 64 per cent blamed the Government, its 13 per cent the doctors.
+    hit, articles = one_passage("poll", "Poll\n\nAt the time of the walkout doctors received strong public support, "
+                                "with 64 per cent of people blaming the Government for the dispute and 13 per cent "
+                                "blaming doctors, according to a poll.", "2016-01-13")
+    checker = Checker(embedder, seed_settings)
+    assert checker.check("64 per cent of people blamed doctors for the dispute [1].", [hit], articles).unsupported
+    assert not checker.check("13 per cent of people blamed doctors [1].", [hit], articles).unsupported
+    assert not checker.check("64 per cent of people blamed the Government [1].", [hit], articles).unsupported

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from rag.ask.figures import length_as_count
+from rag.ask.figures import figure_swapped, length_as_count
 from rag.ask.names import names_agree
 from rag.ask.roles import role_agrees
 from rag.ask.subject import doer_agrees, quote_speaker_agrees, speaker_agrees, subject_agrees
@@ -70,7 +70,9 @@ def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
     """
     if not set(_NUMBER.findall(text)) <= set(_NUMBER.findall(passage)):
         return False
-    if length_as_count(text, near or closest or passage) or _DANGLING.search(text) or _SAYS_NOTHING.match(text):
+    if length_as_count(text, near or closest or passage) or figure_swapped(text, near or closest or passage):
+        return False
+    if _DANGLING.search(text) or _SAYS_NOTHING.match(text):
         return False
     if asks(text) and not (quotes(text) and asks(closest or passage)):
         return False

@@ -19,6 +19,7 @@ import re
 from typing import Mapping, Sequence
 
 from rag.ask.question import years_in
+from rag.text.words import words
 from rag.types import Article, Hit
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
@@ -130,3 +131,48 @@ def length_as_count(claim: str, passage: str) -> bool:
 
     theirs = uses(passage)
     return any(False in as_length and theirs.get(f) == {True} for f, as_length in uses(claim).items())
+
+
+# How many words after a figure say what it counts ("64 per cent of people blaming the Government"); in a claim,
+# what it counts ends sooner, at a preposition or a comma ("a 35% rise in pay for the doctors" counts a rise).
+_COUNTS = 6
+_COUNTED = 4
+_COUNT_ENDS = re.compile(r"[,;:.!?()]|\b(?:in|for|to|by|at|on|from|over|during|since|between|than|with|after|"
+                         r"before|as|when|while|because)\b", re.IGNORECASE)
+# Words that say a figure is a share, of anyone ("13 per cent" of people is "13 per cent of people").
+_UNITS = frozenset(words("per cent percent people"))
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def figure_swapped(claim: str, passage: str) -> bool:
+    """Whether ``claim`` gives one of ``passage``'s figures what the passage says of another: what the figure
+    counts in the claim is missing after it in the passage but follows another figure there. "64 per cent of
+    people blamed doctors" does not follow from "64 per cent of people blaming the Government ... and 13 per cent
+    blaming doctors", where every word and figure is. Years count nothing.
+
+    >>> passage = "64 per cent of people blamed the Government and 13 per cent blamed doctors."
+    >>> figure_swapped("64 per cent of people blamed doctors.", passage)
+    True
+    >>> figure_swapped("13 per cent blamed doctors.", passage), figure_swapped("64 per cent blamed it.", passage)
+    (False, False)
+    """
+    theirs = _after_figures(passage, _COUNTS)
+    for figure, mine in _after_figures(claim, _COUNTED, _COUNT_ENDS):
+        same = [after for f, after in theirs if f == figure]
+        others = set().union(*(after for f, after in theirs if f != figure))
+        if same and all((mine - after) & others for after in same):
+            return True
+    return False
+
+
+def _after_figures(text: str, most: int, ends: re.Pattern[str] | None = None) -> list[tuple[str, set[str]]]:
+    """Each figure of ``text`` but a year, with up to ``most`` words that follow it, units aside, up to the next
+    figure or to what ``ends`` finds first (what it counts)."""
+    found = [m for m in _USE.finditer(text) if not _YEAR.fullmatch(m.group(1))]
+    out = []
+    for i, m in enumerate(found):
+        after = text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)]
+        stop = ends.search(after) if ends else None
+        out.append((_plain(m.group(1)), set([w for w in words(after[:stop.start()] if stop else after)
+                                             if w not in _UNITS][:most])))
+    return out
