@@ -324,3 +324,16 @@ def test_tell_me_more_goes_on_from_the_last_quote(assistant):
     # An answer in the model's own words quotes no sentence to go on from: the answerers take the request.
     assert assistant.ask("Tell me more", talk(("Who is Hunt?", "He is the health secretary [1].")),
                          answerer="extractive").answerer != "more"
+
+
+def test_a_quotation_running_on_is_its_speakers(tmp_path, embedder):
+    # "What did Johann Malawana say about the talks?" was refused: his "Our door is open to talks ..." follows the
+    # sentence that names him, and names no one itself.
+    report = ("Doctors strike\n\nJunior doctors walked out today. Pickets formed outside hospitals across England.\n\n"
+              "“Junior doctors feel they have been left with no option but to take this action,” said Johann "
+              "Malawana, chair of the junior doctors committee. “Our door is open to talks, but the government "
+              "must address our concerns around safe working patterns”.\n\n"
+              "Ministers said the contract would be imposed in August.\n")
+    settings = indexed(tmp_path, {"report.txt": report}, embedder, answerer="extractive")
+    answer = Assistant.open(settings, embedder).ask("What did Johann Malawana say about the talks?")
+    assert not answer.refused and "Our door is open to talks" in answer.text, answer.text

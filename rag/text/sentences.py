@@ -84,7 +84,7 @@ def speaker_over(text: str, span: tuple[int, int], most_words: int = 150) -> str
 def speaker_label(text: str, span: tuple[int, int]) -> str:
     """In a transcript (two or more paragraphs open with a speaker's label), the label of the turn holding
     ``text[span]``: the last one at or above its paragraph, since a turn runs on over paragraphs that have none.
-    Else "".
+    Else who speaks a quotation running on from the sentence before (``quoted_speaker``), or "".
 
     >>> text = "Ann Lee (Lab): Will she meet them?\\n\\nJo Bell: Yes. I said so.\\n\\nMy door is open."
     >>> speaker_label(text, (62, 78)), speaker_label("Jo Bell: Yes.\\n\\nI said so.", (15, 24))
@@ -92,7 +92,29 @@ def speaker_label(text: str, span: tuple[int, int]) -> str:
     """
     turn = turn_over(text, span)
     match = _LABEL.match(text, *turn) if turn else None
-    return match.group(1) if match else ""
+    return match.group(1) if match else quoted_speaker(text, span)
+
+
+# A quotation's attribution after it: '..., ” said Johann Malawana, chair of ...' (or "..., ” Malawana said").
+_ATTRIBUTED = re.compile(r"[”\"],?\s+(?:(?:said|says|added|adds|wrote|writes|told \w+)\s+((?:Mr |Mrs |Ms |Dr |Sir )?"
+                         r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})|((?:[A-Z][\w'’-]+\s+){0,3}[A-Z][\w'’-]+)\s+"
+                         r"(?:said|says|added|adds|wrote|writes))")
+
+
+def quoted_speaker(text: str, span: tuple[int, int]) -> str:
+    """Who speaks a quotation that runs on from the sentence before it in its paragraph, where that sentence says
+    who spoke its own quotation; else "".
+
+    >>> text = "“We had no option,” said Johann Malawana, chair of the committee. “Our door is open.”"
+    >>> quoted_speaker(text, (66, 85)), quoted_speaker(text, (0, 65))
+    ('Johann Malawana', '')
+    """
+    if not text[span[0]:span[1]].startswith(("“", '"')):
+        return ""
+    paragraph = text.rfind("\n", 0, span[0]) + 1
+    before = [s for s in sentence_spans(text, paragraph, span[0]) if s[1] <= span[0]]
+    found = _ATTRIBUTED.search(text, *before[-1]) if before else None
+    return (found.group(1) or found.group(2)) if found else ""
 
 
 def turn_over(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
