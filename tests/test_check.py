@@ -536,3 +536,15 @@ def test_a_figure_keeps_what_it_counts(embedder, seed_settings):
     assert checker.check("64 per cent of people blamed doctors for the dispute [1].", [hit], articles).unsupported
     assert not checker.check("13 per cent of people blamed doctors [1].", [hit], articles).unsupported
     assert not checker.check("64 per cent of people blamed the Government [1].", [hit], articles).unsupported
+
+
+def test_a_thought_is_given_to_whom_the_passage_gives_it(embedder, seed_settings):
+    # "What do midwives think?" was answered "Midwives think junior doctors will be joined by midwives and student
+    # nurses [1].", on "Junior doctors were expecting to be joined by midwives and student nurses."
+    hit, articles = one_passage("picket", "Pickets\n\nA lively picket at Kings College Hospital. Junior doctors were "
+                                "expecting to be joined by midwives and student nurses.", "2016-02-10")
+    checker = Checker(embedder, seed_settings)
+    claim = "Midwives think junior doctors will be joined by midwives and student nurses [1]."
+    assert checker.check(claim, [hit], articles).unsupported
+    assert not checker.check("Junior doctors were expecting to be joined by midwives and student nurses [1].",
+                             [hit], articles).unsupported

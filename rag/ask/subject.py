@@ -171,22 +171,45 @@ def _doer_is(mine: set[str], passage: list[str], verb: int) -> bool:
 def speaker_agrees(claim: str, closest: str) -> bool:
     """Whether the claim's speaker ("X said ...", "X, chair of Y, said ...") is who says it in ``closest``, the
     passage sentence it restates: False only where that sentence says who speaks (a verb of saying with someone
-    other than a pronoun beside it) and none of them shares a word or an acronym with the claim's speaker."""
-    tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
-    said = next((i for i, t in enumerate(tokens) if _SAYING.match(t)), None)
-    if said is None:
+    other than a pronoun beside it) and none of them shares a word or an acronym with the claim's speaker. Who
+    thinks or expects something counts as who says it ("Midwives think ..." is not "Junior doctors were expecting").
+
+    >>> speaker_agrees("Midwives think doctors will be joined by midwives.",
+    ...                "Junior doctors were expecting to be joined by midwives.")
+    False
+    """
+    speaker = _claimed_speaker(claim, _SAYING_OR_THINKING)
+    if not speaker:
         return True
+    mine = _named(" ".join(speaker))
+    passage = _PASSAGE_TOKEN.findall(closest)
+    speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if _SAYING_OR_THINKING.match(t)
+                or _EXPECTING.match(t)]
+    known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
+    return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
+
+
+def _claimed_speaker(claim: str, verbs: re.Pattern[str]) -> list[str]:
+    """The speaker of a plain "X said ..." claim ("X, chair of Y, said ..."), the verb one ``verbs`` matches; []
+    where the verb belongs to a clause, follows a quote ("...," said X), or there is none."""
+    tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
+    said = next((i for i, t in enumerate(tokens) if verbs.match(t)), None)
+    if said is None:
+        return []
     cut = tokens.index(",") if "," in tokens[:said] else said
     speaker = [t for t in tokens[:cut] if t.lower() not in _BETWEEN]
     if (not speaker or len(speaker) > _LONGEST
             or tokens[said - 1] not in (",", speaker[-1]) and tokens[said - 1].lower() not in _BETWEEN):
-        return True  # no plain "X said": the verb belongs to a clause, or follows a quote ("...," said X)
-    mine = _named(" ".join(speaker))
-    passage = _PASSAGE_TOKEN.findall(closest)
-    speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if _SAYING.match(t)]
-    known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
-    return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
+        return []
+    return speaker
 
+
+# Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...", and how a passage
+# may give them ("Junior doctors were expecting to be joined by midwives": the doctors', not the midwives').
+_EXPECTING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
+                        r"feeling)$", re.I)
+_SAYING_OR_THINKING = re.compile(rf"{_SAYING.pattern[:-2]}|think|thinks|thought|believe|believes|believed|feel|"
+                                 r"feels|felt)$", re.I)
 
 # A claim's quotation: words between quotation marks, two or more, as the passage writes them.
 _QUOTATION = re.compile(r"[\"“]([^\"“”]+?)[\"”]")
