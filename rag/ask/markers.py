@@ -16,8 +16,12 @@ import re
 from typing import Mapping
 
 from rag.text.sentences import sentence_spans
+from rag.text.words import words
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A sentence of this many words or more counts as said where one sentence said lacks at most one in this many.
+_SAID_WORDS = 4
+_SAID_MISSING = 5
 # "said. [1]" -> "said [1]."; a full stop the model wrote after the marker too ("said. [1].") goes.
 _MARKERS_AFTER_END = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)(?:\s*[.!?](?![\w.]))?")
 # "said [1].." -> "said [1].": a marker's sentence ends once.
@@ -89,6 +93,26 @@ def said_again(text: str, said: str) -> bool:
     >>> said_again("Nurses joined them [2].", "Doctors joined picket lines.")
     False
     """
-    seen = " ".join(said.lower().split())
-    found = [claim(s).lower() for s, _ in split_claims(text)]
-    return bool(seen) and bool(found) and all(f in seen for f in found)
+    found = [claim(s) for s, _ in split_claims(text)]
+    return bool(found) and all(already_said(f, said) for f in found)
+
+
+def already_said(sentence: str, said: str) -> bool:
+    """Whether ``said`` (what the assistant said, without markers) holds ``sentence``, as written or nearly:
+    a model restating an article's sentence drops an opening "Now" or changes its quotation marks, and a
+    sentence of four words or more whose words one sentence of ``said`` nearly all holds counts as said.
+
+    >>> already_said("Now the committee has vowed to act with a “single purpose”.",
+    ...              'The committee has vowed to act with a "single purpose" [1].')
+    True
+    >>> already_said("The committee has vowed to strike on Monday.", "The committee has vowed to act on Monday.")
+    False
+    """
+    if not said:
+        return False
+    if " ".join(sentence.split()) in said:
+        return True
+    mine = set(words(sentence))
+    if len(mine) < _SAID_WORDS:
+        return False
+    return any(len(mine - set(words(said[a:b]))) <= len(mine) // _SAID_MISSING for a, b in sentence_spans(said))
