@@ -23,7 +23,6 @@ Preview(...) 'The BMA' ' said' ... Answer(text='The BMA said ... [1]', unsupport
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, Sequence, Union
@@ -31,16 +30,15 @@ from typing import Callable, Iterator, Mapping, Sequence, Union
 import numpy as np
 
 from embeddings import Embedder
-from rag.ask.bounds import other_end
 from rag.ask.check import Checker
 from rag.ask.evidence import Excerpt, Ranked, across_articles, block, excerpts, focus, interleave, passage
 from rag.ask.extractive import ExtractiveAnswerer, refusal
-from rag.ask.figures import drops_figures
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
-from rag.ask.markers import claim, said_again
-from rag.ask.names import asks_identity, backing_text, names_given, names_in, shares_a_word, speaks_of
+from rag.ask.instead import instead_of
+from rag.ask.markers import claim
+from rag.ask.names import asks_identity, backing_text, names_given, names_in, speaks_of
 from rag.ask.prompts import prompt
-from rag.ask.question import Query, as_asked, asks_whether, expected_answer, gives, holds, years_in
+from rag.ask.question import Query, as_asked, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import ANSWER_KINDS, render
@@ -62,7 +60,6 @@ Piece = Union[str, Preview, Answer]
 # into more pieces (SmolLM2's: about 1.2x cl100k on this corpus), so the context budget keeps a margin.
 _TOKEN_MARGIN = 1.3
 _NONE = np.zeros(0, dtype=np.float32)  # a query with no vectors, for warming the model
-_WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
 
 
 class GenerativeAnswerer:
@@ -209,21 +206,11 @@ class GenerativeAnswerer:
             # word on the talks, and they pass the same rule or are a refusal.
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
-        if said_again(result.text, query.said):
-            # "Who joined the doctors?" answered with the last answer, on the picket lines: the quotes leave out
-            # what was said.
-            log.info("%s model: it gave the conversation's earlier answer to %r", self.name, query.question[:80])
-            return _fall_back(fallback, render("LLM_SAID_AGAIN"), render("LLM_UNSUPPORTED_UNANSWERED"))
-        if not query.sided and drops_figures(query.question, claim(result.text), _first_quote(fallback)):
-            log.info("%s model: its answer gives no figure %r states", self.name, query.question[:80])
-            return _fall_back(fallback, render("LLM_OFF_TOPIC"))
-        if self.strays(query, result.text, fallback):
-            # "What does Sarah say to patients whose operations are cancelled?" answered with who she is.
-            log.info("%s model: its answer holds no word of %r", self.name, query.question[:80])
-            return _fall_back(fallback, render("LLM_OFF_TOPIC"))
-        if not query.sided and other_end(query.question, claim(result.text)):
-            log.info("%s model: its answer tells the other end of what %r asks about", self.name, query.question[:80])
-            return _fall_back(fallback, render("LLM_OTHER_END"), render("LLM_UNSUPPORTED_UNANSWERED"))
+        missed = instead_of(query, result.text, fallback)
+        if missed:
+            # "Who joined the doctors?" answered with the last answer, "When did it start?" with when it ended, ...
+            log.info("%s model: %s, for %r", self.name, missed, query.question[:80])
+            return _fall_back(fallback, render(missed), render("LLM_UNSUPPORTED_UNANSWERED"))
         instead = self.off_kind(query, result.text, fallback, verdict)
         if instead is not None:
             return instead
@@ -235,20 +222,6 @@ class GenerativeAnswerer:
                           for n, rank in enumerate(result.cited, 1))
         return Answer(query.question, result.text, citations, False, notes, self.name, result.unsupported,
                       confidence=verdict)
-
-    @staticmethod
-    def strays(query: Query, text: str, fallback: Answer) -> bool:
-        """The answer holds no word of the question (names aside) where the quotes' first sentence does; not for a
-        follow-up ("why?" has no words to hold), a comparison or a two-part question, nor where it asks who, why
-        or whether (a name, a reason or a yes or no is rarely in the question's words)."""
-        if query.context or query.sided or fallback.refused or expected_answer(query.question) == "name":
-            return False
-        if _WHY.match(query.question) or asks_whether(query.question):
-            # A reason, or a yes or no ("the BMA said Barclay failed to attend" for "Did the BMA accept Barclay's
-            # invitation?"), rarely holds the question's words.
-            return False
-        first = _first_quote(fallback)
-        return not shares_a_word(query.question, text) and shares_a_word(query.question, first)
 
     def off_kind(self, query: Query, text: str, fallback: Answer, verdict: float | None) -> Answer | None:
         """The quotes, or a refusal, in place of an answer that gives no time, length of time or figure where the
@@ -355,11 +328,6 @@ def make_answerer(name: str, extractive: ExtractiveAnswerer, embedder: Embedder,
 
 def _p(probability: float | None) -> str:
     return "-" if probability is None else f"{probability:.3f}"
-
-
-def _first_quote(quoted: Answer) -> str:
-    """The first sentence the quotes give, without its marker ("" for a refusal)."""
-    return "" if quoted.refused else claim(quoted.text.split("[1]")[0])
 
 
 def _fall_back(extractive: Answer, note: str, unanswered: str | None = None) -> Answer:
