@@ -107,8 +107,7 @@ _ONE_ARTICLE = re.compile(r"\b(?:the|this|that)\s+(?:\w+\s+){0,2}(?:article|piec
 _SUMMARY = frozenset(words("summary summarise summarize overview gist rundown recap sum"))
 # What a piece does as a whole: "What does the opinion piece argue?", "What did the debate cover?".
 _GIST = frozenset(words("argue argues argued argument announce announces announced claim claims cover covers covered "
-                        "discuss discussed discusses "
-                        "point points message say says said"))
+                        "discuss discussed discusses point points message say says said"))
 # Words naming no piece in particular: "What did the article say?" asks about whatever the chat was on.
 _ANY_PIECE = frozenset(words("this that article piece story report"))
 

@@ -185,7 +185,7 @@ def parts(question: str) -> list[str]:
 # An "about" with nothing after it but a time asks what a thing is about, its cause: "What were the doctors
 # striking about in 2016?" ("Tell me about 2016" and "news about the strike" go on to what they ask about). It is
 # no word to look for in the articles.
-_STRANDED_ABOUT = re.compile(r"\babout(?=\s*(?:[?.!]*\s*$|(?:in|on|during|back in)\s+(?:\d|the\s+\d|[A-Z])))",
+_STRANDED_ABOUT = re.compile(r"\babout(?=\s*(?:[?.!]*\s*$|(?:in|on|during|back in)\s+(?:\d|the\s+\d|(?-i:[A-Z]))))",
                              re.IGNORECASE)
 # A question word asking for something in particular ("Why did they strike in 2016?", "How long ...", "What days
 # ..."), which a "How did they differ?" or "What happened?" does not.
@@ -202,6 +202,8 @@ def asks_particular(question: str) -> bool:
     >>> asks_particular("What days were the strikes in 2016?")
     True
     >>> asks_particular("What were the doctors striking about in 2016?"), asks_particular("Tell me about 2016")
+    (True, False)
+    >>> asks_particular("What was the row about in January?"), asks_particular("News about in work poverty")
     (True, False)
     """
     return bool(_PARTICULAR.search(question))
