@@ -42,8 +42,10 @@ _OBLIGATION = re.compile(r"\b(?:must|should|ought|need(?:s|ed)? to|ha(?:ve|s) to
 
 
 def same_facts(text: str, passage: str, closest: str, near: str = "") -> bool:
-    """What similarity misses: every number of ``text`` is in the passage, it asks a question only in quoting one
-    the passage sentence closest to it asks (an article's heading "What do they want?" answers nothing), it is
+    """What similarity misses: every number of ``text`` is in the passage, counting what it counts there (not a
+    length as a count, not another figure's thing), it states something whole (no dangling "of", no speaker with
+    nothing said), it asks a question only in quoting one the passage sentence closest to it asks (an article's
+    heading "What do they want?" answers nothing), it is
     negated exactly when that sentence is, its names and its plain subject ("The government ...") stand ``near``
     the sentence it restates, a named doer of its verb there is its subject ("Labour condemned", not "Hunt
     condemned"), the speaker that sentence names is the claim's ("Doctors say ...", not "Malawana said ..."), as is
