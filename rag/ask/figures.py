@@ -81,16 +81,20 @@ def gives_figures(question: str, text: str) -> bool:
 
 
 def drops_figures(question: str, text: str, other: str) -> bool:
-    """Whether ``text`` gives none of the figures ``question`` states where ``other`` (another answer's first
-    sentence) gives one: the figure picks out what is asked about ("What was the 8.8% increase?" is not answered by
-    the 35% the union sought).
+    """Whether ``text`` gives none of the figures ``question`` states in digits where ``other`` (another answer's
+    first sentence) gives one: the figure picks out what is asked about ("What was the 8.8% increase?" is not
+    answered by the 35% the union sought). A length written out names an event, which an answer need not repeat
+    ("How many appointments were rescheduled because of the six-day strike?").
 
     >>> drops_figures("What was the 8.8% increase?", "The BMA sought 35%.", "Pay rose 8.8% on average.")
     True
     >>> drops_figures("What was the 8.8% increase?", "The BMA sought 35%.", "The BMA sought 35%.")
     False
+    >>> drops_figures("How many left in the six-day strike?", "4,000 left.", "The six-day strike ended.")
+    False
     """
-    wanted = {_plain(f) for f in figures_in(question)}
+    years = set(years_in(question))
+    wanted = {_plain(m.group(0)) for m in _STATED.finditer(question) if m.group(0) not in years}
     return bool(wanted) and not wanted & figures_held(text) and bool(wanted & figures_held(other))
 
 
