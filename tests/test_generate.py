@@ -327,15 +327,9 @@ def test_an_answer_holding_no_word_of_the_question_gives_way_to_the_quotes(seed_
     question = "What happened to operations during the first strike?"
     quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive")
     assert "operations" in quoted.text.split("[1]")[0]
-    replies = {"YES\\nHundreds of thousands of junior doctors have joined picket lines across the country [1].": False,
-               "YES\\nMore than 4,000 operations are reportedly being rescheduled [1].": True}
-    for reply, kept in replies.items():
-        with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
-            assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
-            answer = assistant.ask(question)
-        assert (answer.answerer == "openai") == kept, answer
-        if not kept:
-            assert answer.text == quoted.text and render("LLM_OFF_TOPIC") in answer.notes
+    given_way(seed_settings, seed_index, embedder, question, quoted, "LLM_OFF_TOPIC", {
+        "Hundreds of thousands of junior doctors have joined picket lines across the country [1].": False,
+        "More than 4,000 operations are reportedly being rescheduled [1].": True})
     # A yes or no rarely holds the question's words: "Did the BMA accept Barclay's invitation?" is answered by the
     # BMA saying he failed to attend.
     whether = "Did operations go ahead during the first strike?"
@@ -390,12 +384,17 @@ def test_an_answer_without_the_figure_asked_about_gives_way_to_the_quotes(seed_s
     question = "What was the 11 per cent offer?"
     quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive")
     assert "11 per cent" in quoted.text.split("[1]")[0], quoted.text
-    replies = {"YES\\nThe BMA claims the new contract fails to protect junior doctors working long hours [1].": False,
-               "YES\\nThe Government points to its offer of an 11 per cent rise in basic pay [1].": True}
+    given_way(seed_settings, seed_index, embedder, question, quoted, "LLM_OFF_TOPIC", {
+        "The BMA claims the new contract fails to protect junior doctors working long hours [1].": False,
+        "The Government points to its offer of an 11 per cent rise in basic pay [1].": True})
+
+
+def given_way(settings, index, embedder, question: str, quoted: Answer, note: str, replies: dict[str, bool]) -> None:
+    """Each canned model reply to ``question`` is kept, or gives way to the quotes ``quoted`` with ``note``."""
     for reply, kept in replies.items():
-        with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
-            assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        with CannedServer(sse_reply(delta(f"YES\\n{reply}"), "data: [DONE]"), hold=False) as server:
+            assistant = assistant_for(settings, index, embedder, answerer="openai", llm_base_url=server.url)
             answer = assistant.ask(question)
         assert (answer.answerer == "openai") == kept, answer
         if not kept:
-            assert answer.text == quoted.text and render("LLM_OFF_TOPIC") in answer.notes
+            assert answer.text == quoted.text and render(note) in answer.notes
