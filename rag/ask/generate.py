@@ -211,9 +211,9 @@ class GenerativeAnswerer:
             # "Who joined the doctors?" answered with the last answer, "When did it start?" with when it ended, ...
             log.info("%s model: %s, for %r", self.name, missed, query.question[:80])
             return _fall_back(fallback, render(missed), render("LLM_UNSUPPORTED_UNANSWERED"))
-        instead = self.off_kind(query, result.text, fallback, verdict)
-        if instead is not None:
-            return instead
+        kindless = self.off_kind(query, result.text, fallback, verdict)
+        if kindless is not None:
+            return kindless
         notes = query.notes
         if result.unsupported:
             notes += (render("LLM_FLAGGED", count=len(result.unsupported), total=len(result.sentences)),)

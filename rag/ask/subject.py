@@ -79,9 +79,15 @@ _ONGOING = re.compile(r"^\w{3,}ing$", re.IGNORECASE)
 _CLAUSE = frozenset("and but that which who whom while as".split())
 _PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
 # Verbs that report what someone said or wrote ("saying" is left out: "The BMA responded, saying ..." is the BMA's).
-_SAYING = re.compile(r"^(?:say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insisted|warn|warns|"
-                     r"warned|write|writes|wrote|add|adds|added|argue|argues|argued|state|states|stated|tweet|tweets|"
-                     r"tweeted)$", re.I)
+_SAYS = ("say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insisted|warn|warns|warned|write|writes|"
+         "wrote|add|adds|added|argue|argues|argued|state|states|stated|tweet|tweets|tweeted")
+_SAYING = re.compile(rf"^(?:{_SAYS})$", re.I)
+# Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...", and how a passage
+# may give them ("Junior doctors were expecting to be joined by midwives": the doctors', not the midwives').
+_SAYING_OR_THINKING = re.compile(rf"^(?:{_SAYS}|think|thinks|thought|believe|believes|believed|feel|feels|felt)$",
+                                 re.I)
+_EXPECTING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
+                        r"feeling)$", re.I)
 # Where a speaker's words, read from the verb of saying, stop: a sentence's end or a quotation mark.
 _BOUNDS = frozenset('.!?:;"“”‘')
 # Who says it, when a pronoun: someone the sentences before name.
@@ -178,9 +184,15 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     ...                "Junior doctors were expecting to be joined by midwives.")
     False
     """
-    speaker = _claimed_speaker(claim, _SAYING_OR_THINKING)
-    if not speaker:
+    tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
+    said = next((i for i, t in enumerate(tokens) if _SAYING_OR_THINKING.match(t)), None)
+    if said is None:
         return True
+    cut = tokens.index(",") if "," in tokens[:said] else said
+    speaker = [t for t in tokens[:cut] if t.lower() not in _BETWEEN]
+    if (not speaker or len(speaker) > _LONGEST
+            or tokens[said - 1] not in (",", speaker[-1]) and tokens[said - 1].lower() not in _BETWEEN):
+        return True  # no plain "X said": the verb belongs to a clause, or follows a quote ("...," said X)
     mine = _named(" ".join(speaker))
     passage = _PASSAGE_TOKEN.findall(closest)
     speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if _SAYING_OR_THINKING.match(t)
@@ -188,28 +200,6 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
     return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
 
-
-def _claimed_speaker(claim: str, verbs: re.Pattern[str]) -> list[str]:
-    """The speaker of a plain "X said ..." claim ("X, chair of Y, said ..."), the verb one ``verbs`` matches; []
-    where the verb belongs to a clause, follows a quote ("...," said X), or there is none."""
-    tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
-    said = next((i for i, t in enumerate(tokens) if verbs.match(t)), None)
-    if said is None:
-        return []
-    cut = tokens.index(",") if "," in tokens[:said] else said
-    speaker = [t for t in tokens[:cut] if t.lower() not in _BETWEEN]
-    if (not speaker or len(speaker) > _LONGEST
-            or tokens[said - 1] not in (",", speaker[-1]) and tokens[said - 1].lower() not in _BETWEEN):
-        return []
-    return speaker
-
-
-# Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...", and how a passage
-# may give them ("Junior doctors were expecting to be joined by midwives": the doctors', not the midwives').
-_EXPECTING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
-                        r"feeling)$", re.I)
-_SAYING_OR_THINKING = re.compile(rf"{_SAYING.pattern[:-2]}|think|thinks|thought|believe|believes|believed|feel|"
-                                 r"feels|felt)$", re.I)
 
 # A claim's quotation: words between quotation marks, two or more, as the passage writes them.
 _QUOTATION = re.compile(r"[\"“]([^\"“”]+?)[\"”]")
