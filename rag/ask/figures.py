@@ -38,15 +38,16 @@ _ORDINAL = ("zeroth first second third fourth fifth sixth seventh eighth ninth t
 _LENGTH = re.compile(rf"\b({'|'.join(_SPELT[1:])}|\d+)-(?:hour|day|week|month|year)s?\b", re.IGNORECASE)
 
 
-def figures_in(text: str) -> list[str]:
-    """The figures ``text`` states, as written, years left out.
+def figures_in(text: str, lengths: bool = True) -> list[str]:
+    """The figures ``text`` states, as written, years left out (and lengths written as one word with their unit,
+    unless ``lengths`` is False).
 
     >>> figures_in("When does the four-day strike end, two weeks on?"), figures_in("Was the 48-hour strike off?")
     (['four'], ['48'])
     """
     years = set(years_in(text))
     stated = [m.group(0) for m in _STATED.finditer(text) if m.group(0) not in years]
-    return stated + [m.group(1) for m in _LENGTH.finditer(text)]
+    return stated + ([m.group(1) for m in _LENGTH.finditer(text)] if lengths else [])
 
 
 def figures_missing(question: str, hits: Sequence[Hit], articles: Mapping[str, Article]) -> list[str]:
@@ -93,8 +94,7 @@ def drops_figures(question: str, text: str, other: str) -> bool:
     >>> drops_figures("How many left in the six-day strike?", "4,000 left.", "The six-day strike ended.")
     False
     """
-    years = set(years_in(question))
-    wanted = {_plain(m.group(0)) for m in _STATED.finditer(question) if m.group(0) not in years}
+    wanted = {_plain(f) for f in figures_in(question, lengths=False)}
     return bool(wanted) and not wanted & figures_held(text) and bool(wanted & figures_held(other))
 
 
