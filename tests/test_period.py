@@ -52,6 +52,7 @@ def test_a_period_is_read_as_the_start_of_an_iso_date(text, period):
     ("What happened in the 2023 dispute?", ["2023-03-11"]),  # a facet the articles have (corpus.toml)
     ("Give me a timeline of 2023", ["2023-03-11"]),
     ("Give me an overview of the 2016 contract dispute", ["2016-01-12", "2016-01-13", "2016-02", "2016-02-10"]),
+    ("What were the articles about in 2023?", ["2023-03-11"]),
 ])
 def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates):
     assert [a.date for a in published_in(question, seed_index.articles)] == dates
@@ -67,6 +68,7 @@ def test_a_question_about_a_period_gets_its_articles(seed_index, question, dates
     "What happened to the talks in the 2023 dispute?",  # names the facet, and the talks besides
     "What happened with the contract in 2016?",  # a facet value's word, the facet unnamed
     "What days were the strikes in 2016?",  # asks for dates: every word else is framing or the topic
+    "What were the doctors striking about in 2016?",  # asks a cause
 ])
 def test_other_questions_are_left_to_the_answerers(seed_index, question):
     assert published_in(question, seed_index.articles) == []
@@ -84,6 +86,9 @@ def test_other_questions_are_left_to_the_answerers(seed_index, question):
     ("What's going on with the junior doctors?", True),
     ("What happened to the junior doctors?", True),  # the collection's own topic
     ("What is it?", False),  # asks for no gist
+    ("What are the articles about?", True),  # an "about" with nothing after it, of the articles themselves
+    ("What is this all about?", True),
+    ("What were the doctors striking about?", False),  # asks what something in them is about: a cause
     ("Summarise the pay offer", False),  # asks about something in particular
     ("Why did it happen?", False),
     ("What happened in 2016?", False),  # a period: published_in's

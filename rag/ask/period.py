@@ -31,7 +31,7 @@ import numpy as np
 
 from rag.ask.collection import publishers_named
 from rag.ask.overview import cited, facet_words, openings
-from rag.ask.question import asks_particular
+from rag.ask.question import asks_particular, unstranded
 from rag.index.sentence_store import SentenceStore
 from rag.index.vector_store import StoreFilter, admits_article
 from rag.messages import render
@@ -53,6 +53,8 @@ _DIGEST = frozenset(words(
     "summary summarise summarize overview timeline chronology recap happen happened happening happens news "
     "headline headlines development developments update updates story stories about tell write wrote written "
     "brief briefing catch up going gist rundown explain"))
+# Words that stand for the articles as a whole, besides the framing: "What is it all about?".
+_ALL = frozenset(words("all it this these they them everything"))
 # "tl;dr" ("too long; didn't read") asks for a summary; its words are "tl" and "dr".
 _TLDR = re.compile(r"\btl\s*;?\s*dr\b", re.IGNORECASE)
 # Up to this many articles are told by their openings in full; more (a year's digest) by the first of each.
@@ -65,7 +67,7 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
     doctors strike") and ask nothing more: "What happened to the junior doctors in 2023?" is such a question. So
     does a facet the question names ("What happened in the 2023 dispute?", where articles have a dispute)."""
     found = named_period(question)
-    if not found or asks_particular(question):
+    if not found or _asks_particular(question, found[1]):
         return []
     period, named = found
     dated = sorted((a for a in articles.values() if in_period(a.date, period)), key=lambda a: a.date or "")
@@ -73,6 +75,16 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
         return []
     left = set(words(question.replace(named, " "))) - _FRAMING - facet_words(articles, set(words(question)))
     return [] if left and left - _topic(tuple(a.title for a in articles.values())) else dated
+
+
+def _asks_particular(question: str, period: str = "") -> bool:
+    """``asks_particular``, save for an "about" asking what the articles themselves are about: "What is this
+    about?" and "What are the articles about in 2023?" ask for the gist of them all, as "What happened?" does,
+    where "What were the doctors striking about?" asks for a cause."""
+    rest = unstranded(question)
+    if rest != question and set(words(rest)) - set(words(period)) <= _FRAMING | _ALL:
+        return asks_particular(rest)
+    return asks_particular(question)
 
 
 def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
@@ -90,11 +102,11 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     >>> [a.id for a in digest_of("tl;dr", arts)], [a.id for a in digest_of("Explain the strikes", arts)]
     (['a', 'b'], ['a', 'b'])
     """
-    if named_period(question) or asks_particular(question):
+    if named_period(question) or _asks_particular(question):
         return []
     asked = set(words(_TLDR.sub(" summary ", question)))
     by = publishers_named(asked, articles.values())
-    left = asked - _FRAMING - _DIGEST - facet_words(articles, asked) - {w for p in by for w in words(p)}
+    left = asked - _FRAMING - _DIGEST - _ALL - facet_words(articles, asked) - {w for p in by for w in words(p)}
     if not (asked & _DIGEST or by) or left - _topic(tuple(a.title for a in articles.values())):
         return []
     return sorted((a for a in articles.values() if not by or a.publisher in by), key=lambda a: a.date or "")

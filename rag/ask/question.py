@@ -215,7 +215,16 @@ def sought_words(question: str) -> list[str]:
     >>> sought_words("What was the strike about in 2023?"), sought_words("News about the strike")
     (['strike', '2023'], ['news', 'about', 'strike'])
     """
-    return words(_STRANDED_ABOUT.sub(" ", question))
+    return words(unstranded(question))
+
+
+def unstranded(question: str) -> str:
+    """The question without an "about" that has nothing after it but a time.
+
+    >>> unstranded("What was the strike about in 2023?")
+    'What was the strike   in 2023?'
+    """
+    return _STRANDED_ABOUT.sub(" ", question)
 
 
 def compares(question: str) -> bool:
