@@ -8,9 +8,9 @@ from rag.ask.spelling import Spelling, distance
 from rag.text.words import words
 
 TEXTS = ["Setanta Sports won the Premier League rights.", "The Hervé family served the abbey of Fécamp.",
-         "Doctors went on strike over the contract; the strikes lasted two days.",
+         "Doctors went on strike over the contract; the strikes lasted two days. It was about pay.",
          "Microsoft renamed SkyDrive to OneDrive. Sky Sports showed the match.",
-         "The Royal College of Nursing averted strikes. The BMA did not. Dr Ann Lee and Dr Bo Li spoke."]
+         "The Royal College of Nursing averted strikes. The BMA did not. Dr Ann Lee and Dr Bo Li spoke at UCLA."]
 
 
 def spelling(texts=TEXTS) -> Spelling:
@@ -25,6 +25,9 @@ def spelling(texts=TEXTS) -> Spelling:
     ("How long did the strikers stay out?", "How long did the strikers stay out?"),  # an inflection it holds
     ("What did the Welsh government say?", "What did the Welsh government say?"),  # a common word of its own
     ("Who is the UFSS chair?", "Who is the UFSS chair?"),  # too short to tell a slip
+    ("How long did the stirke last?", "How long did the strike last?"),  # five letters
+    ("What is the dispute abot?", "What is the dispute about?"),  # four in lower case
+    ("Who studied at ULCA?", "Who studied at ULCA?"),  # four capitals one letter off: another body's, maybe
     ("What did Microsoft rename Sky Drive to?", "What did Microsoft rename SkyDrive to?"),  # written as one word
     ("What did Sky Sports show?", "What did Sky Sports show?"),  # both words used: a name of two words
     ("Who renamed Microsoft Sky Drive?", "Who renamed Microsoft SkyDrive?"),  # the pair inside a longer name

@@ -7,7 +7,8 @@ its letters. A word is read as another only when it looks like a slip, not a wor
 - it is not a common word: the tokenizer does not hold it whole (cl100k keeps tens of thousands of English
   words as single tokens; a rare name or a garbled word comes in pieces);
 - nor a common word with an ending added ("strikers", "Californian": a word of its own, however rare);
-- it has five letters or more (shorter words and acronyms are one edit away from too much);
+- it has five letters or more, or four in lower case ("abot" as "about"; a shorter word is one edit away from too
+  much, and an abbreviation of four capitals one letter off is often another body's: "UGSS" is not "USGS");
 - exactly one word of the articles, starting with the same letter, is nearest to it, one edit away (two for
   words of eight letters or more; swapping two neighbouring letters is one edit).
 
@@ -36,6 +37,7 @@ from rag.text.words import fold, words
 
 _WORD = re.compile(r"[^\W\d_]+")
 _SHORTEST = 5  # letters a word needs before it is read as another
+_SHORTEST_LOWER = 4  # letters a word in lower case needs
 _LONG = 8  # letters from which two edits are allowed
 _MOST = 4  # words of one question read as others at most (a question has a slip or two, not a page of them)
 # Two capitalised words in a row (a name's, maybe), every such pair: "Microsoft Sky Drive" holds "Sky Drive".
@@ -59,7 +61,8 @@ class Spelling:
         """The question with each slip replaced, and the (typed, read) pairs."""
         # The words that may be slips, a few at most: reading each costs a search of the articles' words.
         slips = [w for w in dict.fromkeys(_WORD.findall(question))
-                 if len(w) >= _SHORTEST and not self.holds(w) and not self.derived(w)]
+                 if (len(w) >= _SHORTEST or len(w) >= _SHORTEST_LOWER and w.islower())
+                 and not self.holds(w) and not self.derived(w)]
         fixes = self.joined(question) + self.spelt_out(question)
         fixes += [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
         for typed, read in fixes:
