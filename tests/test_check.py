@@ -548,3 +548,15 @@ def test_a_thought_is_given_to_whom_the_passage_gives_it(embedder, seed_settings
     assert checker.check(claim, [hit], articles).unsupported
     assert not checker.check("Junior doctors were expecting to be joined by midwives and student nurses [1].",
                              [hit], articles).unsupported
+
+
+def test_words_on_a_placard_are_given_to_who_holds_it(embedder, seed_settings):
+    # "What did patients say?" was answered 'Patients said "Doctors of Gaza support NHS UK Doctors" [1].', on medics
+    # posing "with placards saying" it: "saying" gives the words to the clause's subject, as "said" would.
+    hit, articles = one_passage("gaza", "Gaza medics send support\n\nMedics working in the emergency department in "
+                                "Shifa hospital posed with placards saying: \"Doctors of Gaza support NHS UK "
+                                "Doctors\".", "2016-01-13")
+    checker = Checker(embedder, seed_settings)
+    assert checker.check('Patients said "Doctors of Gaza support NHS UK Doctors" [1].', [hit], articles).unsupported
+    assert not checker.check('Medics in Shifa hospital said "Doctors of Gaza support NHS UK Doctors" [1].', [hit],
+                             articles).unsupported

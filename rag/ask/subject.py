@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 
-from rag.ask.names import acronyms_in
+from rag.ask.names import SAYING_OR_THINKING, SAYS, acronyms_in
 from rag.text.sentences import sentence_spans
 from rag.text.words import words
 
@@ -78,16 +78,12 @@ _ONGOING = re.compile(r"^\w{3,}ing$", re.IGNORECASE)
 # Where a doer, read backwards from its verb, starts: punctuation, or a clause's first word.
 _CLAUSE = frozenset("and but that which who whom while as".split())
 _PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
-# Verbs that report what someone said or wrote ("saying" is left out: "The BMA responded, saying ..." is the BMA's).
-_SAYS = ("say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insisted|warn|warns|warned|write|writes|"
-         "wrote|add|adds|added|argue|argues|argued|state|states|stated|tweet|tweets|tweeted")
-_SAYING = re.compile(rf"^(?:{_SAYS})$", re.I)
-# Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...", and how a passage
-# may give them ("Junior doctors were expecting to be joined by midwives": the doctors', not the midwives').
-_SAYING_OR_THINKING = re.compile(rf"^(?:{_SAYS}|think|thinks|thought|believe|believes|believed|feel|feels|felt)$",
-                                 re.I)
+_SAYING = re.compile(rf"^(?:{SAYS})$", re.I)
+# How a passage may give someone words or thoughts besides ``SAYING_OR_THINKING``: "Junior doctors were expecting
+# to be joined by midwives" (the doctors', not the midwives'), "Medics ... posed with placards saying: ..." (the
+# medics', not the patients').
 _EXPECTING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
-                        r"feeling)$", re.I)
+                        r"feeling|saying|telling|writing|claiming|insisting|warning|arguing|stating|tweeting)$", re.I)
 # Where a speaker's words, read from the verb of saying, stop: a sentence's end or a quotation mark.
 _BOUNDS = frozenset('.!?:;"“”‘')
 # Who says it, when a pronoun: someone the sentences before name.
@@ -185,7 +181,7 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     False
     """
     tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
-    said = next((i for i, t in enumerate(tokens) if _SAYING_OR_THINKING.match(t)), None)
+    said = next((i for i, t in enumerate(tokens) if SAYING_OR_THINKING.match(t)), None)
     if said is None:
         return True
     cut = tokens.index(",") if "," in tokens[:said] else said
@@ -195,7 +191,7 @@ def speaker_agrees(claim: str, closest: str) -> bool:
         return True  # no plain "X said": the verb belongs to a clause, or follows a quote ("...," said X)
     mine = _named(" ".join(speaker))
     passage = _PASSAGE_TOKEN.findall(closest)
-    speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if _SAYING_OR_THINKING.match(t)
+    speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if SAYING_OR_THINKING.match(t)
                 or _EXPECTING.match(t)]
     known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
     return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
