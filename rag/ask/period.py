@@ -77,12 +77,14 @@ def published_in(question: str, articles: Mapping[str, Article]) -> list[Article
     return [] if left and left - _topic(tuple(a.title for a in articles.values())) else dated
 
 
-def _asks_particular(question: str, period: str = "") -> bool:
+def _asks_particular(question: str, period: str = "", whole: frozenset[str] = frozenset()) -> bool:
     """``asks_particular``, save for an "about" asking what the articles themselves are about: "What is this
     about?" and "What are the articles about in 2023?" ask for the gist of them all, as "What happened?" does,
-    where "What were the doctors striking about?" asks for a cause."""
+    where "What were the doctors striking about?" asks for a cause. Words in ``whole`` stand for all the articles
+    too: with no period named, "What is the strike about?" over a collection on strikes asks for the gist of all
+    of it (each article's opening says what its strike is about; the best sentences for "strike" alone do not)."""
     rest = unstranded(question)
-    if rest != question and set(words(rest)) - set(words(period)) <= _FRAMING | _ALL:
+    if rest != question and set(words(rest)) - set(words(period)) <= _FRAMING | _ALL | whole:
         return asks_particular(rest)
     return asks_particular(question)
 
@@ -102,12 +104,13 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     >>> [a.id for a in digest_of("tl;dr", arts)], [a.id for a in digest_of("Explain the strikes", arts)]
     (['a', 'b'], ['a', 'b'])
     """
-    if named_period(question) or _asks_particular(question):
-        return []
     asked = set(words(_TLDR.sub(" summary ", question)))
+    topic = _topic(tuple(a.title for a in articles.values()))
+    if named_period(question) or _asks_particular(question, whole=topic | facet_words(articles, asked)):
+        return []
     by = publishers_named(asked, articles.values())
     left = asked - _FRAMING - _DIGEST - _ALL - facet_words(articles, asked) - {w for p in by for w in words(p)}
-    if not (asked & _DIGEST or by) or left - _topic(tuple(a.title for a in articles.values())):
+    if not (asked & _DIGEST or by) or left - topic:
         return []
     return sorted((a for a in articles.values() if not by or a.publisher in by), key=lambda a: a.date or "")
 
