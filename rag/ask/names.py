@@ -38,6 +38,8 @@ SAYS = ("say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insis
 # Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...", and how a passage
 # may give them ("Junior doctors were expecting to be joined by midwives": the doctors', not the midwives').
 SAYING_OR_THINKING = re.compile(rf"^(?:{SAYS}|think|thinks|thought|believe|believes|believed|feel|feels|felt)$", re.I)
+# Words before a noun: "the state", "a claim" are things, not verbs of saying.
+_DETERMINERS = frozenset("the a an this that these those its his her their our your my".split())
 # What a question asks someone said about: "say about the contract", "think of the offer"; not "say about why ...",
 # which asks for a reason, not of a topic, and not "say on Monday", which dates it.
 _TOPIC = re.compile(r"\b(?:say|says|said|think|thinks|thought|feel|feels|felt|write|writes|wrote|claim|claims|"
@@ -293,12 +295,15 @@ def shares_a_word(question: str, text: str) -> bool:
     False
     >>> shares_a_word("What does Ann Lee say to patients?", "She says patients come first.")
     True
-    >>> shares_a_word("What did NHS England say?", "NHS England has expressed concern.")
-    True
+    >>> shares_a_word("What did NHS England say?", "NHS England has expressed concern."), shares_a_word(
+    ...     "What is covered by the state?", "Tuition is free.")
+    (True, False)
     """
     # "What did NHS England say?" is answered by what it said, in whatever verb ("NHS England has expressed
-    # concern ..."): a verb of saying or thinking is no word the answer must hold.
-    reporting = {w for t in re.findall(r"[A-Za-z]+", question) if SAYING_OR_THINKING.match(t) for w in words(t)}
+    # concern ..."): a verb of saying or thinking is no word the answer must hold ("the state" is a noun).
+    tokens = re.findall(r"[A-Za-z]+", question)
+    reporting = {w for before, t in zip([""] + tokens, tokens) if SAYING_OR_THINKING.match(t) and t.islower()
+                 and before.lower() not in _DETERMINERS for w in words(t)}
     asked = set(words(question)) - {w for name in names_in(question) for w in words(name)} - reporting
     held = set(words(text))
     return not asked or any(kin(t, w) for t in asked for w in held)
