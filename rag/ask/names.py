@@ -32,11 +32,11 @@ _ROMAN = re.compile(r"[IVX]+")
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")  # "Palestinian", "Scottish": adjectives, not names
 # A demonym's place as its first letters: "Scottish" is "Scot" (Scotland), "Palestinian" "Pale" (Palestine).
 _PLACE = re.compile(r"(?:ian|ish|ese|ean|an)?s?$")
-# Verbs that report what someone said or wrote ("saying" is left out: "The BMA responded, saying ..." is the BMA's).
+# Verbs that report what someone said or wrote ("saying" is left out: in a claim, "The BMA responded, saying ..." is
+# the BMA's, with no speaker to compare).
 SAYS = ("say|says|said|tell|tells|told|claim|claims|claimed|insist|insists|insisted|warn|warns|warned|write|writes|"
         "wrote|add|adds|added|argue|argues|argued|state|states|stated|tweet|tweets|tweeted")
-# Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...", and how a passage
-# may give them ("Junior doctors were expecting to be joined by midwives": the doctors', not the midwives').
+# Verbs that give someone thoughts, as verbs of saying give them words: "Midwives think ...".
 SAYING_OR_THINKING = re.compile(rf"^(?:{SAYS}|think|thinks|thought|believe|believes|believed|feel|feels|felt)$", re.I)
 # Words before a noun: "the state", "a claim" are things, not verbs of saying.
 _DETERMINERS = frozenset("the a an this that these those its his her their our your my".split())

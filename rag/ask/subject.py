@@ -82,7 +82,7 @@ _SAYING = re.compile(rf"^(?:{SAYS})$", re.I)
 # How a passage may give someone words or thoughts besides ``SAYING_OR_THINKING``: "Junior doctors were expecting
 # to be joined by midwives" (the doctors', not the midwives'), "Medics ... posed with placards saying: ..." (the
 # medics', not the patients').
-_EXPECTING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
+_ALSO_SAYING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
                         r"feeling|saying|telling|writing|claiming|insisting|warning|arguing|stating|tweeting)$", re.I)
 # Where a speaker's words, read from the verb of saying, stop: a sentence's end or a quotation mark.
 _BOUNDS = frozenset('.!?:;"“”‘')
@@ -192,7 +192,7 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     mine = _named(" ".join(speaker))
     passage = _PASSAGE_TOKEN.findall(closest)
     speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if SAYING_OR_THINKING.match(t)
-                or _EXPECTING.match(t)]
+                or _ALSO_SAYING.match(t)]
     known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
     return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
 
