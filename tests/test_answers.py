@@ -251,16 +251,6 @@ def test_a_question_naming_a_year_quotes_only_what_speaks_of_that_year(assistant
         assert (citation.article.date or "").startswith(year) or any(year in text[a:b] for a, b in citation.quotes)
 
 
-def test_a_follow_up_naming_no_year_quotes_what_speaks_of_its_conversations_year(assistant):
-    # "When is it?" after a question on 2023 quoted the 2023 strike, then a 2016 report's "on strike again today".
-    talk = [{"role": "user", "content": "Are junior doctors striking in 2023?"},
-            {"role": "assistant", "content": "Junior Doctors are due to strike for three days beginning Monday amid "
-                                             "disputes around pay [1]."}]
-    answer = assistant.ask("When is it?", talk, answerer="extractive")
-    assert answer.citations, answer.text
-    assert all((c.article.date or "").startswith("2023") for c in answer.citations), answer.text
-
-
 def test_a_month_the_question_names_is_read_from_the_articles_dates(assistant):
     # Reports dated in January 2016 rarely write "January": the picket-line report's cause ("unfair and unsafe
     # contract conditions") lost to the opening line of a report dated in February.

@@ -150,9 +150,7 @@ class ExtractiveAnswerer:
         if query.context:  # a follow-up: the question and its context both count
             cosines = 0.5 * cosines + 0.5 * (vectors @ query.vector)
         kind = expected_answer(query.question)
-        # A follow-up naming no year is about the year its conversation named: "Who was the health secretary
-        # then?" after "What happened in 2016?".
-        years = frozenset(years_in(query.question) or years_in(query.context))
+        years = frozenset(years_in(query.question))
         months = months_named(f"{query.question} {query.context}")
         scored = []
         for row, ((rank, span, sentence), cos, vec) in enumerate(zip(rows, cosines, vectors)):
