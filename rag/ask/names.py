@@ -42,8 +42,6 @@ SAYING_OR_THINKING = re.compile(rf"^(?:{SAYS}|think|thinks|thought|believe|belie
 # ask something else: "What did the Times add to the definition?").
 _SAY_OR_THINK = re.compile(r"^(?:say|says|said|tell|tells|told|think|thinks|thought|believe|believes|believed|feel|"
                            r"feels|felt)$", re.I)
-# Words before a noun: "the thought" is a thing, not a verb.
-_DETERMINERS = frozenset("the a an this that these those its his her their our your my".split())
 # What a question asks someone said about: "say about the contract", "think of the offer"; not "say about why ...",
 # which asks for a reason, not of a topic, and not "say on Monday", which dates it.
 _TOPIC = re.compile(r"\b(?:say|says|said|think|thinks|thought|feel|feels|felt|write|writes|wrote|claim|claims|"
@@ -305,9 +303,7 @@ def shares_a_word(question: str, text: str) -> bool:
     """
     # "What did NHS England say?" is answered by what it said, in whatever verb ("NHS England has expressed
     # concern ..."): "say" or "think" is no word the answer must hold.
-    tokens = re.findall(r"[A-Za-z]+", question)
-    reporting = {w for before, t in zip([""] + tokens, tokens) if _SAY_OR_THINK.match(t) and t.islower()
-                 and before.lower() not in _DETERMINERS for w in words(t)}
+    reporting = {w for t in re.findall(r"[A-Za-z]+", question) if _SAY_OR_THINK.match(t) for w in words(t)}
     asked = set(words(question)) - {w for name in names_in(question) for w in words(name)} - reporting
     held = set(words(text))
     return not asked or any(kin(t, w) for t in asked for w in held)
