@@ -23,6 +23,14 @@ def one_passage(article_id: str, text: str, date: str) -> tuple[Hit, dict[str, A
     return Hit(Chunk(f"{article_id}#0", article_id, text, 0, len(text), tuple(sentence_spans(text))), 1.0), {
         article_id: article}
 
+
+def backing(embedder, settings, article_id: str, text: str, date: str):
+    """A test of whether the check finds a claim (with its "[1]") backed by ``one_passage``'s article."""
+    hit, articles = one_passage(article_id, text, date)
+    checker = Checker(embedder, settings)
+    return lambda claim: not checker.check(claim, [hit], articles).unsupported
+
+
 @pytest.fixture(scope="module")
 def setup(seed_settings, seed_index, embedder):
     from rag.ask.assistant import Assistant
@@ -363,13 +371,13 @@ def test_a_restated_sentence_is_found_when_a_byline_is_closer_in_meaning(embedde
     # "Who is Victoria Atkins?" answered "Victoria Atkins is the Health Secretary [1]." was rejected: the passage
     # sentence closest to the claim by meaning was the byline "Health correspondent", whose neighbours do not
     # name Atkins, though the passage's "Health Secretary Victoria Atkins said ..." holds every word of it.
-    hit, articles = one_passage("bbc", "Doctors begin longest strike\n\nNick Triggle\n\nHealth correspondent\n\n"
-                                "Junior doctors in England have begun a six-day strike.\n\nNHS England urged patients "
-                                "to use 111 online.\n\nHealth Secretary Victoria Atkins said the strike was deeply "
-                                "disappointing.", "2024-01-03")
-    checker = Checker(embedder, seed_settings)
-    assert not checker.check("Victoria Atkins is the Health Secretary [1].", [hit], articles).unsupported
-    assert checker.check("Steve Barclay is the Health Secretary [1].", [hit], articles).unsupported
+    backs = backing(embedder, seed_settings, "bbc",
+                    "Doctors begin longest strike\n\nNick Triggle\n\nHealth correspondent\n\n"
+                    "Junior doctors in England have begun a six-day strike.\n\nNHS England urged patients "
+                    "to use 111 online.\n\nHealth Secretary Victoria Atkins said the strike was deeply "
+                    "disappointing.", "2024-01-03")
+    assert backs("Victoria Atkins is the Health Secretary [1].")
+    assert not backs("Steve Barclay is the Health Secretary [1].")
 
 
 def test_a_negated_condition_denies_only_itself(setup, seed_index):
@@ -490,73 +498,70 @@ def test_a_claim_about_when_and_by_whom_an_article_was_published_is_backed_by_wh
 def test_a_length_of_time_does_not_count_other_things(embedder, seed_settings):
     # "How many strikes were there in total?" was answered "There were four strikes in total [1]." from a live
     # blog's "the first day of the four-day junior doctors' strike": the figure is the strike's length.
-    hit, articles = one_passage("live", "Strike day one - live\n\nClosing summary\n\nHere is a summary of the first "
-                                "day of the four-day junior doctors' strike in England:\n\nTens of thousands of junior "
-                                "doctors walked out at 7am, the start of a 96-hour strike.\n\n2023-04-11", "2023-04-11")
-    checker = Checker(embedder, seed_settings)
-    assert checker.check("There were four junior doctors' strikes in England [1].", [hit], articles).unsupported
-    assert not checker.check("The junior doctors' strike in England lasted four days [1].", [hit], articles).unsupported
+    backs = backing(embedder, seed_settings, "live",
+                    "Strike day one - live\n\nClosing summary\n\nHere is a summary of the first "
+                    "day of the four-day junior doctors' strike in England:\n\nTens of thousands of junior "
+                    "doctors walked out at 7am, the start of a 96-hour strike.\n\n2023-04-11", "2023-04-11")
+    assert not backs("There were four junior doctors' strikes in England [1].")
+    assert backs("The junior doctors' strike in England lasted four days [1].")
 
 
 def test_a_sentence_cut_off_states_nothing(embedder, seed_settings):
     # "What is Salford Royal?" was answered "Salford Royal NHS Foundation Trust is the chief executive of [1].":
     # every word is in the passage, but the sentence stops before what it would say.
-    hit, articles = one_passage("talks", "Talks resume\n\nHealth secretary Jeremy Hunt has now appointed Sir David "
-                                "Dalton, chief executive of Salford Royal NHS Foundation Trust, to lead negotiations.",
-                                "2016-01-13")
-    checker = Checker(embedder, seed_settings)
+    backs = backing(embedder, seed_settings, "talks",
+                    "Talks resume\n\nHealth secretary Jeremy Hunt has now appointed Sir David "
+                    "Dalton, chief executive of Salford Royal NHS Foundation Trust, to lead negotiations.",
+                    "2016-01-13")
     cut = "Salford Royal NHS Foundation Trust is the chief executive of [1]."
-    assert checker.check(cut, [hit], articles).unsupported
+    assert not backs(cut)
     whole = "Sir David Dalton is chief executive of Salford Royal NHS Foundation Trust [1]."
-    assert not checker.check(whole, [hit], articles).unsupported
+    assert backs(whole)
 
 
 def test_what_someone_is_stands_beside_their_name(embedder, seed_settings):
     # "Who is Victoria Atkins?" was answered "Victoria Atkins is a junior doctor [1].": her name and "junior
     # doctors" were both in the passage, apart.
-    hit, articles = one_passage("wire", "Doctors to strike\n\nJunior doctors in England will strike for six days. "
-                                "Health minister Victoria Atkins said she was disappointed. Sir Julian Hartley, chief "
-                                "executive of NHS Providers, said: \"Patients will suffer.\"", "2023-12-05")
-    checker = Checker(embedder, seed_settings)
-    assert checker.check("Victoria Atkins is a junior doctor [1].", [hit], articles).unsupported
-    assert not checker.check("Victoria Atkins is the health minister [1].", [hit], articles).unsupported
+    backs = backing(embedder, seed_settings, "wire",
+                    "Doctors to strike\n\nJunior doctors in England will strike for six days. "
+                    "Health minister Victoria Atkins said she was disappointed. Sir Julian Hartley, chief "
+                    "executive of NHS Providers, said: \"Patients will suffer.\"", "2023-12-05")
+    assert not backs("Victoria Atkins is a junior doctor [1].")
+    assert backs("Victoria Atkins is the health minister [1].")
     # A speaker and nothing said states nothing either.
-    assert checker.check("Sir Julian Hartley, chief executive of NHS Providers, said [1].", [hit], articles).unsupported
-    assert not checker.check("Sir Julian Hartley is chief executive of NHS Providers [1].", [hit],
-                             articles).unsupported
+    assert not backs("Sir Julian Hartley, chief executive of NHS Providers, said [1].")
+    assert backs("Sir Julian Hartley is chief executive of NHS Providers [1].")
 
 
 def test_a_figure_keeps_what_it_counts(embedder, seed_settings):
     # "How many people blamed doctors for the dispute?" was answered "64 per cent of people blamed doctors [1].":
     # the passage's 64 per cent blamed the Government, its 13 per cent the doctors.
-    hit, articles = one_passage("poll", "Poll\n\nAt the time of the walkout doctors received strong public support, "
-                                "with 64 per cent of people blaming the Government for the dispute and 13 per cent "
-                                "blaming doctors, according to a poll.", "2016-01-13")
-    checker = Checker(embedder, seed_settings)
-    assert checker.check("64 per cent of people blamed doctors for the dispute [1].", [hit], articles).unsupported
-    assert not checker.check("13 per cent of people blamed doctors [1].", [hit], articles).unsupported
-    assert not checker.check("64 per cent of people blamed the Government [1].", [hit], articles).unsupported
+    backs = backing(embedder, seed_settings, "poll",
+                    "Poll\n\nAt the time of the walkout doctors received strong public support, "
+                    "with 64 per cent of people blaming the Government for the dispute and 13 per cent "
+                    "blaming doctors, according to a poll.", "2016-01-13")
+    assert not backs("64 per cent of people blamed doctors for the dispute [1].")
+    assert backs("13 per cent of people blamed doctors [1].")
+    assert backs("64 per cent of people blamed the Government [1].")
 
 
 def test_a_thought_is_given_to_whom_the_passage_gives_it(embedder, seed_settings):
     # "What do midwives think?" was answered "Midwives think junior doctors will be joined by midwives and student
     # nurses [1].", on "Junior doctors were expecting to be joined by midwives and student nurses."
-    hit, articles = one_passage("picket", "Pickets\n\nA lively picket at Kings College Hospital. Junior doctors were "
-                                "expecting to be joined by midwives and student nurses.", "2016-02-10")
-    checker = Checker(embedder, seed_settings)
+    backs = backing(embedder, seed_settings, "picket",
+                    "Pickets\n\nA lively picket at Kings College Hospital. Junior doctors were "
+                    "expecting to be joined by midwives and student nurses.", "2016-02-10")
     claim = "Midwives think junior doctors will be joined by midwives and student nurses [1]."
-    assert checker.check(claim, [hit], articles).unsupported
-    assert not checker.check("Junior doctors were expecting to be joined by midwives and student nurses [1].",
-                             [hit], articles).unsupported
+    assert not backs(claim)
+    assert backs("Junior doctors were expecting to be joined by midwives and student nurses [1].")
 
 
 def test_words_on_a_placard_are_given_to_who_holds_it(embedder, seed_settings):
     # "What did patients say?" was answered 'Patients said "Doctors of Gaza support NHS UK Doctors" [1].', on medics
     # posing "with placards saying" it: "saying" gives the words to the clause's subject, as "said" would.
-    hit, articles = one_passage("gaza", "Gaza medics send support\n\nMedics working in the emergency department in "
-                                "Shifa hospital posed with placards saying: \"Doctors of Gaza support NHS UK "
-                                "Doctors\".", "2016-01-13")
-    checker = Checker(embedder, seed_settings)
-    assert checker.check('Patients said "Doctors of Gaza support NHS UK Doctors" [1].', [hit], articles).unsupported
-    assert not checker.check('Medics in Shifa hospital said "Doctors of Gaza support NHS UK Doctors" [1].', [hit],
-                             articles).unsupported
+    backs = backing(embedder, seed_settings, "gaza",
+                    "Gaza medics send support\n\nMedics working in the emergency department in "
+                    "Shifa hospital posed with placards saying: \"Doctors of Gaza support NHS UK "
+                    "Doctors\".", "2016-01-13")
+    assert not backs('Patients said "Doctors of Gaza support NHS UK Doctors" [1].')
+    assert backs('Medics in Shifa hospital said "Doctors of Gaza support NHS UK Doctors" [1].')
