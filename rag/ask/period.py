@@ -104,9 +104,11 @@ def digest_of(question: str, articles: Mapping[str, Article]) -> list[Article]:
     >>> [a.id for a in digest_of("tl;dr", arts)], [a.id for a in digest_of("Explain the strikes", arts)]
     (['a', 'b'], ['a', 'b'])
     """
+    if named_period(question):
+        return []
     asked = set(words(_TLDR.sub(" summary ", question)))
     topic = _topic(tuple(a.title for a in articles.values()))
-    if named_period(question) or _asks_particular(question, whole=topic | facet_words(articles, asked)):
+    if _asks_particular(question, whole=topic | facet_words(articles, asked)):
         return []
     by = publishers_named(asked, articles.values())
     left = asked - _FRAMING - _DIGEST - _ALL - facet_words(articles, asked) - {w for p in by for w in words(p)}
