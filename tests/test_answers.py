@@ -221,6 +221,14 @@ def test_a_name_no_article_mentions_is_named_whole_in_the_refusal(assistant):
     assert answer.refused and "mentions Royal College of Surgeons." in answer.text, answer.text
 
 
+def test_a_name_whose_word_the_articles_hold_only_by_its_stem_is_unknown(assistant):
+    # "Providers" shares its stem with the articles' "provide"; no article writes the word itself.
+    answer = assistant.ask("What did NHS Providers say about the strike?")
+    assert answer.refused and "mentions NHS Providers." in answer.text, answer.text
+    for question in ("What did the Nurses say?", "What did Hunt's Department say?"):  # "nurses", "Hunt’s"
+        assert not assistant.extractive.unknown_names(question), question
+
+
 def test_a_question_stating_a_figure_no_passage_gives_is_refused(assistant):
     # The articles give 4,000 operations moved on the first day; 5,000 is in none of them.
     answer = assistant.ask("Which hospitals moved 5,000 operations on the first strike day?")

@@ -28,7 +28,7 @@ from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
 from rag.text.sentences import heading_asks, heading_over, speaker_label, states
-from rag.text.words import derived, words
+from rag.text.words import derived, forms, words, written
 from rag.types import Answer, Article, Citation, Hit
 
 
@@ -65,6 +65,9 @@ class ExtractiveAnswerer:
         # repeats them ("the April 2023 walkout" of an article dated 2023-04-12 that says "this walkout").
         self.metadata_words = {w for a in articles.values()
                                for w in words(f"{a.title} {a.publisher or ''} {date_words(a.date)}")}
+        # Every word as written, for a name's words: by its stem alone, "What did NHS Providers say?" was taken
+        # for a question about the articles' NHS that "provide" something.
+        self.written = {w for a in articles.values() for w in forms(f"{a.title} {a.publisher or ''} {a.text}")}
 
     def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer:
         unknown = self.unknown_names(query.question)
@@ -131,9 +134,13 @@ class ExtractiveAnswerer:
 
         A question about someone the articles never mention is refused rather than answered loosely.
         """
-        unknown = [name for name in names_in(question) if not all(self.seen(s) for s in words(name))]
+        unknown = [name for name in names_in(question) if not self.mentioned(name)]
         unknown += [y for y in years_in(question) if not self.seen(y)]
         return unknown
+
+    def mentioned(self, name: str) -> bool:
+        """Every word of ``name`` is in some passage, title or publisher, by its stem and as written."""
+        return all(self.seen(s) for s in words(name)) and all(written(w, self.written) for w in forms(name))
 
     def seen(self, stem: str) -> bool:
         """Some passage, title or publisher holds the stemmed word ``stem``."""

@@ -47,6 +47,27 @@ def words(text: str) -> list[str]:
     return _stemmer().stemWords(tokens)
 
 
+def forms(text: str) -> set[str]:
+    """Every word of ``text`` as written, lower-cased and unstemmed: what a name's words are looked up in, as a
+    stem alone would take "Providers" for the articles' "provide".
+
+    >>> sorted(forms("Hunt's NHS trusts provide"))
+    ['hunt', 'nhs', 'provide', 's', 'trusts']
+    """
+    return set(_WORD.findall(fold(text.lower())))
+
+
+def written(word: str, held: set[str]) -> bool:
+    """``word`` (a token of ``forms``) is among ``held``, as written or one plural ending away either way.
+
+    >>> written("trust", {"trusts"}), written("churches", {"church"}), written("providers", {"provide"})
+    (True, True, False)
+    """
+    ends = ("s", "es")
+    return (word in held or any(word + e in held for e in ends)
+            or any(word.endswith(e) and word[: -len(e)] in held for e in ends))
+
+
 def fold(text: str) -> str:
     """``text`` without accents, so that a question typed without them matches the articles' spelling.
 
