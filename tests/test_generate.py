@@ -198,6 +198,19 @@ def test_an_answer_without_the_kind_asked_for_gives_way_to_quotes_that_have_it(s
     assert any("gave no date" in n for n in answer.notes), answer.notes
 
 
+def test_a_length_of_time_is_no_count_of_other_things(seed_settings, seed_index, embedder):
+    # "How many junior doctors took part in the strike?" was answered with the two days of strike action: backed,
+    # and a figure, but it counts days. The quotes' "Hundreds of thousands of junior doctors" counts doctors.
+    question = "How many junior doctors took part in the strike?"
+    reply = ("YES\\nIt comes after junior doctors held two days of strike action, in the first two months of the "
+             "year, which was limited to those working in non-emergency care [1].")
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask(question)
+    assert "two days" not in answer.text, answer.text
+    assert answer.refused or any("gave no figure" in n for n in answer.notes), answer
+
+
 def test_a_name_of_one_word_answers_who(seed_settings, seed_index, embedder):
     # "Who hosted the talks?" was answered "The talks were hosted by conciliation service Acas [1]." and then
     # replaced by the quotes (Barclay's tweet), as "Acas" is not two capitalised words.

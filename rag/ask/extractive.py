@@ -102,7 +102,8 @@ class ExtractiveAnswerer:
             if not self.rests(query, answer, articles):
                 return refusal(query, render("REFUSAL"), candidates[0].score)
         kind = None if query.sided else expected_answer(query.question)
-        if kind and not gives(answer.text, kind):  # "When did the ballot close?" answered with how many voted
+        # "When did the ballot close?" answered with how many voted; "How many doctors ...?" with "two days"
+        if kind and not gives(answer.text, kind, query.question):
             return refusal(query, render("REFUSAL_KIND", kind=ANSWER_KINDS[kind]), candidates[0].score)
         return answer
 

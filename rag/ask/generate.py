@@ -38,7 +38,7 @@ from rag.ask.instead import instead_of
 from rag.ask.markers import claim
 from rag.ask.names import asks_identity, backing_text, names_given, names_in, speaks_of
 from rag.ask.prompts import prompt
-from rag.ask.question import Query, as_asked, expected_answer, gives, holds, years_in
+from rag.ask.question import Query, as_asked, counted, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
 from rag.messages import ANSWER_KINDS, render
@@ -231,11 +231,11 @@ class GenerativeAnswerer:
         kind = None if query.sided else expected_answer(query.question)
         if kind is None:
             return None
-        said = claim(text)  # "[1]" is no figure
-        quotes_have_it = not fallback.refused and holds(claim(fallback.text), kind)
+        said = counted(claim(text), query.question)  # "[1]" is no figure, nor is a length a count of doctors
+        quotes_have_it = not fallback.refused and holds(counted(claim(fallback.text), query.question), kind)
         # A name of one word or of capitals ("conciliation service Acas", "the BMA") is a name all the same.
         named = kind == "name" and bool(names_in(said))
-        if gives(text, kind) and (holds(said, kind) or named or not quotes_have_it):
+        if gives(text, kind, query.question) and (holds(said, kind) or named or not quotes_have_it):
             return None
         log.info("%s model: no %s in its answer to %r", self.name, kind, query.question[:80])
         if fallback.refused:  # the quotes have none either (``ExtractiveAnswerer`` refuses such an answer)

@@ -286,12 +286,13 @@ _GIVES = {
 }
 
 
-def gives(answer: str, kind: str | None) -> bool:
-    """Whether an answer gives the kind of thing its question asks for: a time, a length of time, a figure.
+def gives(answer: str, kind: str | None, question: str = "") -> bool:
+    """Whether an answer gives the kind of thing its ``question`` asks for: a time, a length of time, a figure.
 
     An answer to "When ...?", "How long ...?" or "How many ...?" that gives none does not answer it, however
     well its passage backs it ("When did the ballot close?" answered "Nearly 40,000 junior doctors voted ...").
-    A name is left alone: "Who ...?" is often answered by a role or a group ("64 per cent of people").
+    A name is left alone: "Who ...?" is often answered by a role or a group ("64 per cent of people"). A length
+    of time is no count of other things (``counted``).
 
     >>> gives("Nearly 40,000 junior doctors voted to strike [1].", "date")
     False
@@ -303,7 +304,29 @@ def gives(answer: str, kind: str | None) -> bool:
     if kind not in _GIVES:
         return True
     answer = claim(answer)  # "[1]" is no figure
+    if kind == "number":
+        answer = counted(answer, question)
     return holds(answer, kind) or bool(_GIVES[kind].search(answer))
+
+
+# A question counting time, or how often: its answer may well be a length ("How many days did it last?").
+_COUNTS_TIME = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|nights?|weeks?|weekends?|months?|years?|decades?|"
+                          r"centur(?:y|ies)|times?|shifts?|long|longer)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
+
+
+def counted(answer: str, question: str) -> str:
+    """``answer`` without its lengths of time where ``question`` counts something else: "How many junior doctors
+    took part?" is not answered by "two days of strike action".
+
+    >>> counted("Doctors held two days of strike action.", "How many junior doctors took part?")
+    'Doctors held   of strike action.'
+    >>> counted("The strike lasted two days.", "How many days did the strike last?")
+    'The strike lasted two days.'
+    """
+    if _HOW_MANY.search(question) and not _COUNTS_TIME.search(question):
+        return _HOLDS["duration"].sub(" ", answer)
+    return answer
 
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
