@@ -49,12 +49,13 @@ def words(text: str) -> list[str]:
 
 def forms(text: str) -> set[str]:
     """Every word of ``text`` as written, lower-cased and unstemmed: what a name's words are looked up in, as a
-    stem alone would take "Providers" for the articles' "provide".
+    stem alone would take "Providers" for the articles' "provide". A letter alone is left out: the "s" of "Hunt's"
+    or the "I" of "David I" is no word to look for (a corpus with no possessive would not hold it).
 
     >>> sorted(forms("Hunt's NHS trusts provide"))
-    ['hunt', 'nhs', 'provide', 's', 'trusts']
+    ['hunt', 'nhs', 'provide', 'trusts']
     """
-    return set(_WORD.findall(fold(text.lower())))
+    return {w for w in _WORD.findall(fold(text.lower())) if len(w) > 1}
 
 
 def written(word: str, held: set[str]) -> bool:
