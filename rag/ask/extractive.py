@@ -66,8 +66,9 @@ class ExtractiveAnswerer:
         self.metadata_words = {w for a in articles.values()
                                for w in words(f"{a.title} {a.publisher or ''} {date_words(a.date)}")}
         # Every word as written, for a name's words: by its stem alone, "What did NHS Providers say?" was taken
-        # for a question about the articles' NHS that "provide" something.
-        self.written = {w for a in articles.values() for w in forms(f"{a.title} {a.publisher or ''} {a.text}")}
+        # for a question about the articles' NHS that "provide" something. The dates' months count, as above.
+        self.written = {w for a in articles.values()
+                        for w in forms(f"{a.title} {a.publisher or ''} {date_words(a.date)} {a.text}")}
 
     def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer:
         unknown = self.unknown_names(query.question)
