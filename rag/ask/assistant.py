@@ -35,7 +35,6 @@ from rag.ask.question import (as_asked, asks_latest, compares, context, parts, p
 from rag.ask.retrieve import Filters, Retriever
 from rag.ask.more import asks_more, more_answer
 from rag.ask.small_talk import reply, small_talk
-from rag.ask.spelling import Spelling
 from rag.settings import Settings
 from rag.ask.generate import Piece
 from rag.types import Answer, Chunk, Hit
@@ -49,8 +48,7 @@ class Assistant:
         self.index = index
         self.retriever = Retriever(index, embedder, settings)
         self.extractive = ExtractiveAnswerer(embedder, index.lexical, settings, index.articles, index.sentences)
-        self.spelling = Spelling((f"{a.title} {a.publisher or ''} {a.text}" for a in index.articles.values()),
-                                 self.extractive.seen, settings.encoding)
+        self.spelling = self.extractive.spelling
         self._answerers: dict[str, Answerer] = {"extractive": self.extractive}
         self._making = threading.Lock()
         self._by_article: dict[str, list[Chunk]] | None = None

@@ -22,13 +22,14 @@ from rag.messages import ANSWER_KINDS, render
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, speaks_of
 from rag.ask.bounds import other_end
+from rag.ask.spelling import Spelling
 from rag.ask.question import Query, dated, expected_answer, gives, holds, sought_words, years_in
 from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
 from rag.text.sentences import heading_asks, heading_over, speaker_label, states
-from rag.text.words import derived, forms, words, written
+from rag.text.words import derived, words
 from rag.types import Answer, Article, Citation, Hit
 
 
@@ -49,6 +50,7 @@ class Scored:
 
 
 _OPENS_QUOTE = re.compile(r"\s*[\"“‘']")
+_LETTERS = re.compile(r"[^\W\d_]+")  # a name's words, as the articles' words are read (``Spelling``)
 _ASKING = re.compile(r"\s*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|was|were|are)\b", re.I)
 
 
@@ -65,10 +67,10 @@ class ExtractiveAnswerer:
         # repeats them ("the April 2023 walkout" of an article dated 2023-04-12 that says "this walkout").
         self.metadata_words = {w for a in articles.values()
                                for w in words(f"{a.title} {a.publisher or ''} {date_words(a.date)}")}
-        # Every word as written, for a name's words: by its stem alone, "What did NHS Providers say?" was taken
-        # for a question about the articles' NHS that "provide" something. The dates' months count, as above.
-        self.written = {w for a in articles.values()
-                        for w in forms(f"{a.title} {a.publisher or ''} {date_words(a.date)} {a.text}")}
+        # The articles' words as written (and their dates' months, as above), for slips of the keys and for a
+        # name's words, read once.
+        self.spelling = Spelling((f"{a.title} {a.publisher or ''} {date_words(a.date)} {a.text}"
+                                  for a in articles.values()), self.seen, settings.encoding)
 
     def answer(self, query: Query, hits: list[Hit], articles: Mapping[str, Article]) -> Answer:
         unknown = self.unknown_names(query.question)
@@ -141,8 +143,9 @@ class ExtractiveAnswerer:
         return unknown
 
     def mentioned(self, name: str) -> bool:
-        """Every word of ``name`` is in some passage, title or publisher, by its stem and as written."""
-        return all(self.seen(s) for s in words(name)) and all(written(w, self.written) for w in forms(name))
+        """Every word of ``name`` is in some passage, title or publisher, by its stem and as written: by its stem
+        alone, "What did NHS Providers say?" was taken for a question about the articles' NHS that "provide"."""
+        return all(self.seen(s) for s in words(name)) and all(map(self.spelling.writes, _LETTERS.findall(name)))
 
     def seen(self, stem: str) -> bool:
         """Some passage, title or publisher holds the stemmed word ``stem``."""

