@@ -83,7 +83,7 @@ _SAYING = re.compile(rf"^(?:{SAYS})$", re.I)
 # to be joined by midwives" (the doctors', not the midwives'), "Medics ... posed with placards saying: ..." (the
 # medics', not the patients').
 _ALSO_SAYING = re.compile(r"^(?:expect|expects|expected|expecting|hope|hopes|hoped|hoping|thinking|believing|"
-                        r"feeling|saying|telling|writing|claiming|insisting|warning|arguing|stating|tweeting)$", re.I)
+                          r"feeling|saying|telling|writing|claiming|insisting|warning|arguing|stating|tweeting)$", re.I)
 # Where a speaker's words, read from the verb of saying, stop: a sentence's end or a quotation mark.
 _BOUNDS = frozenset('.!?:;"“”‘')
 # Who says it, when a pronoun: someone the sentences before name.
