@@ -235,6 +235,18 @@ def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_n
     assert answer.text == render("REFUSAL_KIND", kind="date")
 
 
+def test_a_count_is_no_percentage(seed_settings, seed_index, embedder):
+    # "What was the vote percentage?" was answered with how many voted: a figure, backed, but no share, and the
+    # articles give no share of the 2023 vote.
+    question = "What was the vote percentage?"
+    assert assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive").refused
+    reply = "YES\\nNearly 40,000 junior doctors voted to take industrial action in the BMA ballot [1]."
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask(question)
+    assert answer.refused and answer.text == render("REFUSAL_KIND", kind="percentage"), answer
+
+
 def test_context_too_long_for_the_server_falls_back(llama_server, seed_settings, seed_index, embedder):
     # The settings claim a large window, so nothing is trimmed; the server (1024 tokens) refuses the prompt.
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=llama_server.url,

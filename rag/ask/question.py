@@ -233,6 +233,7 @@ def compares(question: str) -> bool:
 
 
 _CALENDAR = "|".join(MONTHS + WEEKDAYS)
+_ONE_TO_TEN = "one|two|three|four|five|six|seven|eight|nine|ten"
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
                 r"hundred|thousand|million|billion|half|third|thirds|quarter|dozen|dozens|hundreds|thousands"
 # What a question asks for, from its wording, and what a sentence holding such an answer looks like.
@@ -240,8 +241,11 @@ _ASKS = [
     ("duration", re.compile(r"\bhow long\b|\bfor how many\b|\bwhat (?:length|duration)\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|month|year|time)s?\b|\bin what year\b|"
                         r"\bwhat (?:is|are|was|were) the (?:\w+ )?dates?\b", re.I)),
-    ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\b(?:what|which) (?:number|percentage|"
-                          r"share|proportion|fraction|amount|rate|age|size|figure|sum|level)s?\b", re.I)),
+    # A share before a figure: "What percentage voted?" is not answered by how many did.
+    ("share", re.compile(r"\bpercentages?\b|\b(?:what|which) (?:per ?cent|proportion|share|fraction)s?\b|"
+                         r"\bhow (?:many|much) per ?cent\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\b(?:what|which) (?:number|"
+                          r"amount|rate|age|size|figure|sum|level)s?\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I)),
 ]
 _HOLDS = {
@@ -250,16 +254,20 @@ _HOLDS = {
     "date": re.compile(rf"\b(?:{_CALENDAR}|"
                        rf"yesterday|today|tomorrow)\b|\b(?:1[89]|20)\d\d\b"),
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|%|per ?cent", re.I),
+    "share": re.compile(rf"%|\bper ?cent\b|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|majority|minority)\b|"
+                        rf"\b(?:\d+|{_ONE_TO_TEN}) (?:in|out of) (?:\d+|{_ONE_TO_TEN})\b", re.I),
     # Two capitalised words in a row, or a title and a name: "Jeremy Hunt", "Dr Malawana".
     "name": re.compile(r"\b(?:[A-Z][a-z]+|Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Dame) [A-Z][a-z]+"),
 }
 
 
 def expected_answer(question: str) -> str | None:
-    """The kind of thing the question asks for: "duration", "date", "number", "name", or None.
+    """The kind of thing the question asks for: "duration", "date", "share", "number", "name", or None.
 
     >>> expected_answer("How many operations were cancelled?"), expected_answer("Why did they strike?")
     ('number', None)
+    >>> expected_answer("What percentage voted to strike?")
+    'share'
     >>> expected_answer("What are the strike dates?"), expected_answer("Which days will they walk out?")
     ('date', 'date')
     """
@@ -283,6 +291,7 @@ _GIVES = {
                            r"all (?:day|night|week))\b", re.I),
     "number": re.compile(r"\b(?:most|all|none|nobody|no one|majority|minority|few|several|many|some|scores|"
                          r"handful|every)\b", re.I),
+    "share": re.compile(r"\b(?:most|all|none|nobody|no one|every|unanimous(?:ly)?)\b", re.I),
 }
 
 
