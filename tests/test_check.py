@@ -565,3 +565,13 @@ def test_words_on_a_placard_are_given_to_who_holds_it(embedder, seed_settings):
                     "Doctors\".", "2016-01-13")
     assert not backs('Patients said "Doctors of Gaza support NHS UK Doctors" [1].')
     assert backs('Medics in Shifa hospital said "Doctors of Gaza support NHS UK Doctors" [1].')
+
+
+def test_one_of_two_chairmen_is_a_chairman(embedder, seed_settings):
+    # "Who is Vivek Trivedi?" was answered "Vivek Trivedi is a co-chairman of the BMA's junior doctors committee
+    # [1]." and the check found it unbacked: the passage wrote "co-chairmen", which the stemmer keeps apart.
+    backs = backing(embedder, seed_settings, "times",
+                    "Doctors to strike\n\nDr Rob Laurenson and Dr Vivek Trivedi, co-chairmen of the BMA's junior "
+                    "doctors committee, told The Times that doctors were willing to keep striking.", "2023-03-11")
+    assert backs("Vivek Trivedi is a co-chairman of the BMA's junior doctors committee [1].")
+    assert not backs("Vivek Trivedi is a consultant [1].")

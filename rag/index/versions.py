@@ -41,12 +41,13 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 8  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
+FORMAT = 9  # 2: the manifest carries a checksum of itself; 3: sentence vectors stored; 4: hyphenated words also
 # indexed joined ("walk-out" as "walkout"); 5: the stores keep their rows' chunk ids and filter metadata
 # (vector_rows.json, bm25/rows.json); 6: the settings that shape an index kept together ("index") and articles'
 # facets (a corpus's own filters, see rag/text/corpus_config.py) in place of their dispute; 7: lexical words
 # without accents ("Hervé" indexed as "herve", so a question typed without them finds it); 8: a plural of
-# capitals as its singular ("MPs" indexed as "mp")
+# capitals as its singular ("MPs" indexed as "mp"); 9: a plural in "-men" as its singular ("chairmen" as
+# "chairman")
 
 EMBED_INPUT = "title+text"  # what each passage's vector is made from: its article's title, then its text
 

@@ -6,6 +6,8 @@
 ['mp', 'heard', 'mp']
 >>> words("Consultants cover A&E")
 ['consult', 'cover', 'e', 'ae']
+>>> words("The co-chairmen")
+['co', 'chairman', 'cochairman']
 """
 
 from __future__ import annotations
@@ -44,7 +46,17 @@ def words(text: str) -> list[str]:
     # "walk-out" also counts as "walkout", "re-ballot" as "reballot": writers hyphenate such words or not.
     tokens += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(text)]
     tokens += [m.group(0).replace("&", "") for m in _AMPERSANDED.finditer(text)]
-    return _stemmer().stemWords(tokens)
+    return _stemmer().stemWords([_singular_man(t) for t in tokens])
+
+
+def _singular_man(token: str) -> str:
+    """"chairmen" as "chairman", "women" as "woman": a plural the stemmer leaves apart from its singular, so "a
+    co-chairman" was not found in "co-chairmen". A word of four letters is left alone ("omen", "amen").
+
+    >>> _singular_man("spokesmen"), _singular_man("men"), _singular_man("omen")
+    ('spokesman', 'man', 'omen')
+    """
+    return token[:-3] + "man" if token == "men" or (len(token) >= 5 and token.endswith("men")) else token
 
 
 def fold(text: str) -> str:
