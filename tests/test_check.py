@@ -575,3 +575,18 @@ def test_one_of_two_chairmen_is_a_chairman(embedder, seed_settings):
                     "doctors committee, told The Times that doctors were willing to keep striking.", "2023-03-11")
     assert backs("Vivek Trivedi is a co-chairman of the BMA's junior doctors committee [1].")
     assert not backs("Vivek Trivedi is a consultant [1].")
+
+
+def test_of_two_speakers_in_a_sentence_the_claim_is_given_to_whose_words_it_restates(embedder, seed_settings):
+    # "What did the government claim about the contract?" was answered "The government claimed the new contract
+    # fails to protect junior doctors ..." from "The BMA claims the new contract fails ..., whereas the Government
+    # says ...": the Government speaks in the sentence, but not those words.
+    backs = backing(embedder, seed_settings, "independent",
+                    "Talks to resume\n\nThe BMA claims the new contract fails to protect junior doctors working long "
+                    "hours and would unfairly cut out of hours pay, whereas the Government says its new safeguards "
+                    "will provide protection junior doctors and points to its offer of an 11 per cent rise in basic "
+                    "pay.", "2016-01-13")
+    assert not backs("The government claimed the new contract fails to protect junior doctors working long hours "
+                     "[1].")
+    assert backs("The BMA claims the new contract fails to protect junior doctors working long hours [1].")
+    assert backs("The Government says its new safeguards will provide protection for junior doctors [1].")

@@ -191,10 +191,34 @@ def speaker_agrees(claim: str, closest: str) -> bool:
         return True  # no plain "X said": the verb belongs to a clause, or follows a quote ("...," said X)
     mine = _named(" ".join(speaker))
     passage = _PASSAGE_TOKEN.findall(closest)
-    speakers = [_speaker_at(passage, i) for i, t in enumerate(passage) if SAYING_OR_THINKING.match(t)
-                or _ALSO_SAYING.match(t)]
+    verbs = [i for i, t in enumerate(passage) if SAYING_OR_THINKING.match(t) or _ALSO_SAYING.match(t)]
+    speakers = [_speaker_at(passage, i) for i in verbs]
     known = [who for who in speakers if who and who[0].lower() not in _PRONOUNS]
-    return not mine or not known or len(known) < len(speakers) or any(mine & _named(" ".join(w)) for w in known)
+    if not mine or not known or len(known) < len(speakers):
+        return True
+    # Where the sentence gives words to several ("The BMA claims the contract fails ..., whereas the Government
+    # says ..."), the claim's speaker is who says what the claim goes on to say.
+    rest = _TOKEN.findall(claim)[said + 1:]
+    ends = [i for i, t in enumerate(rest) if SAYING_OR_THINKING.match(t) or _ALSO_SAYING.match(t)]
+    whose = _whose_words(rest[:ends[0]] if ends else rest, passage, verbs)
+    return any(mine & _named(" ".join(w)) for w in ([speakers[whose]] if whose is not None else known))
+
+
+def _whose_words(said: list[str], passage: list[str], verbs: list[int]) -> int | None:
+    """Which of the passage's verbs of saying (``verbs``, positions in ``passage``) gives the words ``said``: the
+    one whose words, up to the next such verb, share the most of them, where one shares more than every other;
+    None where none does.
+
+    >>> p = _PASSAGE_TOKEN.findall("The BMA claims the contract fails, whereas the Government says it is fair.")
+    >>> _whose_words("the contract fails".split(), p, [2, 10])
+    0
+    """
+    mine = set(words(" ".join(said)))
+    # A quote given first ("'...,' said Malawana") is the words before its verb; others' words follow their verb.
+    shared = [len(mine & set(words(" ".join(passage[:v] if _quote_first(passage, v) else passage[v + 1:end]))))
+              for v, end in zip(verbs, verbs[1:] + [len(passage)])]
+    best = max(shared, default=0)
+    return shared.index(best) if best and shared.count(best) == 1 else None
 
 
 # A claim's quotation: words between quotation marks, two or more, as the passage writes them.
@@ -221,10 +245,8 @@ def _plain(text: str) -> str:
     return " ".join(text.replace("’", "'").split()).lower()
 
 
-def _speaker_at(passage: list[str], verb: int) -> list[str]:
-    """Who says it at ``passage[verb]``: the words before the verb back to its sentence's or clause's start,
-    appositions and all ("Chief strategy officer, Chris Hopson, told ..."), or, where a quote comes first, those
-    after it up to the sentence's end ("..., said Johann Malawana, chair of the BMA")."""
+def _before(passage: list[str], verb: int) -> list[str]:
+    """The words before ``passage[verb]`` back to its sentence's or clause's start (who says it, if anyone)."""
     i = verb - 1
     while i >= 0 and passage[i].lower() in _BETWEEN:
         i -= 1
@@ -232,8 +254,21 @@ def _speaker_at(passage: list[str], verb: int) -> list[str]:
     while i >= 0 and len(before) < _SPEAKER_REACH and passage[i] not in _BOUNDS and passage[i].lower() not in _CLAUSE:
         before.insert(0, passage[i])
         i -= 1
-    if any(t[0].isalpha() for t in before):
-        return [t for t in before if t[0].isalpha()]
+    return [t for t in before if t[0].isalpha()]
+
+
+def _quote_first(passage: list[str], verb: int) -> bool:
+    """Whether the verb of saying at ``passage[verb]`` follows what is said, its speaker after it."""
+    return not _before(passage, verb)
+
+
+def _speaker_at(passage: list[str], verb: int) -> list[str]:
+    """Who says it at ``passage[verb]``: the words before the verb back to its sentence's or clause's start,
+    appositions and all ("Chief strategy officer, Chris Hopson, told ..."), or, where a quote comes first, those
+    after it up to the sentence's end ("..., said Johann Malawana, chair of the BMA")."""
+    before = _before(passage, verb)
+    if before:
+        return before
     after = []
     for token in passage[verb + 1:_SPEAKER_REACH + verb]:
         if token in _BOUNDS:
