@@ -345,3 +345,15 @@ def test_a_quotation_running_on_is_its_speakers(tmp_path, embedder):
     settings = indexed(tmp_path, {"report.txt": report}, embedder, answerer="extractive")
     answer = Assistant.open(settings, embedder).ask("What did Johann Malawana say about the talks?")
     assert not answer.refused and "Our door is open to talks" in answer.text, answer.text
+
+
+def test_who_said_a_quotation_running_on_is_answered_with_the_sentence_naming_them(assistant):
+    # "Who said the door is open to talks?" was answered with the quotation alone, which names no one: who said it
+    # is in the sentence before, at the end of another passage.
+    answer = assistant.ask("Who said the door is open to talks?", answerer="extractive")
+    assert not answer.refused and "Johann Malawana" in answer.text, answer.text
+    assert answer.text.index("Johann Malawana") < answer.text.index("Our door is open"), answer.text
+    numbers = markers(answer.text)
+    assert sorted(set(numbers)) == list(range(1, len(answer.citations) + 1)) and numbers == sorted(numbers)
+    for c in answer.citations:  # every quoted span lies in its cited passage
+        assert all(c.chunk.start <= a < b <= c.chunk.end for a, b in c.quotes), c

@@ -28,7 +28,7 @@ from rag.text.dateline import date_words, month_of, months_named
 from rag.index.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.index.lexical_store import LexicalStore
-from rag.text.sentences import heading_asks, heading_over, speaker_label, states
+from rag.text.sentences import heading_asks, heading_over, quoted_speaker, speaker_label, states
 from rag.text.words import derived, words
 from rag.types import Answer, Article, Citation, Hit
 
@@ -338,11 +338,19 @@ def compose(query: Query, chosen: list[Scored], hits: list[Hit], articles: Mappi
     quotes: dict[int, list[tuple[int, int]]] = {}
     parts = []
     taken = {(s.hit_rank, s.span) for s in chosen}
+    asks_who = expected_answer(query.question) == "name"
     for sentence in chosen:
+        article = articles[hits[sentence.hit_rank].chunk.article_id]
+        # "Who said ...?" answered by a quotation that runs on: the sentence naming its speaker goes first.
+        before = _attributed(sentence, hits, article.text) if asks_who else None
+        if before and before not in taken:
+            rank, span = before
+            taken.add(before)
+            quotes.setdefault(rank, []).append(span)
+            parts.append(f"{article.text[span[0]:span[1]]} [{numbers.setdefault(rank, len(numbers) + 1)}]")
         n = numbers.setdefault(sentence.hit_rank, len(numbers) + 1)
         quotes.setdefault(sentence.hit_rank, []).append(sentence.span)
         text = _FOOTNOTES.sub('', sentence.text)
-        article = articles[hits[sentence.hit_rank].chunk.article_id]
         after = _announced(sentence, hits, article.text)
         if after and (sentence.hit_rank, after) not in taken:
             quotes[sentence.hit_rank].append(after)
@@ -372,6 +380,24 @@ def _announced(sentence: Scored, hits: list[Hit], text: str) -> tuple[int, int] 
     after = order[at + 1]
     following = text[after[0]:after[1]]
     return after if _OPENS_QUOTE.match(following) or sentence.words & set(words(following)) else None
+
+
+def _attributed(sentence: Scored, hits: list[Hit], text: str) -> tuple[int, tuple[int, int]] | None:
+    """The span of the sentence before ``sentence`` that names who speaks it, where ``sentence`` is a quotation
+    running on from that one's ("“Our door is open to talks ...”" after "“... no option,” said Johann Malawana");
+    quoted alone, it does not say who said it: (the rank of the passage holding it, its span), or None where no
+    passage holds it."""
+    speaker = quoted_speaker(text, sentence.span)
+    if not speaker or speaker in sentence.text:
+        return None
+    article_id = hits[sentence.hit_rank].chunk.article_id
+    for rank, hit in enumerate(hits):  # the sentence before may end another passage
+        earlier = [span for span in hit.chunk.sentences if span[1] <= sentence.span[0]]
+        if hit.chunk.article_id == article_id and earlier:
+            start, end = earlier[-1]
+            if speaker in text[start:end] and not text[end:sentence.span[0]].strip():
+                return rank, (start, end)
+    return None
 
 
 def refusal(query: Query, message: str, confidence: float | None = None) -> Answer:
