@@ -590,3 +590,16 @@ def test_of_two_speakers_in_a_sentence_the_claim_is_given_to_whose_words_it_rest
                      "[1].")
     assert backs("The BMA claims the new contract fails to protect junior doctors working long hours [1].")
     assert backs("The Government says its new safeguards will provide protection for junior doctors [1].")
+
+
+def test_a_yes_that_restates_the_question_with_a_word_no_passage_holds_is_not_supported(embedder, seed_settings):
+    # "Did the Gaza doctors go on strike?" was answered "The gaza doctors went on strike [1]." and passed: close in
+    # meaning to a passage on Gaza medics backing striking doctors, with every word but "went" the question's.
+    hit, articles = one_passage("independent", "Junior doctors strike: Gaza medics send messages of support\n\n"
+                                "Medics in Gaza's Shifa hospital posed with placards saying: \"Doctors of Gaza "
+                                "support NHS UK Doctors\".", "2016-01-13")
+    checker = Checker(embedder, seed_settings)
+    question = "Did the Gaza doctors go on strike?"
+    assert checker.check("The Gaza doctors went on strike [1].", [hit], articles, question=question).unsupported
+    backed = "Medics in Gaza posed with placards saying: \"Doctors of Gaza support NHS UK Doctors\" [1]."
+    assert not checker.check(backed, [hit], articles, question=question).unsupported

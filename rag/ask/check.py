@@ -26,7 +26,7 @@ from typing import Mapping, Sequence, cast
 import numpy as np
 
 from embeddings import Embedder
-from rag.ask.facts import near_sentences, overlap_share, same_facts
+from rag.ask.facts import adds_unheld, near_sentences, overlap_share, same_facts
 from rag.ask.markers import cite, claim, renumber, split_claims
 from rag.ask.question import dated, years_in
 from rag.index.sentence_store import SentenceStore
@@ -160,7 +160,8 @@ class Checker:
         s = self.settings
         overlap = overlap_share(text, passage, question)
         supported = (same_facts(text, f"{passage} {metadata}", closest, f"{near or closest} {metadata}")
-                     and (cosine >= s.support_cosine or overlap >= s.support_overlap))
+                     and (cosine >= s.support_cosine or overlap >= s.support_overlap)
+                     and not adds_unheld(text, f"{passage} {metadata}", question))
         return Support(supported, cosine, overlap, span)
 
 

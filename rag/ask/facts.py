@@ -128,6 +128,21 @@ def overlap_share(text: str, passage: str, question: str = "") -> float:
     return len(mine & (held | given)) / len(mine)
 
 
+def adds_unheld(text: str, passage: str, question: str) -> bool:
+    """Whether ``text`` adds words to what ``question`` gave and the passage holds none of them: "The Gaza doctors
+    went on strike" for "Did the Gaza doctors go on strike?" restates the question as a yes, and its meaning is
+    close to any passage on Gaza doctors and a strike, but only "went" is its own and no passage says it.
+
+    >>> adds_unheld("The Gaza doctors went on strike", "Gaza medics sent messages of support to striking doctors",
+    ...             "Did the Gaza doctors go on strike?")
+    True
+    >>> adds_unheld("The BMA accepted the offer", "The BMA accepted it", "Did the BMA accept the offer?")
+    False
+    """
+    added = set(words(text)) - set(words(question))
+    return bool(question) and bool(added) and not added & set(words(passage))
+
+
 # Clause boundaries: punctuation, conjunctions, and the subordinators that open a condition or a time ("... to
 # re-ballot if pay had not been restored when the mandate runs out in August": the mandate is not denied).
 _CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|though|and|if|unless|when|because|"
