@@ -357,3 +357,10 @@ def test_who_said_a_quotation_running_on_is_answered_with_the_sentence_naming_th
     assert sorted(set(numbers)) == list(range(1, len(answer.citations) + 1)) and numbers == sorted(numbers)
     for c in answer.citations:  # every quoted span lies in its cited passage
         assert all(c.chunk.start <= a < b <= c.chunk.end for a, b in c.quotes), c
+
+
+def test_a_mix_of_names_typed_in_lower_case_is_refused_as_typed_with_capitals(assistant):
+    # "what did jeremy hunt say about the royal college of nursing" got Hunt's appointment of Dalton, where the
+    # question typed with capitals is refused: no passage speaks of both.
+    answer = assistant.ask("what did jeremy hunt say about the royal college of nursing", answerer="extractive")
+    assert answer.refused and "Jeremy Hunt" in answer.text and "Royal College of Nursing" in answer.text, answer

@@ -53,3 +53,17 @@ def test_the_note_pairs_name_what_was_typed_and_what_was_read():
 def test_distance_is_symmetric_and_zero_only_for_the_same_word(a, b):
     assert distance(a, b) == distance(b, a)
     assert (distance(a, b) == 0) == (a == b)
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("what did the royal college of nursing say about the bma",
+     "what did the Royal College of Nursing say about the BMA"),
+    ("who are dr ann lee and dr bo li", "who are Dr Ann Lee and Dr Bo Li"),
+    ("what did the doctors say about pay", "what did the doctors say about pay"),  # no names
+    ("did sky sports show the match", "did Sky Sports show the match"),
+    ("What did the royal college of nursing say to the BMA?",  # typed with capitals: left as typed
+     "What did the royal college of nursing say to the BMA?"),
+])
+def test_a_name_typed_in_lower_case_is_read_as_the_articles_write_it(typed, read):
+    assert spelling().capitalised(typed) == read
+

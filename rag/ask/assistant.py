@@ -103,6 +103,7 @@ class Assistant:
         if len(question) > limit:
             question, notes = question[:limit], (render("QUESTION_CUT", limit=limit),)
         question, fixes = self.spelling.correct(with_apostrophes(question))
+        question = self.spelling.capitalised(question)  # "jeremy hunt", typed so in a chat, is a name all the same
         if fixes:
             notes += (render("SPELLING", fixes=", ".join(render("SPELLING_FIX", typed=t, read=r) for t, r in fixes)),)
         read = read_in_talk(question, history)

