@@ -128,6 +128,12 @@ def overlap_share(text: str, passage: str, question: str = "") -> float:
     return len(mine & (held | given)) / len(mine)
 
 
+# Words that join what a restatement says without adding to it: "They strike because they fight the contract",
+# after a conversation whose earlier answer gave all the rest.
+_LINKS = frozenset(words("because therefore thus hence since also too still however although though while whereas "
+                         "yes"))
+
+
 def adds_unheld(text: str, passage: str, question: str) -> bool:
     """Whether ``text`` adds words to what ``question`` gave and the passage holds none of them: "The Gaza doctors
     went on strike" for "Did the Gaza doctors go on strike?" restates the question as a yes, and its meaning is
@@ -138,9 +144,13 @@ def adds_unheld(text: str, passage: str, question: str) -> bool:
     True
     >>> adds_unheld("The BMA accepted the offer", "The BMA accepted it", "Did the BMA accept the offer?")
     False
+    >>> adds_unheld("Doctors strike because they fight the contract", "Doctors fight the contract",
+    ...             "Why do doctors strike? They fight the contract.")
+    False
     """
-    added = set(words(text)) - set(words(question))
+    added = set(words(text)) - set(words(question)) - _LINKS
     return bool(question) and bool(added) and not added & set(words(passage))
+
 
 
 # Clause boundaries: punctuation, conjunctions, and the subordinators that open a condition or a time ("... to
