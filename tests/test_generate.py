@@ -221,30 +221,21 @@ def test_a_name_of_one_word_answers_who(seed_settings, seed_index, embedder):
     assert answer.answerer == "openai" and "Acas [1]" in answer.text, answer
 
 
+@pytest.mark.parametrize("question, kind", [
+    # The articles say how many voted in the 2023 ballot, never when it closed, nor what share voted: a model
+    # that quotes the vote is backed by its passage but answers neither, and neither do the quotes.
+    ("When did the BMA ballot close?", "date"),
+    ("What was the vote percentage?", "percentage"),
+])
 def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_none(seed_settings, seed_index,
-                                                                                   embedder):
-    # The articles say how many voted in the 2023 ballot, never when it closed; a model that quotes the vote
-    # is backed by its passage but does not answer "when", and neither do the quotes.
-    question = "When did the BMA ballot close?"
+                                                                                   embedder, question, kind):
     assert assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive").refused
     reply = "YES\\nNearly 40,000 junior doctors voted to take industrial action in the BMA ballot [1]."
     with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
         assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
         answer = assistant.ask(question)
     assert answer.refused and answer.answerer == "openai" and not answer.citations, answer
-    assert answer.text == render("REFUSAL_KIND", kind="date")
-
-
-def test_a_count_is_no_percentage(seed_settings, seed_index, embedder):
-    # "What was the vote percentage?" was answered with how many voted: a figure, backed, but no share, and the
-    # articles give no share of the 2023 vote.
-    question = "What was the vote percentage?"
-    assert assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive").refused
-    reply = "YES\\nNearly 40,000 junior doctors voted to take industrial action in the BMA ballot [1]."
-    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
-        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
-        answer = assistant.ask(question)
-    assert answer.refused and answer.text == render("REFUSAL_KIND", kind="percentage"), answer
+    assert answer.text == render("REFUSAL_KIND", kind=kind)
 
 
 def test_context_too_long_for_the_server_falls_back(llama_server, seed_settings, seed_index, embedder):
