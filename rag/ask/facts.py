@@ -152,7 +152,6 @@ def adds_unheld(text: str, passage: str, question: str) -> bool:
     return bool(question) and bool(added) and not added & set(words(passage))
 
 
-
 # Clause boundaries: punctuation, conjunctions, and the subordinators that open a condition or a time ("... to
 # re-ballot if pay had not been restored when the mandate runs out in August": the mandate is not denied).
 _CLAUSE = re.compile(r"\s*(?:[,;:\u2013\u2014]|\s(?:but|while|whereas|although|though|and|if|unless|when|because|"

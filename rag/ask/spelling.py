@@ -59,6 +59,7 @@ class Spelling:
         self._long: dict[str, set[str]] = {}  # names written out, by the abbreviation they spell
         self._runs: dict[str, str] = {}  # names of several words, lower-cased -> as written: "jeremy hunt"
         self._names: dict[str, str] = {}  # names of one uncommon word or an abbreviation: "malawana", "bma"
+        self._longest = 0  # the most words of those runs
         self._making = threading.Lock()
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -89,9 +90,17 @@ class Spelling:
         if any(c.isupper() for c in question[1:]):
             return question
         self.forms()
-        for typed, written in self._runs.items():
-            question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", written, question)
-        return _WORD.sub(lambda m: self._names.get(m.group(0), m.group(0)), question)
+        found = list(_WORD.finditer(question))
+        out, at, i = [], 0, 0
+        while i < len(found):
+            # The longest run of the question's words, from this one, that is a name (a dict lookup per length).
+            n = next((n for n in range(min(self._longest, len(found) - i), 1, -1)
+                      if question[found[i].start():found[i + n - 1].end()] in self._runs), 1)
+            start, end = found[i].start(), found[i + n - 1].end()
+            typed = question[start:end]
+            out += [question[at:start], self._runs.get(typed) or self._names.get(typed, typed)]
+            at, i = end, i + n
+        return "".join(out) + question[at:]
 
     def nearest(self, typed: str) -> str | None:
         """The one article word nearest to ``typed`` within the edits its length allows, as written; else None."""
@@ -176,7 +185,6 @@ class Spelling:
                     self._buckets.setdefault((k[0], len(k)), []).append(k)
             return self._forms
 
-
     def _names_from(self, counts: dict[str, Counter[str]], runs: set[str]) -> None:
         """``capitalised``'s names, from the articles' words (folded -> written forms) and capitalised runs."""
         only_capitalised = {k for k, c in counts.items() if not any(w.islower() for w in c)}
@@ -184,8 +192,8 @@ class Spelling:
                   for j in range(i + 2, len(ws) + 1) if ws[i][0].isupper() and ws[j - 1][0].isupper()}
         # Its first and last words never written in lower case: "On Thursday" and "Health Secretary" are no names.
         named = [p for p in pieces if {fold(w.lower()) for w in p.split()[::len(p.split()) - 1]} <= only_capitalised]
-        # Longest first, so that "royal college of nursing" is read whole before "royal college".
-        self._runs = {p.lower(): p for p in sorted(named, key=len, reverse=True)}
+        self._runs = {p.lower(): p for p in named}
+        self._longest = max((len(p.split()) for p in named), default=0)
         self._names = {k: form for k in only_capitalised if k.isalpha()
                        and ((form := counts[k].most_common(1)[0][0]).isupper() and len(k) >= 3
                             or len(k) >= _SHORTEST and not self.common(k))}
