@@ -20,6 +20,7 @@ False
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.ask.figures import figure_swapped, length_as_count
 from rag.ask.names import names_agree
@@ -122,7 +123,7 @@ def overlap_share(text: str, passage: str, question: str = "") -> float:
     >>> overlap_share("Doctors were invited to talks", "Barclay spoke", "Who invited doctors to talks?")
     0.0
     """
-    mine, held, given = set(words(text)), set(words(passage)), set(words(question))
+    mine, held, given = _word_set(text), _word_set(passage), _word_set(question)
     if not mine or not (mine & held) - given:
         return 0.0
     return len(mine & (held | given)) / len(mine)
@@ -148,8 +149,13 @@ def adds_unheld(text: str, passage: str, question: str) -> bool:
     ...             "Why do doctors strike? They fight the contract.")
     False
     """
-    added = set(words(text)) - set(words(question)) - _LINKS
-    return bool(question) and bool(added) and not added & set(words(passage))
+    added = _word_set(text) - _word_set(question) - _LINKS
+    return bool(question) and bool(added) and not added & _word_set(passage)
+
+
+@lru_cache(maxsize=256)  # the check reads each cited passage and the question again for every claim and rule
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
 
 
 # Clause boundaries: punctuation, conjunctions, and the subordinators that open a condition or a time ("... to

@@ -35,7 +35,7 @@ _TYPED_LOWER = re.compile(r"[a-z][a-z&]{1,5}")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "in", "on", "to", "&"})
 _LONG_WORD = r"[^\W\d_][\w'’-]*|&"
 # Capitalised words in a row, connectors between them: "National Health Service", "Department of Health".
-_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the|on|in|to|&)\s+)*[A-Z][\w'’-]*)+")
+NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the|on|in|to|&)\s+)*[A-Z][\w'’-]*)+")
 
 
 def asked(question: str) -> str:
@@ -105,7 +105,7 @@ def written_out(short: str, text: str) -> tuple[str, tuple[int, int]] | None:
     True
     """
     letters = short.rstrip("s").replace("&", "").upper()
-    for run in _RUN.finditer(text):
+    for run in NAME_RUN.finditer(text):
         parts = list(re.finditer(r"\S+", run.group(0)))
         for i, first in enumerate(parts):
             for last in parts[i:]:
@@ -126,7 +126,7 @@ def long_forms(text: str) -> dict[str, set[str]]:
     {'RCN': {'Royal College of Nursing'}, 'DALDBL': {'Dr Ann Lee and Dr Bo Li'}}
     """
     found: dict[str, set[str]] = {}
-    for run in _RUN.finditer(text):
+    for run in NAME_RUN.finditer(text):
         long = re.sub(r"^(?:The|the)\s+", "", run.group(0))
         if len(_initials(long)) >= 3:
             found.setdefault(_initials(long), set()).add(long)

@@ -234,7 +234,7 @@ def compares(question: str) -> bool:
 
 _CALENDAR = "|".join(MONTHS + WEEKDAYS)
 _ONE_TO_TEN = "one|two|three|four|five|six|seven|eight|nine|ten"
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
+_NUMBER_WORDS = rf"{_ONE_TO_TEN}|eleven|twelve|twenty|thirty|forty|fifty|" \
                 r"hundred|thousand|million|billion|half|third|thirds|quarter|dozen|dozens|hundreds|thousands"
 # What a question asks for, from its wording, and what a sentence holding such an answer looks like.
 _ASKS = [

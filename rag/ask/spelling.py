@@ -31,7 +31,7 @@ import threading
 from collections import Counter
 from typing import Callable, Iterable
 
-from rag.ask.glossary import long_forms
+from rag.ask.glossary import NAME_RUN, long_forms
 from rag.text.chunk import Tokenizer
 from rag.text.words import fold, words
 
@@ -44,8 +44,6 @@ _MOST = 4  # words of one question read as others at most (a question has a slip
 _PAIR = re.compile(r"(?<!\w)([A-Z][a-z]+) (?=([A-Z][a-z]+)(?!\w))")
 # Three capitals or more standing alone: an abbreviation as typed ("RCN").
 _CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,}(?![\w&])")
-# A name of several words as written: capitalised words, "of", "for" or "and" between ("Royal College of Nursing").
-_RUN = re.compile(r"\b[A-Z][A-Za-z]+(?: (?:(?:of|for|and) )?[A-Z][A-Za-z]+)+\b")
 _ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
 
 
@@ -178,7 +176,7 @@ class Spelling:
                         self._long.setdefault(short, set()).update(longs)
                     for w in _WORD.findall(text):
                         counts.setdefault(fold(w.lower()), Counter())[w] += 1
-                    runs.update(m.group(0) for m in _RUN.finditer(text))
+                    runs.update(m.group(0) for m in NAME_RUN.finditer(text))
                 self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
                 self._names_from(counts, runs)
                 for k in self._forms:
