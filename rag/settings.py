@@ -59,7 +59,7 @@ class Settings:
     dense_weight: float = 1.0  # weight of the dense (passage vector) ranking in fusion
     lexical_weight: float = 2.0  # weight of the BM25 ranking in fusion
     sentence_weight: float = 1.0  # weight of the candidates' ranking by their best sentence's cosine
-    off_year_share: float = 0.5  # retrieval: share of score kept by passages dated outside the years a question names
+    off_year_share: float = 0.5  # share of score kept by passages dated outside the years or months a question names
     dedupe_similarity: float = 0.92  # passages more alike than this (cosine) collapse into one
     answer_sentences: int = 3  # most sentences an extractive answer quotes
     answer_words: int = 60  # soft cap on words in an extractive answer

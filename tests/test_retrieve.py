@@ -1,4 +1,5 @@
-"""Retrieval on small real corpora: the years a question names, and words written with or without a hyphen."""
+"""Retrieval on small real corpora: the years and months a question names, and words written with or without a
+hyphen."""
 
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def assistant(tmp_path_factory, embedder) -> Assistant:
 def test_a_named_year_prefers_articles_dated_then(assistant, year):
     hits = assistant.search(f"Why did junior doctors walk out over pay in {year}?")
     assert hits[0].chunk.article_id.startswith(("a" if year == "2016" else "b") + year)
+
+
+@pytest.mark.parametrize("month, first", [("January", "a2016"), ("February", "c2016")])
+def test_a_named_month_prefers_articles_dated_then(assistant, month, first):
+    # Both 2016 reports are of a walk-out; "the February strike" is the one dated in February, though no
+    # report writes its own month.
+    hits = assistant.search(f"Who walked out in the {month} strike?")
+    assert hits[0].chunk.article_id.startswith(first)
 
 
 def test_without_a_year_both_reports_are_found(assistant):

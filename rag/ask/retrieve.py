@@ -23,6 +23,7 @@ from rag.ask.question import dated, years_in
 from rag.index.vector_store import StoreFilter
 from rag.index.versions import Index
 from rag.settings import Settings
+from rag.text.dateline import month_of, months_named
 from rag.types import Hit
 
 log = logging.getLogger(__name__)
@@ -112,14 +113,21 @@ class Retriever:
         return hits
 
     def _prefer_years(self, fused: list[tuple[str, float]], query: str) -> list[tuple[str, float]]:
-        """Passages from articles dated outside the years the question names, unless they name the year
-        themselves, keep only ``off_year_share`` of their score: "in 2023" asks about 2023's reports."""
-        years = frozenset(years_in(query))
-        if not years or self.settings.off_year_share >= 1:
+        """Passages from articles dated outside the years (or months) the question names, unless they name them
+        themselves, keep only ``off_year_share`` of their score: "in 2023" asks about 2023's reports, "the March
+        strike" about March's."""
+        years, months = frozenset(years_in(query)), months_named(query)
+        if not (years or months) or self.settings.off_year_share >= 1:
             return fused
         articles, chunks, share = self.index.articles, self._chunks, self.settings.off_year_share
-        scored = [(i, score if dated(articles[chunks[i].article_id].date, chunks[i].text, years)
-                   else score * share) for i, score in fused]
+
+        def about(chunk_id: str) -> bool:
+            date, text = articles[chunks[chunk_id].article_id].date, chunks[chunk_id].text
+            return ((not years or dated(date, text, years))
+                    and (not months or not month_of(date) or month_of(date) in months
+                         or bool(months_named(text) & months)))
+
+        scored = [(i, score if about(i) else score * share) for i, score in fused]
         return sorted(scored, key=lambda item: -item[1])
 
     def _by_sentence(self, ids: set[str], vector: np.ndarray) -> list[str]:
