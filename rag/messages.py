@@ -363,7 +363,7 @@ FIELDS: dict[str, frozenset[str]] = {
 
 # The kinds of answer a question asks for (``rag.ask.question.expected_answer``), in the words of LLM_OFF_KIND.
 ANSWER_KINDS: dict[str, str] = {"duration": "length of time", "date": "date", "share": "percentage",
-                                 "number": "figure", "name": "name"}
+                                 "money": "sum of money", "number": "figure", "name": "name"}
 
 
 def placeholders(template: str) -> frozenset[str]:

@@ -221,17 +221,22 @@ def test_a_name_of_one_word_answers_who(seed_settings, seed_index, embedder):
     assert answer.answerer == "openai" and "Acas [1]" in answer.text, answer
 
 
-@pytest.mark.parametrize("question, kind", [
+VOTED = "Nearly 40,000 junior doctors voted to take industrial action in the BMA ballot [1]."
+
+
+@pytest.mark.parametrize("question, kind, reply", [
     # The articles say how many voted in the 2023 ballot, never when it closed, nor what share voted: a model
     # that quotes the vote is backed by its passage but answers neither, and neither do the quotes.
-    ("When did the BMA ballot close?", "date"),
-    ("What was the vote percentage?", "percentage"),
+    ("When did the BMA ballot close?", "date", VOTED),
+    ("What was the vote percentage?", "percentage", VOTED),
+    # Nor what a junior doctor earns: the 2016 offer's "11 per cent rise in basic pay" is a share, not a sum.
+    ("How much do junior doctors earn per hour?", "sum of money",
+     "The Government points to its offer of an 11 per cent rise in basic pay [1]."),
 ])
 def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_none(seed_settings, seed_index,
-                                                                                   embedder, question, kind):
+                                                                                   embedder, question, kind, reply):
     assert assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive").refused
-    reply = "YES\\nNearly 40,000 junior doctors voted to take industrial action in the BMA ballot [1]."
-    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+    with CannedServer(sse_reply(delta(f"YES\\n{reply}"), "data: [DONE]"), hold=False) as server:
         assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
         answer = assistant.ask(question)
     assert answer.refused and answer.answerer == "openai" and not answer.citations, answer

@@ -244,6 +244,14 @@ _ASKS = [
     # A share before a figure: "What percentage voted?" is not answered by how many did.
     ("share", re.compile(r"\bpercentages?\b|\b(?:what|which) (?:per ?cent|proportion|share|fraction)s?\b|"
                          r"\bhow (?:many|much) per ?cent\b", re.I)),
+    # A sum of money before a figure: "How much do junior doctors earn?" is not answered by a pay rise's 11 per cent.
+    # "pay" as what changes ("How much has their pay fallen?") asks for a share or figure, not a sum.
+    ("money", re.compile(r"\bhow much\b[^?]*\b(?:costs?|costing|earn(?:s|ed|ing)?|spen[dt]s?|bid|charged?|worth|"
+                         r"salary|salaries|wages?|prices?|fees?|paid|pays?|paying)\b(?! (?:has |have |had )?(?:rises?|"
+                         r"rose|risen|increase[sd]?|awards?|offers?|deals?|restoration|cuts?|freeze|fallen|fell|"
+                         r"dropped|drops?|grown|grew|gone|went|changed))|"
+                         r"\b(?:what|which) (?:salary|salaries|wages?|price|fees?)\b|"
+                         r"\bwhat (?:do|does|did) [^?]{1,40}(?<!\bthe )(?<!\ba )\b(?:earn|cost)\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\b(?:what|which) (?:number|"
                           r"amount|rate|age|size|figure|sum|level)s?\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I)),
@@ -254,6 +262,7 @@ _HOLDS = {
     "date": re.compile(rf"\b(?:{_CALENDAR}|"
                        rf"yesterday|today|tomorrow)\b|\b(?:1[89]|20)\d\d\b"),
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|%|per ?cent", re.I),
+    "money": re.compile(r"[£$€¥]\s?\d|\b(?:pounds?|dollars?|euros?|pence|sterling)\b|(?<!per )\bcents?\b", re.I),
     "share": re.compile(rf"%|\bper ?cent\b|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|majority|minority)\b|"
                         rf"\b(?:\d+|{_ONE_TO_TEN}) (?:in|out of) (?:\d+|{_ONE_TO_TEN})\b", re.I),
     # Two capitalised words in a row, or a title and a name: "Jeremy Hunt", "Dr Malawana".
@@ -262,12 +271,12 @@ _HOLDS = {
 
 
 def expected_answer(question: str) -> str | None:
-    """The kind of thing the question asks for: "duration", "date", "share", "number", "name", or None.
+    """The kind of thing the question asks for: "duration", "date", "share", "money", "number", "name", or None.
 
     >>> expected_answer("How many operations were cancelled?"), expected_answer("Why did they strike?")
     ('number', None)
-    >>> expected_answer("What percentage voted to strike?")
-    'share'
+    >>> expected_answer("What percentage voted to strike?"), expected_answer("How much do junior doctors earn?")
+    ('share', 'money')
     >>> expected_answer("What are the strike dates?"), expected_answer("Which days will they walk out?")
     ('date', 'date')
     """
@@ -292,6 +301,7 @@ _GIVES = {
     "number": re.compile(r"\b(?:most|all|none|nobody|no one|majority|minority|few|several|many|some|scores|"
                          r"handful|every)\b", re.I),
     "share": re.compile(r"\b(?:most|all|none|nobody|no one|every|unanimous(?:ly)?)\b", re.I),
+    "money": re.compile(r"\b(?:free|nothing|unpaid|no (?:pay|charge|cost))\b", re.I),
 }
 
 
