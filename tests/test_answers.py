@@ -67,6 +67,13 @@ def test_refuses_what_the_articles_do_not_cover(assistant, question):
     assert "don't cover" in answer.text
 
 
+def test_a_question_about_who_did_not_is_not_answered_by_who_did(assistant):
+    # The articles say how many voted to strike, never who did not; "failed to attend" says who did not attend.
+    assert assistant.ask("Who did not vote to take industrial action in the BMA ballot?").refused
+    answer = assistant.ask("Who didn't attend the meeting?")
+    assert not answer.refused and "failed to attend" in answer.text, answer
+
+
 def test_follow_up_is_resolved_against_history(assistant):
     history = talk(("Who did Jeremy Hunt appoint to lead the new talks with the BMA?",
                     "Sir David Dalton was appointed to lead negotiations [1]."))

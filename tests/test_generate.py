@@ -243,6 +243,15 @@ def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_n
     assert answer.text == render("REFUSAL_KIND", kind=kind)
 
 
+def test_an_answer_saying_who_did_is_refused_for_a_question_asking_who_did_not(seed_settings, seed_index, embedder):
+    # Backed word for word by its passage, and no answer: the question asks who did not vote.
+    reply = f"YES\\n{VOTED}"
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        answer = assistant.ask("Who did not vote to take industrial action in the BMA ballot?")
+    assert answer.refused and answer.answerer == "openai" and not answer.citations, answer
+
+
 def test_context_too_long_for_the_server_falls_back(llama_server, seed_settings, seed_index, embedder):
     # The settings claim a large window, so nothing is trimmed; the server (1024 tokens) refuses the prompt.
     assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=llama_server.url,

@@ -19,6 +19,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.messages import ANSWER_KINDS, render
+from rag.ask.facts import denial_given
 from rag.ask.figures import figures_missing
 from rag.ask.names import as_written, named_apart, names_given, names_in, rests_on_terms, speaks_of
 from rag.ask.bounds import other_end
@@ -104,6 +105,10 @@ class ExtractiveAnswerer:
             answer = compose(query, self.choose(resting, weights), hits, articles, self.name, candidates[0].score)
             if not self.rests(query, answer, articles):
                 return refusal(query, render("REFUSAL"), candidates[0].score)
+        if not query.sided and not denial_given(query.question, answer.text):
+            # "What does not hide constant factors?" answered by what does: no lower sentence is sought, as one
+            # holding any "not" would be as likely to be about something else.
+            return refusal(query, render("REFUSAL"), candidates[0].score)
         kind = None if query.sided else expected_answer(query.question)
         # "When did the ballot close?" answered with how many voted; "How many doctors ...?" with "two days"
         if kind and not gives(answer.text, kind, query.question):

@@ -31,6 +31,15 @@ from rag.text.words import words
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+# A question about what did not happen ("What does not hide constant factors?"); "whether or not" and "not only"
+# ask about what did.
+_ASKS_NOT = re.compile(r"\b(?:not|never)\b|n't\b", re.IGNORECASE)
+_NOT_AN_ASK = re.compile(r"\bor not\b|\bnot (?:only|just)\b|\bif not\b", re.IGNORECASE)
+# What says something did not happen, or was kept out, stopped or put instead: "failed to attend", "called off
+# strike action", "with the exception of", "excluded from".
+_DENIES = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|unable|fail\w*|refus\w*|"
+                     r"lack\w*|declin\w*|reject\w*|except\w*|exclu\w*|avoid\w*|avert\w*|cancel\w*|called off|"
+                     r"instead|rather than|unlike|absent|only|other than|apart from|besides)\b|n't\b", re.IGNORECASE)
 # A sentence cut off after a word that needs another ("... is the chief executive of."): it states nothing whole.
 _DANGLING = re.compile(r"\b(?:the|a|an|and|or|of|with|by|from|whose|its|their|his|her)\s*[.!?:;,]?[\"'”’]?\s*$",
                        re.IGNORECASE)
@@ -181,3 +190,18 @@ def negation_agrees(text: str, sentence: str) -> bool:
     denied = {w for c in clauses if _NEGATION.search(c) for w in words(c)}
     affirmed = {w for c in clauses if not _NEGATION.search(c) for w in words(c)}
     return not negated and not set(words(text)) & (denied - affirmed)
+
+
+def denial_given(question: str, near: str) -> bool:
+    """``near`` (the sentences an answer rests on) says something did not happen, or the question does not ask
+    about what did not: a passage that only says what a thing does answers no "What does not ...?".
+
+    >>> denial_given("What does not hide constant factors?", "Big O notation hides constant factors.")
+    False
+    >>> denial_given("Who didn't attend the meeting?", "Mr Barclay had failed to attend a meeting.")
+    True
+    >>> denial_given("Did they decide whether or not to strike?", "They voted to strike.")
+    True
+    """
+    return not _ASKS_NOT.search(_NOT_AN_ASK.sub(" ", question)) or bool(_DENIES.search(near))
+

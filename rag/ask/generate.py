@@ -36,6 +36,7 @@ from rag.ask.extractive import ExtractiveAnswerer, refusal
 from rag.ask.llm import BACKENDS, ChatModel, Messages, open_model
 from rag.ask.instead import instead_of
 from rag.ask.markers import claim
+from rag.ask.facts import denial_given
 from rag.ask.names import asks_identity, backing_text, names_given, names_in, speaks_of
 from rag.ask.prompts import prompt
 from rag.ask.question import Query, as_asked, counted, expected_answer, gives, holds, years_in
@@ -200,6 +201,10 @@ class GenerativeAnswerer:
         near = backing_text(backing, articles)
         if not query.sided and not names_given(query.question, near):
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
+            return self.refused(query, verdict)
+        if not query.sided and not denial_given(query.question, result.text):
+            log.info("%s model: its answer rests on no sentence saying what did not happen, for %r", self.name,
+                     query.question[:80])
             return self.refused(query, verdict)
         if not query.sided and not speaks_of(query.question, near):
             # "What did he say about the talks?" answered with his word on the strike: the quotes may hold his
