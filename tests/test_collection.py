@@ -18,7 +18,8 @@ def assistant(seed_settings, embedder) -> Assistant:
                                       "How many stories are there?", "List the sources from The Independent",
                                       "What's in the collection?", "Which publishers?",
                                       "Which articles are about the 2023 pay dispute?",
-                                      "Which articles mention Hunt?", "How many stories quote Malawana?"])
+                                      "Which articles mention Hunt?", "How many stories quote Malawana?",
+                                      "Which article is from LabourList?"])
 def test_questions_about_the_collection_are_seen(seed_index, question):
     assert about_collection(question, seed_index.articles)
 

@@ -26,10 +26,10 @@ from rag.text.words import words
 from rag.types import Answer, Article, Chunk, Citation
 
 # The question opens by asking for articles as such: "What/Which articles ...", "How many stories ...",
-# "List the sources ...".
+# "List the sources ...", or for one: "Which article is from LabourList?".
 _ASKS = re.compile(r"^\s*(?:(?:what|which)(?: news)?|how many|(?:list|show)(?: me)?(?: all)?(?: the| your)?)\s+"
-                   r"(?P<what>articles|sources|stories|documents|pages|pieces|reports|publishers|outlets|"
-                   r"publications|newspapers)\b(?P<rest>[^?]*)\??\s*$", re.IGNORECASE)
+                   r"(?P<what>articles?|sources?|stor(?:y|ies)|documents?|pages?|pieces?|reports?|publishers?|outlets?|"
+                   r"publications?|newspapers?)\b(?P<rest>[^?]*)\??\s*$", re.IGNORECASE)
 # A publisher's short name in brackets: "Revolutionary Socialism in the 21st Century (rs21)".
 _BRACKETED = re.compile(r"\(([^()]{2,30})\)")
 # "What's in the collection?", "What is in your library?": the collection asked for by its own name.
