@@ -419,6 +419,18 @@ def test_an_answer_without_the_figure_asked_about_gives_way_to_the_quotes(seed_s
         "The Government points to its offer of an 11 per cent rise in basic pay [1].": True})
 
 
+def test_an_answer_off_the_month_asked_about_gives_way_to_the_quotes(seed_settings, seed_index, embedder):
+    # "What did the leaked email say about August?" was answered that the email was leaked: a month is no name
+    # for the names rule, and it is what the question asks about.
+    question = "What did the leaked email say about August?"
+    quoted = assistant_for(seed_settings, seed_index, embedder).ask(question, answerer="extractive")
+    assert "imposed contract in August" in quoted.text, quoted.text
+    given_way(seed_settings, seed_index, embedder, question, quoted, "LLM_OFF_TOPIC", {
+        "The email was leaked to The Daily Telegraph but the BMA did not dispute the accuracy of the message [1].":
+            False,
+        "We know you are overstretched and that an imposed contract in August will only add to this [1].": True})
+
+
 def given_way(settings, index, embedder, question: str, quoted: Answer, note: str, replies: dict[str, bool]) -> None:
     """Each canned model reply to ``question`` is kept, or gives way to the quotes ``quoted`` with ``note``."""
     for reply, kept in replies.items():

@@ -304,7 +304,7 @@ def shares_a_word(question: str, text: str) -> bool:
     # "What did NHS England say?" is answered by what it said, in whatever verb ("NHS England has expressed
     # concern ..."): "say" or "think" is no word the answer must hold.
     reporting = {w for t in re.findall(r"[A-Za-z]+", question) if _SAY_OR_THINK.match(t) for w in words(t)}
-    asked = set(words(question)) - {w for name in names_in(question) for w in words(name)} - reporting
+    asked = set(words(question)) - _named_words(question) - reporting
     held = set(words(text))
     return not asked or any(kin(t, w) for t in asked for w in held)
 
@@ -318,8 +318,16 @@ def topic_words(question: str) -> set[str]:
     ['offer', 'pay', 'weekend']
     >>> topic_words("What did Hunt say about it?"), topic_words("What did he say about why they struck?")
     (set(), set())
+    >>> topic_words("What did the leaked email say about August?")  # a month is no name the names rule reads
+    {'august'}
     """
     match = _TOPIC.search(question)
     if not match:
         return set()
-    return set(words(match.group(1))) - {w for name in names_in(question) for w in words(name)}
+    return set(words(match.group(1))) - _named_words(question)
+
+
+def _named_words(question: str) -> set[str]:
+    """The words of the names ``question`` uses, which the names rule reads (``names_given``); a month or a day
+    is no name to it, so it stays a word like any other."""
+    return {w for name in names_in(question) if not _CALENDAR.fullmatch(name) for w in words(name)}
