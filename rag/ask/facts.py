@@ -204,4 +204,3 @@ def denial_given(question: str, near: str) -> bool:
     True
     """
     return not _ASKS_NOT.search(_NOT_AN_ASK.sub(" ", question)) or bool(_DENIES.search(near))
-

@@ -203,7 +203,7 @@ class GenerativeAnswerer:
             log.info("%s model: its answer rests on no sentence naming what %r names", self.name, query.question[:80])
             return self.refused(query, verdict)
         if not query.sided and not denial_given(query.question, result.text):
-            log.info("%s model: its answer rests on no sentence saying what did not happen, for %r", self.name,
+            log.info("%s model: its answer says of nothing that it did not happen, for %r", self.name,
                      query.question[:80])
             return self.refused(query, verdict)
         if not query.sided and not speaks_of(query.question, near):

@@ -92,7 +92,7 @@ class Retriever:
         searched = time.perf_counter()
         fused = fuse([[r for r, _ in dense], [r for r, _ in lexical], sentences],
                      [s.dense_weight, s.lexical_weight, s.sentence_weight], s.rrf_k)
-        fused = self._prefer_years(fused, query)
+        fused = self._prefer_dated(fused, query)
         bm25 = dict(lexical)
         # The candidates' vectors, fetched once (the vectors of a large index are a memory map).
         # Dot products of single vectors only: a multi-threaded BLAS call here costs more than it saves.
@@ -112,7 +112,7 @@ class Retriever:
                 timings[stage] = timings.get(stage, 0.0) + seconds
         return hits
 
-    def _prefer_years(self, fused: list[tuple[str, float]], query: str) -> list[tuple[str, float]]:
+    def _prefer_dated(self, fused: list[tuple[str, float]], query: str) -> list[tuple[str, float]]:
         """Passages from articles dated outside the years (or months) the question names, unless they name them
         themselves, keep only ``off_year_share`` of their score: "in 2023" asks about 2023's reports, "the March
         strike" about March's."""
