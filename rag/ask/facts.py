@@ -30,16 +30,17 @@ from rag.text.sentences import asks, quotes
 from rag.text.words import words
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_NEGATIONS = "not|no|never|none|nobody|nothing|neither|nor|without|cannot"
+_NEGATION = re.compile(rf"\b(?:{_NEGATIONS})\b|n't\b", re.IGNORECASE)
 # A question about what did not happen ("What does not hide constant factors?"); "whether or not" and "not only"
 # ask about what did.
 _ASKS_NOT = re.compile(r"\b(?:not|never)\b|n't\b", re.IGNORECASE)
 _NOT_AN_ASK = re.compile(r"\bor not\b|\bnot (?:only|just)\b|\bif not\b", re.IGNORECASE)
 # What says something did not happen, or was kept out, stopped or put instead: "failed to attend", "called off
 # strike action", "with the exception of", "excluded from".
-_DENIES = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|unable|fail\w*|refus\w*|"
-                     r"lack\w*|declin\w*|reject\w*|except\w*|exclu\w*|avoid\w*|avert\w*|cancel\w*|called off|"
-                     r"instead|rather than|unlike|absent|only|other than|apart from|besides)\b|n't\b", re.IGNORECASE)
+_DENIES = re.compile(rf"\b(?:{_NEGATIONS}|unable|fail\w*|refus\w*|lack\w*|declin\w*|reject\w*|except\w*|exclu\w*|"
+                     r"avoid\w*|avert\w*|cancel\w*|called off|instead|rather than|unlike|absent|only|other than|"
+                     r"apart from|besides)\b|n't\b", re.IGNORECASE)
 # A sentence cut off after a word that needs another ("... is the chief executive of."): it states nothing whole.
 _DANGLING = re.compile(r"\b(?:the|a|an|and|or|of|with|by|from|whose|its|their|his|her)\s*[.!?:;,]?[\"'”’]?\s*$",
                        re.IGNORECASE)
