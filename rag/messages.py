@@ -219,6 +219,9 @@ TEMPLATES: dict[str, str] = {
     # Note: the question asks what someone said about something; the model's answer rests on nothing near it.
     "LLM_OFF_TOPIC": "The model's answer spoke of something other than what the question asks about, so this answer "
                      "quotes the articles instead.",
+    # Note: asked what "he" or "she" said or did, the model's answer opened with someone the conversation never named.
+    "LLM_OTHER_PERSON": "The model's answer spoke of someone other than who the conversation is about, so this "
+                        "answer quotes the articles instead.",
     # Note: asked who or what a name is, the model doubted the excerpts say; the quotes show what they say of it.
     "LLM_UNSURE": "The model was not sure the articles say this, so this answer quotes what they say of it.",
     # Title of a sentence marked as unsupported in the chat, and the CLI's label for it.
@@ -347,6 +350,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "LLM_FLAGGED": frozenset({"count", "total"}),
     "LLM_OFF_KIND": frozenset({"kind"}),
     "LLM_OFF_TOPIC": frozenset(),
+    "LLM_OTHER_PERSON": frozenset(),
     "LLM_SAID_AGAIN": frozenset(),
     "LLM_OTHER_END": frozenset(),
     "LLM_UNSURE": frozenset(),

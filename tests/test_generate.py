@@ -431,12 +431,28 @@ def test_an_answer_off_the_month_asked_about_gives_way_to_the_quotes(seed_settin
         "We know you are overstretched and that an imposed contract in August will only add to this [1].": True})
 
 
-def given_way(settings, index, embedder, question: str, quoted: Answer, note: str, replies: dict[str, bool]) -> None:
+def test_an_answer_about_someone_the_conversation_never_named_gives_way_to_the_quotes(seed_settings, seed_index,
+                                                                                      embedder):
+    # After "Jeremy Hunt [1].", "What did he say about the strike?" was answered with David Cameron's words.
+    history = [{"role": "user", "content": "Why did junior doctors strike in 2016?"},
+               {"role": "assistant", "content": "They fight against government plans to impose a new contract [1]."},
+               {"role": "user", "content": "Who was health secretary then?"},
+               {"role": "assistant", "content": "Jeremy Hunt [1]."}]
+    question = "What did he say about the strike?"
+    quoted = assistant_for(seed_settings, seed_index, embedder, top_k=5).ask(question, history, answerer="extractive")
+    given_way(seed_settings, seed_index, embedder, question, quoted, "LLM_OTHER_PERSON", {
+        "David Cameron has called this dispute his “miners’ strike” [2].": False,
+        "This was vetoed by health secretary Jeremy Hunt against the advice of NHS Employers [2].": True}, history,
+        top_k=5)
+
+
+def given_way(settings, index, embedder, question: str, quoted: Answer, note: str, replies: dict[str, bool],
+              history: list[dict] | None = None, **changes) -> None:
     """Each canned model reply to ``question`` is kept, or gives way to the quotes ``quoted`` with ``note``."""
     for reply, kept in replies.items():
         with CannedServer(sse_reply(delta(f"YES\\n{reply}"), "data: [DONE]"), hold=False) as server:
-            assistant = assistant_for(settings, index, embedder, answerer="openai", llm_base_url=server.url)
-            answer = assistant.ask(question)
+            assistant = assistant_for(settings, index, embedder, answerer="openai", llm_base_url=server.url, **changes)
+            answer = assistant.ask(question, history)
         assert (answer.answerer == "openai") == kept, answer
         if not kept:
             assert answer.text == quoted.text and render(note) in answer.notes

@@ -39,6 +39,7 @@ from rag.ask.markers import claim
 from rag.ask.facts import denial_given
 from rag.ask.names import asks_identity, backing_text, names_given, names_in, speaks_of
 from rag.ask.prompts import prompt
+from rag.ask.referent import referent_agrees
 from rag.ask.question import Query, as_asked, counted, expected_answer, gives, holds, years_in
 from rag.ask.reply import after_verdict, refuses, tidied, unechoed, verdict_is
 from rag.errors import ModelError, UsageError
@@ -211,6 +212,10 @@ class GenerativeAnswerer:
             # word on the talks, and they pass the same rule or are a refusal.
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
+        if not query.sided and not referent_agrees(query.question, result.text, f"{query.context} {query.said}"):
+            log.info("%s model: its answer opens with someone the conversation never named, for %r", self.name,
+                     query.question[:80])
+            return _fall_back(fallback, render("LLM_OTHER_PERSON"), render("LLM_UNSUPPORTED_UNANSWERED"))
         missed = instead_of(query, result.text, fallback)
         if missed:
             # "Who joined the doctors?" answered with the last answer, "When did it start?" with when it ended, ...

@@ -113,6 +113,17 @@ def subject(claim: str) -> str | None:
     return head
 
 
+def opening(claim: str) -> list[str]:
+    """The claim's words before its verb, appositions and all, or none where no verb comes within reach.
+
+    >>> opening("David Cameron, the prime minister, has called it his miners' strike.")
+    ['David', 'Cameron', ',', 'the', 'prime', 'minister', ',']
+    """
+    tokens = _TOKEN.findall(claim)[:_SPEAKER_REACH]
+    verb = next((i for i, t in enumerate(tokens) if _VERB.match(t)), None)
+    return tokens[:verb] if verb is not None else []
+
+
 def subject_agrees(claim: str, near: str) -> bool:
     """Whether ``near`` (the passage sentences the claim restates) holds the claim's plain subject, if any.
 
@@ -189,7 +200,7 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     if (not speaker or len(speaker) > _LONGEST
             or tokens[said - 1] not in (",", speaker[-1]) and tokens[said - 1].lower() not in _BETWEEN):
         return True  # no plain "X said": the verb belongs to a clause, or follows a quote ("...," said X)
-    mine = _named(" ".join(speaker))
+    mine = speaker_words(" ".join(speaker))
     passage = _PASSAGE_TOKEN.findall(closest)
     verbs = [i for i, t in enumerate(passage) if SAYING_OR_THINKING.match(t) or _ALSO_SAYING.match(t)]
     speakers = [_speaker_at(passage, i) for i in verbs]
@@ -201,7 +212,7 @@ def speaker_agrees(claim: str, closest: str) -> bool:
     rest = _TOKEN.findall(claim)[said + 1:]
     ends = [i for i, t in enumerate(rest) if SAYING_OR_THINKING.match(t) or _ALSO_SAYING.match(t)]
     whose = _whose_words(rest[:ends[0]] if ends else rest, passage, verbs)
-    return any(mine & _named(" ".join(w)) for w in ([speakers[whose]] if whose is not None else known))
+    return any(mine & speaker_words(" ".join(w)) for w in ([speakers[whose]] if whose is not None else known))
 
 
 def _whose_words(said: list[str], passage: list[str], verbs: list[int]) -> int | None:
@@ -277,6 +288,6 @@ def _speaker_at(passage: list[str], verb: int) -> list[str]:
     return [t for t in after if t[0].isalpha()]
 
 
-def _named(text: str) -> set[str]:
+def speaker_words(text: str) -> set[str]:
     """The words of a speaker, with the acronyms its names spell out ("British Medical Association" is "bma")."""
     return set(words(text)) | acronyms_in(text)
