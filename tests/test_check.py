@@ -545,6 +545,17 @@ def test_a_figure_keeps_what_it_counts(embedder, seed_settings):
     assert backs("64 per cent of people blamed the Government [1].")
 
 
+def test_a_number_word_in_a_name_counts_nothing(embedder, seed_settings):
+    # "What did Sky Three become?" was answered "Sky Three was re-branded as 'Pick TV' in 2011 [1].", and the check
+    # read "Three" as a figure that counts the passage's "three BSkyB channels".
+    backs = backing(embedder, seed_settings, "sky",
+                    "Channels\n\nPrior to October 2005, three BSkyB channels were available on this platform: Sky "
+                    "News, Sky Three, and Sky Sports News. Initially BSkyB provided Sky Travel to the service. "
+                    "However, this was replaced by Sky Three on 31 October 2005, which was itself later "
+                    "re-branded as 'Pick TV' in 2011.", "2016-01-13")
+    assert backs("Sky Three was re-branded as 'Pick TV' in 2011 [1].")
+
+
 def test_a_thought_is_given_to_whom_the_passage_gives_it(embedder, seed_settings):
     # "What do midwives think?" was answered "Midwives think junior doctors will be joined by midwives and student
     # nurses [1].", on "Junior doctors were expecting to be joined by midwives and student nurses."

@@ -117,6 +117,19 @@ def _plain(figure: str) -> str:
 # inside a date ("2023-04-11").
 _USE = re.compile(rf"(?<![\w.,/-])({'|'.join(_SPELT[1:])}|\d+(?:,\d{{3}})*)(?![\w,/]|[.-]\d)"
                   rf"([- ](?:hour|day|week|month|year|minute|night)s?\b)?", re.IGNORECASE)
+# A capitalised word just before a number word that is capitalised too: the number is part of a name ("Sky Three",
+# "Channel Four"), no figure of the text.
+_NAME_BEFORE = re.compile(r"\b[A-Z][\w'’&.-]*\s$")
+
+
+def _uses(text: str) -> list[re.Match[str]]:
+    """The figures of ``text`` as ``_USE`` finds them, save a number word within a name.
+
+    >>> [m.group(1) for m in _uses("Sky Three was one of three channels; Channel Four was not.")]
+    ['one', 'three']
+    """
+    return [m for m in _USE.finditer(text)
+            if not (m.group(1)[0].isupper() and _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start()))]
 
 
 def length_as_count(claim: str, passage: str) -> bool:
@@ -129,7 +142,7 @@ def length_as_count(claim: str, passage: str) -> bool:
     """
     def uses(text: str) -> dict[str, set[bool]]:
         found: dict[str, set[bool]] = {}
-        for m in _USE.finditer(text):
+        for m in _uses(text):
             found.setdefault(_plain(m.group(1)), set()).add(m.group(2) is not None)
         return found
 
@@ -172,7 +185,7 @@ def figure_swapped(claim: str, passage: str) -> bool:
 def _after_figures(text: str, most: int, ends: re.Pattern[str] | None = None) -> list[tuple[str, set[str]]]:
     """Each figure of ``text`` but a year, with up to ``most`` words that follow it, units aside, up to the next
     figure or to what ``ends`` finds first (what it counts)."""
-    found = [m for m in _USE.finditer(text) if not _YEAR.fullmatch(m.group(1))]
+    found = [m for m in _uses(text) if not _YEAR.fullmatch(m.group(1))]
     out = []
     for i, m in enumerate(found):
         after = text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)]
