@@ -232,6 +232,9 @@ VOTED = "Nearly 40,000 junior doctors voted to take industrial action in the BMA
     # Nor what a junior doctor earns: the 2016 offer's "11 per cent rise in basic pay" is a share, not a sum.
     ("How much do junior doctors earn per hour?", "sum of money",
      "The Government points to its offer of an 11 per cent rise in basic pay [1]."),
+    # A question asking "what is the salary" asks for a sum as "how much" does.
+    ("What is the starting salary of a junior doctor?", "sum of money",
+     "The Government points to its offer of an 11 per cent rise in basic pay [1]."),
 ])
 def test_an_answer_without_the_kind_asked_for_is_refused_where_the_quotes_have_none(seed_settings, seed_index,
                                                                                    embedder, question, kind, reply):

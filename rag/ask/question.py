@@ -251,9 +251,15 @@ _ASKS = [
                          r"rose|risen|increase[sd]?|awards?|offers?|deals?|restoration|cuts?|freeze|fallen|fell|"
                          r"dropped|drops?|grown|grew|gone|went|changed))|"
                          r"\b(?:what|which) (?:salary|salaries|wages?|price|fees?)\b|"
-                         r"\bwhat (?:do|does|did) [^?]{1,40}(?<!\bthe )(?<!\ba )\b(?:earn|cost)\b", re.I)),
+                         r"\bwhat (?:do|does|did) [^?]{1,40}(?<!\bthe )(?<!\ba )\b(?:earn|cost)\b|"
+                         r"\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her)(?: \w+)? (?:cost|price|salary|"
+                         r"wage|fee|budget)s?\b", re.I)),
+    # "What is the population of Melbourne?" asks for a figure as "How many people live in Melbourne?" does.
     ("number", re.compile(r"\bhow (?:many|much|old|far|big|large|high)\b|\b(?:what|which) (?:number|"
-                          r"amount|rate|age|size|figure|sum|level)s?\b", re.I)),
+                          r"amount|rate|age|size|figure|sum|level)s?\b|"
+                          r"\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her)(?: \w+)? (?:population|"
+                          r"number|amount|total|height|rate|age|figure|count|tally|turnout|temperature|depth|"
+                          r"distance|weight|capacity)s?\b(?![^?]*\b(?:called|named|known as)\b)", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\b", re.I)),
 ]
 _HOLDS = {
@@ -279,6 +285,8 @@ def expected_answer(question: str) -> str | None:
     ('share', 'money')
     >>> expected_answer("What are the strike dates?"), expected_answer("Which days will they walk out?")
     ('date', 'date')
+    >>> expected_answer("What is the population of Leeds?"), expected_answer("What was the cost of the strike?")
+    ('number', 'money')
     """
     return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
 
