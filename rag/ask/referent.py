@@ -11,6 +11,8 @@ common noun is left to the other rules.
 False
 >>> referent_agrees("What did he say?", "Mr Hunt described the walkout as unnecessary.", talk)
 True
+>>> referent_agrees("Who called it his miners' strike?", "David Cameron called it his miners' strike.", " ")
+True
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import re
 
 from rag.ask.subject import opening, speaker_words
 
-_HE_OR_SHE = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.IGNORECASE)
+# "he" or "she" as who the question asks about; "his" or "her" may be another's ("Which prime minister called the
+# dispute his miners' strike?" asks who, and names no one before).
+_HE_OR_SHE = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 # Capitalised words of an opening that name no one: a title or a pronoun.
 _NOT_NAMES = frozenset("the a an mr mrs ms dr sir lord lady rt hon he she they it his her their".split())
 
@@ -27,7 +31,7 @@ _NOT_NAMES = frozenset("the a an mr mrs ms dr sir lord lady rt hon he she they i
 def referent_agrees(question: str, claim: str, talk: str) -> bool:
     """Whether a claim answering ``question`` is about someone ``talk`` (the earlier turns) names, where the
     question says "he" or "she": False only where the claim opens with a name sharing nothing with ``talk``."""
-    if not talk or not _HE_OR_SHE.search(question):
+    if not talk.strip() or not _HE_OR_SHE.search(question):
         return True
     mine = speaker_words(" ".join(t for t in opening(claim) if t[0].isupper() and t.lower() not in _NOT_NAMES))
     return not mine or bool(mine & speaker_words(talk))
