@@ -445,6 +445,8 @@ def test_an_answer_about_someone_the_conversation_never_named_gives_way_to_the_q
     quoted = assistant_for(seed_settings, seed_index, embedder, top_k=5).ask(question, history, answerer="extractive")
     given_way(seed_settings, seed_index, embedder, question, quoted, "LLM_OTHER_PERSON", {
         "David Cameron has called this dispute his “miners’ strike” [2].": False,
+        "This was vetoed by health secretary Jeremy Hunt against the advice of NHS Employers [2]. David Cameron has "
+        "called this dispute his “miners’ strike” [2].": False,
         "This was vetoed by health secretary Jeremy Hunt against the advice of NHS Employers [2].": True}, history,
         top_k=5)
 

@@ -213,8 +213,8 @@ class GenerativeAnswerer:
             log.info("%s model: its answer rests on nothing near what %r asks about", self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OFF_TOPIC"), render("LLM_UNSUPPORTED_UNANSWERED"))
         if not query.sided and not referent_agrees(query.question, result.text, f"{query.context} {query.said}"):
-            log.info("%s model: its answer opens with someone the conversation never named, for %r", self.name,
-                     query.question[:80])
+            log.info("%s model: a sentence of its answer opens with someone the conversation never named, for %r",
+                     self.name, query.question[:80])
             return _fall_back(fallback, render("LLM_OTHER_PERSON"), render("LLM_UNSUPPORTED_UNANSWERED"))
         missed = instead_of(query, result.text, fallback)
         if missed:
