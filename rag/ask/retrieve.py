@@ -123,9 +123,9 @@ class Retriever:
 
         def about(chunk_id: str) -> bool:
             date, text = articles[chunks[chunk_id].article_id].date, chunks[chunk_id].text
+            month = month_of(date) if months else None
             return ((not years or dated(date, text, years))
-                    and (not months or not month_of(date) or month_of(date) in months
-                         or bool(months_named(text) & months)))
+                    and (not month or month in months or bool(months_named(text) & months)))
 
         scored = [(i, score if about(i) else score * share) for i, score in fused]
         return sorted(scored, key=lambda item: -item[1])
