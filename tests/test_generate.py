@@ -232,6 +232,11 @@ VOTED = "Nearly 40,000 junior doctors voted to take industrial action in the BMA
     # Nor what a junior doctor earns: the 2016 offer's "11 per cent rise in basic pay" is a share, not a sum.
     ("How much do junior doctors earn per hour?", "sum of money",
      "The Government points to its offer of an 11 per cent rise in basic pay [1]."),
+    # A sum only in a sentence the check marks not backed answers nothing ("How much does it cost?" after Sky Q
+    # was answered with boxes that "cost £1.3bn", marked, beside two backed sentences giving no price).
+    ("How much do junior doctors earn per hour?", "sum of money",
+     "The Government points to its offer of an 11 per cent rise in basic pay [1]. Junior doctors earn £15 an "
+     "hour [1]."),
     # A question asking "what is the salary" asks for a sum as "how much" does.
     ("What is the starting salary of a junior doctor?", "sum of money",
      "The Government points to its offer of an 11 per cent rise in basic pay [1]."),

@@ -221,7 +221,10 @@ class GenerativeAnswerer:
             # "Who joined the doctors?" answered with the last answer, "When did it start?" with when it ended, ...
             log.info("%s model: %s, for %r", self.name, missed, query.question[:80])
             return _fall_back(fallback, render(missed), render("LLM_UNSUPPORTED_UNANSWERED"))
-        kindless = self.off_kind(query, result.text, fallback, verdict)
+        # Only the backed sentences answer: a sum in a sentence marked not backed ("The boxes cost £1.3bn [2].")
+        # gives the user nothing to rely on.
+        backed = " ".join(s for s in result.sentences if s not in result.unsupported)
+        kindless = self.off_kind(query, backed, fallback, verdict)
         if kindless is not None:
             return kindless
         notes = query.notes
@@ -234,10 +237,10 @@ class GenerativeAnswerer:
                       confidence=verdict)
 
     def off_kind(self, query: Query, text: str, fallback: Answer, verdict: float | None) -> Answer | None:
-        """The quotes, or a refusal, in place of an answer that gives no time, length of time or figure where the
-        question asks for one; None where it gives one. "When did Dyrrachium fall?" was answered "Dyrrachium was
-        betrayed to the Normans ... [1]." (backed, but no date) where the quotes held the date; "When did the BMA
-        ballot close?" was answered with how many voted, and the articles never say when."""
+        """The quotes, or a refusal, in place of an answer whose backed sentences (``text``) give no time, length of
+        time or figure where the question asks for one; None where they give one. "When did Dyrrachium fall?" was
+        answered "Dyrrachium was betrayed to the Normans ... [1]." (backed, but no date) where the quotes held the
+        date; "When did the BMA ballot close?" was answered with how many voted, and the articles never say when."""
         kind = None if query.sided else expected_answer(query.question)
         if kind is None:
             return None
