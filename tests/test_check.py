@@ -614,3 +614,16 @@ def test_a_yes_that_restates_the_question_with_a_word_no_passage_holds_is_not_su
     assert checker.check("The Gaza doctors went on strike [1].", [hit], articles, question=question).unsupported
     backed = "Medics in Gaza posed with placards saying: \"Doctors of Gaza support NHS UK Doctors\" [1]."
     assert not checker.check(backed, [hit], articles, question=question).unsupported
+
+
+def test_a_subject_written_as_two_words_in_the_passage_is_held(embedder, seed_settings):
+    # "When does the 72-hour walkout begin?" was answered "The 72-hour walkout will begin on March 13 [1].", right,
+    # and rejected: the passage writes "walk out", and the claim's subject "walkout" was not found near it.
+    hit, articles = one_passage("talks", "Talks\n\nThe discussions have not involved junior doctors in the British "
+                                "Medical Association (BMA), who are still due to walk out for 72 hours on Monday, "
+                                "March 13.", "2023-03-11")
+    checker = Checker(embedder, seed_settings)
+    question = "When does the 72-hour walkout begin?"
+    for claim, backed in [("The 72-hour walkout will begin on March 13 [1].", True),
+                          ("The 72-hour strike will begin on March 13 [1].", False)]:
+        assert (not checker.check(claim, [hit], articles, question=question).unsupported) == backed, claim

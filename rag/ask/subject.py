@@ -77,6 +77,8 @@ _PROGRESSIVE = frozenset("is are was were".split())
 _ONGOING = re.compile(r"^\w{3,}ing$", re.IGNORECASE)
 # Where a doer, read backwards from its verb, starts: punctuation, or a clause's first word.
 _CLAUSE = frozenset("and but that which who whom while as".split())
+# Two words with only a space between them (no full stop or comma), found at every word's start.
+_NEIGHBOURS = re.compile(r"\b(?=([a-z]+) +([a-z]+)\b)")
 _PASSAGE_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|[^\w\s]")
 _SAYING = re.compile(rf"^(?:{SAYS})$", re.I)
 # How a passage may give someone words or thoughts besides ``SAYING_OR_THINKING``: "Junior doctors were expecting
@@ -130,9 +132,21 @@ def subject_agrees(claim: str, near: str) -> bool:
     >>> near = "Doctors were willing to keep striking until they got full pay restoration, a 35% rise."
     >>> subject_agrees("The doctors got a 35% rise.", near), subject_agrees("The nurses got a 35% rise.", near)
     (True, False)
+    >>> subject_agrees("The walkout will begin on March 13.", "Doctors will walk out on Monday, March 13.")
+    True
     """
     head = subject(claim)
-    return head is None or set(words(head)) <= set(words(near))
+    return head is None or set(words(head)) <= set(words(near)) | _joined(near)
+
+
+def _joined(text: str) -> set[str]:
+    """Each two neighbouring words of ``text`` written as one, as matching words: a writer's "walk out" is
+    another's "walkout" (a hyphen already joins them in ``words``).
+
+    >>> sorted(_joined("They walk out"))
+    ['theywalk', 'walkout']
+    """
+    return set(words(" ".join(a + b for a, b in _NEIGHBOURS.findall(text.lower()))))
 
 
 def doer_agrees(claim: str, near: str) -> bool:
