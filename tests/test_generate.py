@@ -398,6 +398,23 @@ def test_the_last_answer_given_again_gives_way_to_the_quotes(seed_settings, seed
     assert fresh.answerer == "openai" and "picket lines" in fresh.text, fresh
 
 
+def test_one_sentence_of_a_digest_given_again_answers_a_question_about_it(seed_settings, seed_index, embedder):
+    # "How many operations were affected?", after the openings of January 2016's articles, was answered by the
+    # model with the digest's own sentence on the 4,000 operations, and given way to quotes that left it out.
+    asked = "What happened in January 2016?"
+    digest = assistant_for(seed_settings, seed_index, embedder).ask(asked)
+    assert digest.answerer == "period" and "4,000 operations" in digest.text, digest
+    history = [{"role": "user", "content": asked}, {"role": "assistant", "content": digest.text}]
+    sentence = next(s for s in digest.text.split("\n") if "4,000" in s).split(": ", 1)[1].split(" [1]")[0]
+    reply = json.dumps(f"YES\n{sentence.rstrip('.')} [1].")[1:-1]  # escaped: the sentence has a curly apostrophe
+    with CannedServer(sse_reply(delta(reply), "data: [DONE]"), hold=False) as server:
+        assistant = assistant_for(seed_settings, seed_index, embedder, answerer="openai", llm_base_url=server.url)
+        drilled = assistant.ask("How many operations were affected?", history)
+        more = assistant.ask("Tell me more", history)
+    assert drilled.answerer == "openai" and "4,000 operations" in drilled.text, drilled
+    assert not (more.answerer == "openai" and "4,000 operations" in more.text), more  # asks for what is new
+
+
 def test_the_other_end_of_what_is_asked_about_is_no_answer(tmp_path, embedder):
     # "When did the six-day strike start?" was answered with when it ended, by the model and first in the quotes.
     settings = indexed(tmp_path, {"debate.txt": (

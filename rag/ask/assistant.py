@@ -122,8 +122,9 @@ class Assistant:
         vectors = self.retriever.embedder.embed(texts)
         question_vector = vectors[1] if extra else vectors[0]
         sub = tuple(zip(pieces, vectors[-len(pieces):])) if len(pieces) > 1 else ()
+        last = [t for t in history if t.get("role") == "assistant"][-1:]
         return Query(question, text, vectors[0], question_vector, extra, said_before(history), notes, sub,
-                     compares(question))
+                     compares(question), said_before(last))
 
     def retrieve(self, query: Query, filters: Filters | None = None, k: int | None = None,
                  timings: dict[str, float] | None = None) -> list[Hit]:

@@ -2,7 +2,8 @@
 
 Each rule compares the answer with the question and with the quotes' own answer, and names the note the chat shows:
 
-- it gives the conversation's earlier answer again ("Who joined the doctors?" got the answer on the picket lines);
+- it gives the conversation's earlier answer again ("Who joined the doctors?" got the answer on the picket lines),
+  not where it drills down into one sentence of a longer last answer (``drills_down``);
 - it gives none of the figures the question states, where the quotes' first sentence gives one ("What was the 8.8%
   increase?" got the 35% the union sought);
 - it holds no word of the question, where the quotes' first sentence holds one ("What does Sarah say to patients
@@ -23,9 +24,11 @@ import re
 
 from rag.ask.bounds import other_end
 from rag.ask.figures import drops_figures
-from rag.ask.markers import claim, said_again
-from rag.ask.names import shares_a_word
-from rag.ask.question import Query, asks_whether, expected_answer
+from rag.ask.markers import already_said, claim, said_again, split_claims
+from rag.ask.names import names_in, shares_a_word
+from rag.ask.question import Query, asks_particular, asks_whether, expected_answer
+from rag.text.sentences import sentence_spans
+from rag.text.words import words
 from rag.types import Answer
 
 _WHY = re.compile(r"^\s*why\b", re.IGNORECASE)
@@ -36,7 +39,7 @@ def instead_of(query: Query, text: str, quoted: Answer) -> str | None:
     ``text`` to ``query``, or None where the answer stands. A comparison or a two-part question has sides, which
     these rules for one fact leave alone."""
     said = claim(text)
-    if said_again(text, query.said):
+    if said_again(text, query.said) and not drills_down(query.question, text, query.last_said):
         return "LLM_SAID_AGAIN"
     if query.sided:
         return None
@@ -45,6 +48,27 @@ def instead_of(query: Query, text: str, quoted: Answer) -> str | None:
     if other_end(query.question, said):
         return "LLM_OTHER_END"
     return None
+
+
+def drills_down(question: str, text: str, last: str) -> bool:
+    """The answer gives again only part of the last answer, and that part holds a word of a question that asks
+    for something in particular or names someone: a digest of several articles invites a question about one of
+    its sentences ("How many operations were affected?" after the openings of a month's articles is answered by
+    its "More than 4,000 operations ..."). Giving back the whole last answer answers nothing new.
+
+    >>> last = "What the articles open with: More than 4,000 operations were rescheduled. Medics in Gaza posed."
+    >>> drills_down("How many operations were affected?", "More than 4,000 operations were rescheduled [1].", last)
+    True
+    >>> drills_down("Tell me more", "More than 4,000 operations were rescheduled [1].", last)
+    False
+    """
+    found = [claim(s) for s, _ in split_claims(text)]
+    if not found or not all(already_said(f, last) for f in found):
+        return False
+    answer = " ".join(found)
+    left_out = any(not already_said(last[a:b], answer) for a, b in sentence_spans(last))
+    asks = asks_particular(question) or bool(names_in(question))
+    return left_out and asks and bool(set(words(question)) & set(words(answer)))
 
 
 def strays(query: Query, text: str, quoted: Answer) -> bool:

@@ -33,6 +33,7 @@ class Query:
     notes: tuple[str, ...] = ()
     parts: tuple[tuple[str, np.ndarray], ...] = ()  # sub-questions of a two-part question, with embeddings
     compare: bool = False  # the question sets sources side by side: answer from more than one article
+    last_said: str = ""  # the assistant's last answer in this conversation, without its markers
 
     @property
     def sided(self) -> bool:
