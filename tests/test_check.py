@@ -627,3 +627,15 @@ def test_a_subject_written_as_two_words_in_the_passage_is_held(embedder, seed_se
     for claim, backed in [("The 72-hour walkout will begin on March 13 [1].", True),
                           ("The 72-hour strike will begin on March 13 [1].", False)]:
         assert (not checker.check(claim, [hit], articles, question=question).unsupported) == backed, claim
+
+
+def test_a_because_is_no_fact_to_find(embedder, seed_settings):
+    # "Why are doctors striking in 2023?" was answered "Doctors are striking in 2023 because of disputes around pay
+    # [1].", right, and rejected: "because" was a word the passage lacked, and the share held fell under the bar.
+    hit, articles = one_passage("pay", "Pay\n\nJunior Doctors are due to strike for three days beginning Monday amid "
+                                "disputes around pay.", "2023-03-11")
+    checker = Checker(embedder, seed_settings)
+    question = "Why are doctors striking in 2023?"
+    for claim, backed in [("Doctors are striking in 2023 because of disputes around pay [1].", True),
+                          ("Doctors are striking in 2023 because of disputes around safety [1].", False)]:
+        assert (not checker.check(claim, [hit], articles, question=question).unsupported) == backed, claim

@@ -132,8 +132,11 @@ def overlap_share(text: str, passage: str, question: str = "") -> float:
     1.0
     >>> overlap_share("Doctors were invited to talks", "Barclay spoke", "Who invited doctors to talks?")
     0.0
+    >>> overlap_share("They strike because of pay", "They strike amid disputes around pay", "Why do they strike?")
+    1.0
     """
-    mine, held, given = _word_set(text), _word_set(passage), _word_set(question)
+    # Words that only join ("because", "also") are no fact to find: "Why ...?" is answered with a "because".
+    mine, held, given = _word_set(text) - _LINKS, _word_set(passage), _word_set(question)
     if not mine or not (mine & held) - given:
         return 0.0
     return len(mine & (held | given)) / len(mine)
