@@ -21,6 +21,9 @@ def spelling(texts=TEXTS) -> Spelling:
 @pytest.mark.parametrize("question, read", [
     ("What did Sentanta Sports launch?", "What did Setanta Sports launch?"),
     ("Who won the Primier Leage rights?", "Who won the Premier League rights?"),
+    # A slip into a common word ("Primer"), pinned by the other word of a name the articles write.
+    ("Who won the Primer League rights?", "Who won the Premier League rights?"),
+    ("What did Sky News show?", "What did Sky News show?"),  # another name with "Sky", no slip of "Sky Sports"
     ("Who served the abbey of Fecamp?", "Who served the abbey of Fecamp?"),  # the same word, accents aside
     ("How long did the strikers stay out?", "How long did the strikers stay out?"),  # an inflection it holds
     ("What did the Welsh government say?", "What did the Welsh government say?"),  # a common word of its own

