@@ -60,6 +60,7 @@ class Spelling:
         self._names: dict[str, str] = {}  # names of one uncommon word or an abbreviation: "malawana", "bma"
         self._longest = 0  # the most words of those runs
         self._pairs: set[tuple[str, str]] = set()  # two capitalised words the articles write in a row
+        self._pairs_with: dict[str, set[tuple[str, str]]] = {}  # those pairs by each of their words
         self._making = threading.Lock()
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -145,8 +146,10 @@ class Spelling:
             if (first, second) in self._pairs:
                 continue
             # The word kept must be a word of the name, not "The" opening a sentence ("The Sand" is no "The San").
-            near = {p for p in self._pairs if (p[1] == second and words(second) and _slip(first, p[0]))
-                    or (p[0] == first and words(first) and _slip(second, p[1]))}
+            near = {p for p in self._pairs_with.get(second, ()) if p[1] == second and words(second)
+                    and _slip(first, p[0])}
+            near |= {p for p in self._pairs_with.get(first, ()) if p[0] == first and words(first)
+                     and _slip(second, p[1])}
             if len(near) == 1:
                 found.append((f"{first} {second}", " ".join(near.pop())))
         return found
@@ -207,6 +210,9 @@ class Spelling:
                     self._pairs.update(_PAIR.findall(text))
                 self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
                 self._names_from(counts, runs)
+                for pair in self._pairs:
+                    for word in pair:
+                        self._pairs_with.setdefault(word, set()).add(pair)
                 for k in self._forms:
                     self._buckets.setdefault((k[0], len(k)), []).append(k)
             return self._forms
