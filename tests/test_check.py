@@ -24,11 +24,12 @@ def one_passage(article_id: str, text: str, date: str) -> tuple[Hit, dict[str, A
         article_id: article}
 
 
-def backing(embedder, settings, article_id: str, text: str, date: str):
-    """A test of whether the check finds a claim (with its "[1]") backed by ``one_passage``'s article."""
+def backing(embedder, settings, article_id: str, text: str, date: str, question: str = ""):
+    """A test of whether the check finds a claim (with its "[1]") backed by ``one_passage``'s article, as an
+    answer to ``question``."""
     hit, articles = one_passage(article_id, text, date)
     checker = Checker(embedder, settings)
-    return lambda claim: not checker.check(claim, [hit], articles).unsupported
+    return lambda claim: not checker.check(claim, [hit], articles, question=question).unsupported
 
 
 @pytest.fixture(scope="module")
@@ -619,23 +620,17 @@ def test_a_yes_that_restates_the_question_with_a_word_no_passage_holds_is_not_su
 def test_a_subject_written_as_two_words_in_the_passage_is_held(embedder, seed_settings):
     # "When does the 72-hour walkout begin?" was answered "The 72-hour walkout will begin on March 13 [1].", right,
     # and rejected: the passage writes "walk out", and the claim's subject "walkout" was not found near it.
-    hit, articles = one_passage("talks", "Talks\n\nThe discussions have not involved junior doctors in the British "
-                                "Medical Association (BMA), who are still due to walk out for 72 hours on Monday, "
-                                "March 13.", "2023-03-11")
-    checker = Checker(embedder, seed_settings)
-    question = "When does the 72-hour walkout begin?"
-    for claim, backed in [("The 72-hour walkout will begin on March 13 [1].", True),
-                          ("The 72-hour strike will begin on March 13 [1].", False)]:
-        assert (not checker.check(claim, [hit], articles, question=question).unsupported) == backed, claim
+    backs = backing(embedder, seed_settings, "talks", "Talks\n\nThe discussions have not involved junior doctors in "
+                    "the British Medical Association (BMA), who are still due to walk out for 72 hours on Monday, "
+                    "March 13.", "2023-03-11", "When does the 72-hour walkout begin?")
+    assert backs("The 72-hour walkout will begin on March 13 [1].")
+    assert not backs("The 72-hour strike will begin on March 13 [1].")
 
 
 def test_a_because_is_no_fact_to_find(embedder, seed_settings):
     # "Why are doctors striking in 2023?" was answered "Doctors are striking in 2023 because of disputes around pay
     # [1].", right, and rejected: "because" was a word the passage lacked, and the share held fell under the bar.
-    hit, articles = one_passage("pay", "Pay\n\nJunior Doctors are due to strike for three days beginning Monday amid "
-                                "disputes around pay.", "2023-03-11")
-    checker = Checker(embedder, seed_settings)
-    question = "Why are doctors striking in 2023?"
-    for claim, backed in [("Doctors are striking in 2023 because of disputes around pay [1].", True),
-                          ("Doctors are striking in 2023 because of disputes around safety [1].", False)]:
-        assert (not checker.check(claim, [hit], articles, question=question).unsupported) == backed, claim
+    backs = backing(embedder, seed_settings, "pay", "Pay\n\nJunior Doctors are due to strike for three days beginning "
+                    "Monday amid disputes around pay.", "2023-03-11", "Why are doctors striking in 2023?")
+    assert backs("Doctors are striking in 2023 because of disputes around pay [1].")
+    assert not backs("Doctors are striking in 2023 because of disputes around safety [1].")
