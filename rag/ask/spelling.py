@@ -59,8 +59,9 @@ class Spelling:
         self._runs: dict[str, str] = {}  # names of several words, lower-cased -> as written: "jeremy hunt"
         self._names: dict[str, str] = {}  # names of one uncommon word or an abbreviation: "malawana", "bma"
         self._longest = 0  # the most words of those runs
-        self._pairs: set[tuple[str, str]] = set()  # two capitalised words the articles write in a row
-        self._pairs_with: dict[str, set[tuple[str, str]]] = {}  # those pairs by each of their words
+        # Two capitalised words the articles write in a row, by (place in the pair, word): (1, "League") holds
+        # ("Premier", "League").
+        self._pairs: dict[tuple[int, str], set[tuple[str, str]]] = {}
         self._making = threading.Lock()
 
     def correct(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -143,13 +144,11 @@ class Spelling:
         found = []
         for m in _PAIR.finditer(question):
             first, second = m.group(1), m.group(2)
-            if (first, second) in self._pairs:
+            if (first, second) in self._pairs.get((0, first), ()):
                 continue
             # The word kept must be a word of the name, not "The" opening a sentence ("The Sand" is no "The San").
-            near = {p for p in self._pairs_with.get(second, ()) if p[1] == second and words(second)
-                    and _slip(first, p[0])}
-            near |= {p for p in self._pairs_with.get(first, ()) if p[0] == first and words(first)
-                     and _slip(second, p[1])}
+            near = {pair for at, kept, typed in ((1, second, first), (0, first, second)) if words(kept)
+                    for pair in self._pairs.get((at, kept), ()) if _slip(typed, pair[1 - at])}
             if len(near) == 1:
                 found.append((f"{first} {second}", " ".join(near.pop())))
         return found
@@ -207,12 +206,11 @@ class Spelling:
                     for w in _WORD.findall(text):
                         counts.setdefault(fold(w.lower()), Counter())[w] += 1
                     runs.update(m.group(0) for m in NAME_RUN.finditer(text))
-                    self._pairs.update(_PAIR.findall(text))
+                    for pair in _PAIR.findall(text):
+                        for at, word in enumerate(pair):
+                            self._pairs.setdefault((at, word), set()).add(pair)
                 self._forms = {k: c.most_common(1)[0][0] for k, c in counts.items() if len(k) >= _SHORTEST - 2}
                 self._names_from(counts, runs)
-                for pair in self._pairs:
-                    for word in pair:
-                        self._pairs_with.setdefault(word, set()).add(pair)
                 for k in self._forms:
                     self._buckets.setdefault((k[0], len(k)), []).append(k)
             return self._forms
